@@ -1,0 +1,139 @@
+"""Long-running host processes started by the harness, tracked by PID file so any later command
+(or a different pytest session) can find, check and stop them."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import HarnessError
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on host:port (and we may bind it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port on loopback that is free right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def require_free_port(port: int, owner: str) -> None:
+    """Raise a clear error when ``port`` is taken, naming who needs it and how to fix it."""
+    if not port_is_free(port):
+        raise HarnessError(
+            f"{owner} needs 127.0.0.1:{port} but something already listens there; "
+            f"find it with `ss -ltnp 'sport = :{port}'` and stop it, or choose another port"
+        )
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    # A zombie still answers kill(0); treat it as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class ManagedProcess:
+    """A detached process known by its PID file; its output goes to ``log_file``."""
+
+    name: str
+    pid_file: Path
+    log_file: Path
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def running(self) -> bool:
+        pid = self.pid
+        return pid is not None and pid_alive(pid)
+
+    def start(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> int:
+        """Start ``argv`` in its own session (so stop() can signal its whole process group).
+
+        Raises:
+            HarnessError: when it is already running (stop it first) or the program is missing.
+        """
+        if self.running():
+            raise HarnessError(f"{self.name} is already running (pid {self.pid}); stop it first")
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            try:
+                proc = subprocess.Popen(
+                    list(argv),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=dict(env) if env is not None else None,
+                    cwd=cwd,
+                    start_new_session=True,
+                )
+            except FileNotFoundError as exc:
+                raise HarnessError(f"cannot start {self.name}: {exc.filename} not found") from exc
+        self.pid_file.write_text(f"{proc.pid}\n")
+        return proc.pid
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM the process group, wait up to ``grace`` seconds, then SIGKILL; remove the PID file."""
+        pid = self.pid
+        if pid is not None and pid_alive(pid):
+            for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+                try:
+                    os.killpg(pid, sig)
+                except ProcessLookupError:
+                    break
+                deadline = time.monotonic() + wait
+                while pid_alive(pid) and time.monotonic() < deadline:
+                    _reap(pid)
+                    time.sleep(0.1)
+                if not pid_alive(pid):
+                    break
+        self.pid_file.unlink(missing_ok=True)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _reap(pid: int) -> None:
+    """Collect our own child's exit status so it does not linger as a zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
