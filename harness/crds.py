@@ -1,0 +1,79 @@
+"""The CustomResourceDefinitions our charts render objects of, from their projects' Go modules.
+
+prometheus-operator (PrometheusRule, ServiceMonitor, PodMonitor) and Argo CD (Application,
+ApplicationSet, AppProject) publish their CRD manifests inside their Go modules; the Go module proxy is
+the registry we may use, so we read them from the module cache rather than downloading release files.
+They serve two purposes: offline schema validation of rendered charts and installation into a cluster
+for server-side validation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import HarnessError
+from harness.toolchain.versions import pinned
+
+# module path, pin name, CRD files inside the module
+_SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "github.com/prometheus-operator/prometheus-operator",
+        "prometheus-operator",
+        tuple(
+            f"example/prometheus-operator-crd/monitoring.coreos.com_{kind}.yaml"
+            for kind in ("prometheusrules", "servicemonitors", "podmonitors")
+        ),
+    ),
+    (
+        "github.com/argoproj/argo-cd/v3",
+        "argo-cd",
+        tuple(f"manifests/crds/{kind}-crd.yaml" for kind in ("application", "applicationset", "appproject")),
+    ),
+)
+
+
+def _module_dir(module: str, version: str) -> Path:
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+    done = subprocess.run(
+        ["go", "mod", "download", "-json", f"{module}@{version}"],
+        capture_output=True, text=True, env=env, check=False, cwd="/",
+    )
+    info = json.loads(done.stdout or "{}")
+    if done.returncode != 0 or "Dir" not in info:
+        raise HarnessError(
+            f"cannot fetch CRDs from Go module {module}@{version}: {info.get('Error') or done.stderr.strip()}"
+        )
+    return Path(info["Dir"])
+
+
+@cache
+def crd_documents() -> list[dict[str, Any]]:
+    """Every CRD manifest we validate against and install, parsed (served from the Go module cache).
+
+    Raises:
+        HarnessError: when a module cannot be fetched from the Go module proxy.
+    """
+    docs: list[dict[str, Any]] = []
+    for module, pin, files in _SOURCES:
+        root = _module_dir(module, pinned("go", pin))
+        for rel in files:
+            docs.extend(d for d in yaml.safe_load_all((root / rel).read_text()) if d)
+    return docs
+
+
+def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """Map (apiVersion, kind) -> the openAPIV3Schema of that served CRD version."""
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for crd in crd_documents():
+        spec = crd["spec"]
+        for version in spec["versions"]:
+            api_version = f"{spec['group']}/{version['name']}"
+            schemas[(api_version, spec["names"]["kind"])] = version["schema"]["openAPIV3Schema"]
+    return schemas
