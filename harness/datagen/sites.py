@@ -73,4 +73,3 @@ SITES: tuple[Site, ...] = (
 
 # Sites that host storage (RSEs): T0/T1/T2 only, as in CMS.
 STORAGE_SITES: tuple[Site, ...] = tuple(s for s in SITES if s.tier in ("T0", "T1", "T2"))
-
