@@ -1,0 +1,12 @@
+{{/* Named container ports sorted by name (hostPort pairs for Spark driver and blockManager). Usage: {{ include "cronjob-common.container.ports" . }} */}}
+{{- define "cronjob-common.container.ports" -}}
+{{- range $name := keys .Values.ports | sortAlpha }}
+{{- $p := get $.Values.ports $name }}
+- name: {{ $name }}
+  containerPort: {{ $p.containerPort | int64 }}
+  {{- with $p.hostPort }}
+  hostPort: {{ . | int64 }}
+  {{- end }}
+  protocol: {{ $p.protocol | default "TCP" }}
+{{- end }}
+{{- end -}}

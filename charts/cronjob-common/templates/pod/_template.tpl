@@ -1,0 +1,56 @@
+{{/* Pod template (metadata + spec) of the Job. Usage: {{ include "cronjob-common.pod.template" . }} */}}
+{{- define "cronjob-common.pod.template" -}}
+{{- $pod := .Values.pod -}}
+metadata:
+  labels:
+    {{- include "cronjob-common.labels.standard" (dict "extra" $pod.labels "context" $) | nindent 4 }}
+  annotations:
+    kubectl.kubernetes.io/default-container: main
+    {{- with include "cronjob-common.labels.annotations" (dict "extra" $pod.annotations "context" $) }}
+    {{- . | nindent 4 }}
+    {{- end }}
+spec:
+  restartPolicy: {{ $pod.restartPolicy }}
+  terminationGracePeriodSeconds: {{ $pod.terminationGracePeriodSeconds | int64 }}
+  serviceAccountName: {{ include "cronjob-common.names.serviceAccountName" . }}
+  automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
+  {{- if $pod.hostNetwork }}
+  hostNetwork: true
+  {{- end }}
+  dnsPolicy: {{ $pod.dnsPolicy | default ($pod.hostNetwork | ternary "ClusterFirstWithHostNet" "ClusterFirst") }}
+  {{- with $pod.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $pod.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  {{- with $pod.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $pod.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $pod.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $pod.imagePullSecrets }}
+  imagePullSecrets:
+    {{- range . }}
+    - name: {{ . }}
+    {{- end }}
+  {{- end }}
+  {{- with include "cronjob-common.pod.initContainers" . }}
+  initContainers:
+    {{- . | nindent 4 }}
+  {{- end }}
+  containers:
+    {{- list (include "cronjob-common.container.main" . | fromYaml) | toYaml | nindent 4 }}
+  {{- with include "cronjob-common.pod.volumes" . | trim }}
+  volumes:
+    {{- . | nindent 4 }}
+  {{- end }}
+{{- end -}}

@@ -1,0 +1,52 @@
+{{/* Pod volumes: /tmp emptyDir and every enabled persistence entry, by type. Usage: {{ include "cronjob-common.pod.volumes" . }} */}}
+{{- define "cronjob-common.pod.volumes" -}}
+{{- if .Values.tmpVolume.enabled }}
+- name: tmp
+  emptyDir:
+    {{- with .Values.tmpVolume.medium }}
+    medium: {{ . }}
+    {{- end }}
+    sizeLimit: {{ .Values.tmpVolume.sizeLimit }}
+{{- end }}
+{{- range $name := keys .Values.persistence | sortAlpha }}
+{{- $v := get $.Values.persistence $name }}
+{{- if ne (toString $v.enabled) "false" }}
+- name: {{ $name }}
+  {{- if eq $v.type "secret" }}
+  secret:
+    secretName: {{ $v.secretName }}
+    defaultMode: {{ $v.defaultMode | default 0400 | int64 }}
+    {{- with $v.items }}
+    items:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+  {{- else if eq $v.type "configMap" }}
+  configMap:
+    name: {{ $v.configMapName }}
+    defaultMode: {{ $v.defaultMode | default 0444 | int64 }}
+    {{- with $v.items }}
+    items:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+  {{- else if eq $v.type "emptyDir" }}
+  emptyDir:
+    {{- with $v.medium }}
+    medium: {{ . }}
+    {{- end }}
+    {{- with $v.sizeLimit }}
+    sizeLimit: {{ . }}
+    {{- end }}
+  {{- else if eq $v.type "pvc" }}
+  persistentVolumeClaim:
+    claimName: {{ $v.claimName }}
+    {{- if $v.readOnly }}
+    readOnly: true
+    {{- end }}
+  {{- else if eq $v.type "hostPath" }}
+  hostPath:
+    path: {{ $v.path }}
+    type: {{ $v.hostPathType | default "Directory" }}
+  {{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}

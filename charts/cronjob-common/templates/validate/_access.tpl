@@ -1,0 +1,12 @@
+{{/* serviceAccount and rbac agree: a Role is only bound to a ServiceAccount made for this job. Usage: {{ include "cronjob-common.validate.access" . }} */}}
+{{- define "cronjob-common.validate.access" -}}
+{{- if and .Values.rbac.create (not .Values.serviceAccount.create) -}}
+{{- include "cronjob-common.lib.fail" (dict "key" "rbac.create" "message" "needs serviceAccount.create true: binding a Role to a shared ServiceAccount would grant it to other workloads" "context" $) -}}
+{{- end -}}
+{{- if and .Values.rbac.create (not .Values.rbac.rules) -}}
+{{- include "cronjob-common.lib.fail" (dict "key" "rbac.rules" "message" "is empty while rbac.create is true; list the rules the job needs or set rbac.create false" "context" $) -}}
+{{- end -}}
+{{- if and .Values.rbac.create (not .Values.serviceAccount.automountServiceAccountToken) -}}
+{{- include "cronjob-common.lib.fail" (dict "key" "serviceAccount.automountServiceAccountToken" "message" "is false while rbac.create is true: the job could not use its Role; set it true" "context" $) -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,10 @@
+{{/* Every template-time check (what the values schema cannot express). Usage: {{ include "cronjob-common.validate.all" . }} */}}
+{{- define "cronjob-common.validate.all" -}}
+{{- include "cronjob-common.validate.schedule" . -}}
+{{- include "cronjob-common.validate.timeZone" . -}}
+{{- include "cronjob-common.validate.image" . -}}
+{{- include "cronjob-common.validate.pod" . -}}
+{{- include "cronjob-common.validate.ports" . -}}
+{{- include "cronjob-common.validate.persistence" . -}}
+{{- include "cronjob-common.validate.access" . -}}
+{{- end -}}
