@@ -1,0 +1,102 @@
+"""Prometheus Alertmanager (Debian's prometheus-alertmanager) on loopback, routing to the harness receiver.
+
+Every alert goes to one webhook (the :mod:`harness.services.alert_receiver`), resolved ones too, each
+alert in its own group (``group_by: ['...']``) and with short waits so a test sees a notification
+within seconds of Prometheus firing or resolving the alert.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar
+
+from harness.services.base import HOST, Service
+from harness.toolchain import apt_ensure, pinned
+
+PROGRAM = "/usr/bin/prometheus-alertmanager"
+
+
+class Alertmanager(Service):
+    """Alertmanager whose only receiver is a webhook (the harness's alert receiver).
+
+    Args:
+        webhook_url: where notifications are posted (``AlertReceiver.webhook_url``).
+        group_wait: wait before the first notification of a new group.
+        group_interval: wait before notifying changes (such as resolution) of a group.
+        repeat_interval: wait before repeating an unchanged firing notification.
+    """
+
+    name: ClassVar[str] = "alertmanager"
+    default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
+    start_timeout: ClassVar[float] = 30.0
+
+    def __init__(
+        self,
+        webhook_url: str,
+        *,
+        group_wait: str = "1s",
+        group_interval: str = "2s",
+        repeat_interval: str = "1m",
+        root: Path | None = None,
+        ports: Mapping[str, int] | None = None,
+    ) -> None:
+        super().__init__(root, ports)
+        self.webhook_url = webhook_url
+        self.timing = {"group_wait": group_wait, "group_interval": group_interval,
+                       "repeat_interval": repeat_interval}
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:PORT`` (what Prometheus sends alerts to)."""
+        return f"{HOST}:{self.ports['http']}"
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
+        return f"http://{self.address}"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "alertmanager.yml"
+
+    def config(self) -> dict[str, object]:
+        """The Alertmanager configuration (a dict; written as YAML's JSON subset)."""
+        return {
+            "route": {
+                "receiver": "harness",
+                # '...' groups by every label: one notification per alert, easy to assert on.
+                "group_by": ["..."],
+                **self.timing,
+            },
+            "receivers": [
+                {"name": "harness", "webhook_configs": [{"url": self.webhook_url, "send_resolved": True}]}
+            ],
+        }
+
+    def prepare(self) -> None:
+        """Install the Debian package when missing and write the configuration."""
+        apt_ensure(pinned("services-mongo-monitoring", "alertmanager"))
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(json.dumps(self.config(), indent=2) + "\n")
+
+    def argv(self) -> list[str]:
+        return [
+            PROGRAM,
+            f"--config.file={self.config_file}",
+            f"--storage.path={self.data_dir}",
+            f"--web.listen-address={self.address}",
+            f"--web.external-url={self.url}/",
+            # An empty address turns off the gossip cluster listener (it would bind every interface).
+            "--cluster.listen-address=",
+        ]
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
+                return bool(resp.status == 200)
+        except (OSError, urllib.error.URLError):
+            return False

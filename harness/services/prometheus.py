@@ -1,0 +1,248 @@
+"""Prometheus (Debian's prometheus) on loopback: scrapes the Pushgateway and kube-state-metrics,
+evaluates the rule files the harness drops in ``rules/``, and sends alerts to the Alertmanager.
+
+Scrape and Alertmanager targets live in file-based service discovery files (``targets/<job>.json``)
+so they can be set or changed while Prometheus runs (it watches those files); rule files need
+:meth:`Prometheus.reload`. Intervals are short (2 s by default) so tests see scrapes and alerts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harness.errors import HarnessError
+from harness.services.base import HOST, Service
+from harness.toolchain import apt_ensure, pinned
+
+PROGRAM = "/usr/bin/prometheus"
+PUSHGATEWAY_JOB = "pushgateway"
+KUBE_STATE_METRICS_JOB = "kube-state-metrics"
+ALERTMANAGER_TARGETS = "alertmanager"
+
+
+class Prometheus(Service):
+    """Prometheus with its config, TSDB, rule files and discovery files in its state directory.
+
+    Args:
+        pushgateway: ``host:port`` of the Pushgateway to scrape (None: none yet).
+        kube_state_metrics: ``host:port`` of kube-state-metrics to scrape (None: none yet).
+        alertmanager: ``host:port`` of the Alertmanager to send alerts to (None: none yet).
+        scrape_interval: how often targets are scraped.
+        evaluation_interval: how often rules are evaluated.
+    """
+
+    name: ClassVar[str] = "prometheus"
+    default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
+    start_timeout: ClassVar[float] = 60.0
+
+    def __init__(
+        self,
+        *,
+        pushgateway: str | None = None,
+        kube_state_metrics: str | None = None,
+        alertmanager: str | None = None,
+        scrape_interval: str = "2s",
+        evaluation_interval: str = "2s",
+        root: Path | None = None,
+        ports: Mapping[str, int] | None = None,
+    ) -> None:
+        super().__init__(root, ports)
+        self.initial_targets = {
+            PUSHGATEWAY_JOB: pushgateway,
+            KUBE_STATE_METRICS_JOB: kube_state_metrics,
+            ALERTMANAGER_TARGETS: alertmanager,
+        }
+        self.scrape_interval = scrape_interval
+        self.evaluation_interval = evaluation_interval
+
+    # --- files ---------------------------------------------------------------------------------
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.ports['http']}"
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
+        return f"http://{self.address}"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "prometheus.yml"
+
+    @property
+    def rules_dir(self) -> Path:
+        """Directory of rule files (``*.yml``/``*.yaml``, Prometheus rule-group format) loaded at (re)load."""
+        return self.root / "rules"
+
+    @property
+    def targets_dir(self) -> Path:
+        return self.root / "targets"
+
+    def config(self) -> dict[str, Any]:
+        """The Prometheus configuration (a dict; written as YAML's JSON subset)."""
+        def discovered(name: str) -> dict[str, Any]:
+            return {"file_sd_configs": [{"files": [str(self.targets_dir / f"{name}.json")]}]}
+
+        return {
+            "global": {
+                "scrape_interval": self.scrape_interval,
+                "evaluation_interval": self.evaluation_interval,
+            },
+            "rule_files": [str(self.rules_dir / "*.yml"), str(self.rules_dir / "*.yaml")],
+            "alerting": {"alertmanagers": [discovered(ALERTMANAGER_TARGETS)]},
+            "scrape_configs": [
+                # Pushed metrics carry the pushing job's own job/instance labels: keep them.
+                {"job_name": PUSHGATEWAY_JOB, "honor_labels": True, **discovered(PUSHGATEWAY_JOB)},
+                {"job_name": KUBE_STATE_METRICS_JOB, **discovered(KUBE_STATE_METRICS_JOB)},
+            ],
+        }
+
+    def set_targets(self, job: str, addresses: Sequence[str]) -> None:
+        """Point a scrape job (or ``"alertmanager"``) at ``addresses``; a running Prometheus follows.
+
+        Args:
+            job: "pushgateway", "kube-state-metrics" or "alertmanager".
+            addresses: ``host:port`` strings (empty: no target).
+        """
+        self.targets_dir.mkdir(parents=True, exist_ok=True)
+        target_file = self.targets_dir / f"{job}.json"
+        partial = target_file.with_suffix(".json.tmp")
+        partial.write_text(json.dumps([{"targets": list(addresses)}]) + "\n")
+        # Rename so Prometheus' file watcher never reads a half-written file.
+        partial.replace(target_file)
+
+    def write_rules(self, name: str, text: str) -> Path:
+        """Write the rule file ``rules/<name>.yml`` (call :meth:`reload` when Prometheus runs).
+
+        Args:
+            name: file name without extension.
+            text: YAML with ``groups:`` in Prometheus' rule-file format (a PrometheusRule's spec).
+
+        Returns:
+            The path written.
+        """
+        self.rules_dir.mkdir(parents=True, exist_ok=True)
+        path = self.rules_dir / f"{name}.yml"
+        path.write_text(text)
+        return path
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Install the Debian package when missing; write the config and the initial targets."""
+        apt_ensure(pinned("services-mongo-monitoring", "prometheus"))
+        self.rules_dir.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(json.dumps(self.config(), indent=2) + "\n")
+        for job, address in self.initial_targets.items():
+            if address is not None or not (self.targets_dir / f"{job}.json").exists():
+                self.set_targets(job, [address] if address else [])
+
+    def argv(self) -> list[str]:
+        return [
+            PROGRAM,
+            f"--config.file={self.config_file}",
+            f"--storage.tsdb.path={self.data_dir}",
+            f"--web.listen-address={self.address}",
+            # Alert links (generatorURL) point at loopback instead of the host name.
+            f"--web.external-url={self.url}/",
+            # Lets reload() apply new rule files without a restart.
+            "--web.enable-lifecycle",
+        ]
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
+                return bool(resp.status == 200)
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def reload(self) -> None:
+        """Re-read the configuration and the rule files (POST /-/reload).
+
+        Raises:
+            HarnessError: when Prometheus rejects them (its message names the bad file and line).
+        """
+        log = self.process.log_file
+        log_offset = log.stat().st_size if log.exists() else 0
+        request = urllib.request.Request(f"{self.url}/-/reload", data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30):
+                pass
+        except urllib.error.HTTPError as exc:
+            # The HTTP answer only says that something failed; the log lines of this reload say what.
+            with log.open("rb") as fh:
+                fh.seek(log_offset)
+                errors = [line for line in fh.read().decode(errors="replace").splitlines()
+                          if "level=error" in line]
+            raise HarnessError(
+                f"prometheus rejected its configuration or rules in {self.root}: "
+                f"{exc.read().decode(errors='replace').strip()}\n" + "\n".join(errors)
+            ) from exc
+        except (OSError, urllib.error.URLError) as exc:
+            raise HarnessError(f"prometheus at {self.url} does not answer ({exc}); is it running?") from exc
+
+    # --- queries -------------------------------------------------------------------------------
+    def _api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        url = f"{self.url}/api/v1/{path}"
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                answer = json.load(resp)
+        except urllib.error.HTTPError as exc:
+            raise HarnessError(
+                f"prometheus API {path} {dict(params or {})} failed: "
+                f"{exc.code} {exc.read().decode(errors='replace').strip()}"
+            ) from exc
+        except (OSError, urllib.error.URLError) as exc:
+            raise HarnessError(f"prometheus at {self.url} does not answer ({exc}); is it running?") from exc
+        return answer["data"]
+
+    def query(self, promql: str, at: float | None = None) -> list[dict[str, Any]]:
+        """Evaluate an instant query and return its samples (``[{"metric": {...}, "value": [t, "v"]}]``).
+
+        Args:
+            promql: the expression (should return an instant vector).
+            at: evaluation time as a Unix timestamp (None: now).
+
+        Raises:
+            HarnessError: when the query is invalid or Prometheus does not answer.
+        """
+        params = {"query": promql}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        data = self._api("query", params)
+        result: list[dict[str, Any]] = data["result"]
+        return result
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alerts Prometheus currently holds (pending or firing), as its API returns them.
+
+        Raises:
+            HarnessError: when Prometheus does not answer.
+        """
+        alerts: list[dict[str, Any]] = self._api("alerts")["alerts"]
+        return alerts
+
+    def rule_groups(self) -> list[dict[str, Any]]:
+        """The rule groups Prometheus has loaded (each with ``name``, ``file`` and ``rules``).
+
+        Raises:
+            HarnessError: when Prometheus does not answer.
+        """
+        groups: list[dict[str, Any]] = self._api("rules")["groups"]
+        return groups
+
+    def targets(self) -> list[dict[str, Any]]:
+        """The active scrape targets with their health and last error.
+
+        Raises:
+            HarnessError: when Prometheus does not answer.
+        """
+        active: list[dict[str, Any]] = self._api("targets")["activeTargets"]
+        return active

@@ -1,0 +1,90 @@
+"""Prometheus Pushgateway (Debian's prometheus-pushgateway) on loopback, persisting pushed metrics.
+
+Jobs push their start / end / last-success metrics here; Prometheus scrapes it with ``honor_labels``.
+Pushed groups are written to ``data/metrics.db`` (``--persistence.file``), so they survive a restart
+just as they do for the real service.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from typing import ClassVar
+
+from harness.errors import HarnessError
+from harness.services.base import HOST, Service
+from harness.toolchain import apt_ensure, pinned
+
+PROGRAM = "/usr/bin/prometheus-pushgateway"
+
+
+class Pushgateway(Service):
+    """The Pushgateway with its persistence file in the service's data directory."""
+
+    name: ClassVar[str] = "pushgateway"
+    default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
+    start_timeout: ClassVar[float] = 30.0
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:PORT`` (a Prometheus scrape target)."""
+        return f"{HOST}:{self.ports['http']}"
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
+        return f"http://{self.address}"
+
+    @property
+    def persistence_file(self) -> str:
+        """Where the Pushgateway keeps pushed groups across restarts."""
+        return str(self.data_dir / "metrics.db")
+
+    def prepare(self) -> None:
+        """Install the Debian package when missing (its system service is not started)."""
+        apt_ensure(pinned("services-mongo-monitoring", "pushgateway"))
+
+    def argv(self) -> list[str]:
+        return [
+            PROGRAM,
+            f"--web.listen-address={self.address}",
+            f"--persistence.file={self.persistence_file}",
+            # Written on shutdown anyway; a short interval also keeps pushes across a crash.
+            "--persistence.interval=5s",
+        ]
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
+                return bool(resp.status == 200)
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def push(self, job: str, text: str, grouping: Mapping[str, str] | None = None) -> None:
+        """Replace the metric group ``job`` (+ grouping labels) with ``text`` (Prometheus text format).
+
+        Args:
+            job: the ``job`` grouping label.
+            text: metrics in the Prometheus text exposition format (ends with a newline).
+            grouping: further grouping labels (e.g. ``{"instance": "x"}``).
+
+        Raises:
+            HarnessError: when the Pushgateway rejects the push (with its answer).
+        """
+        path = "/metrics/job/" + urllib.parse.quote(job, safe="")
+        for key, value in (grouping or {}).items():
+            path += f"/{urllib.parse.quote(key, safe='')}/{urllib.parse.quote(value, safe='')}"
+        request = urllib.request.Request(
+            self.url + path, data=text.encode(), method="PUT",
+            headers={"Content-Type": "text/plain; version=0.0.4"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+        except urllib.error.HTTPError as exc:
+            raise HarnessError(
+                f"pushgateway at {self.url} rejected the push to {path}: "
+                f"{exc.code} {exc.read().decode(errors='replace').strip()}"
+            ) from exc
