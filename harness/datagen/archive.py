@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from itertools import islice
 from typing import Any
@@ -28,41 +27,6 @@ def day_dir(root: str, day: date) -> str:
 def to_line(record: dict[str, Any]) -> str:
     """Serialise a record the way every generated file does (compact JSON, key order kept)."""
     return json.dumps(record, separators=(",", ":"))
-
-
-def mixed_lines(
-    valid: Iterable[dict[str, Any]],
-    n: int,
-    corrupt: int,
-    placement: random.Random,
-    malformed: Callable[[int], str],
-) -> Iterator[str]:
-    """Yield the JSON lines of ``n`` valid records with ``corrupt`` malformed lines at seeded positions.
-
-    Args:
-        valid: The n valid records, in order.
-        n: Their number.
-        corrupt: How many malformed lines to mix in.
-        placement: Random stream that chooses the positions.
-        malformed: Returns the i-th malformed line (i counts from 0).
-
-    Yields:
-        ``n + corrupt`` lines, without newline.
-
-    Raises:
-        ValueError: If corrupt < 0.
-    """
-    if corrupt < 0:
-        raise ValueError(f"corrupt must be >= 0, got {corrupt}")
-    positions = set(placement.sample(range(n + corrupt), corrupt))
-    records = iter(valid)
-    bad = 0
-    for position in range(n + corrupt):
-        if position in positions:
-            yield malformed(bad)
-            bad += 1
-        else:
-            yield to_line(next(records))
 
 
 def write_day(sink: Sink, directory: str, lines: Iterator[str], total: int, parts: int) -> list[str]:

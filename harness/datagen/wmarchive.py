@@ -27,8 +27,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from harness.datagen.archive import day_dir, mixed_lines, to_line, write_day
+from harness.datagen.archive import day_dir, to_line, write_day
 from harness.datagen.condor import ACQUISITION_ERAS, PRIMARY_DATASETS
+from harness.datagen.corruption import interleave
 from harness.datagen.seeding import derive_rng
 from harness.datagen.sites import SITES
 from harness.datagen.writers import Sink
@@ -204,7 +205,7 @@ def lines(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01, corrupt
 
     valid = records(seed, n, day, duplicate_rate=duplicate_rate)
     placement = derive_rng(seed, "wmarchive", "corrupt", day.isoformat())
-    return mixed_lines(valid, n, corrupt, placement, malformed)
+    return interleave(map(to_line, valid), n, corrupt, placement, malformed)
 
 
 def write(
