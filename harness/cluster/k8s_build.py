@@ -1,0 +1,98 @@
+"""Build the pinned Kubernetes and etcd binaries from Go modules (cached by version).
+
+Kubernetes comes from the wrapper module tools/go/k8s (k8s.io/kubernetes with each staging module
+replaced by its published v0.<minor>.<patch>); etcd from tools/go/etcd (a ``main`` that calls
+``etcdmain.Main`` of go.etcd.io/etcd/server/v3). Both go through ``harness.toolchain.go_build``, which
+shows progress and keys the cache on go.mod/go.sum and the ldflags.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from harness.toolchain import go_build, pinned
+from harness.toolchain.go import _go
+
+KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl")
+
+# Packages whose variables carry the version: the server components read component-base's,
+# client-go's is what kubectl reports as its client version.
+_VERSION_PACKAGES = ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
+
+
+def _release_time(module: str, version: str) -> str:
+    """The module version's publication time from the Go proxy (a stable, reproducible buildDate)."""
+    listed = subprocess.run(
+        [_go(), "list", "-m", "-json", f"{module}@{version}"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"},
+    )
+    if listed.returncode != 0:
+        raise RuntimeError(f"`go list -m {module}@{version}` failed: {listed.stderr.strip()}")
+    return str(json.loads(listed.stdout)["Time"])
+
+
+def kube_ldflags(version: str, build_date: str) -> str:
+    """The ``-ldflags`` that stamp ``version`` into every binary (what hack/lib/version.sh sets).
+
+    Args:
+        version: a release tag such as ``v1.34.4``.
+        build_date: RFC 3339 time reported as buildDate.
+
+    Returns:
+        The ldflags string (stripped binaries, version variables set).
+
+    Raises:
+        ValueError: when ``version`` is not of the form vMAJOR.MINOR.PATCH.
+    """
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", version)
+    if match is None:
+        raise ValueError(f"Kubernetes version {version!r} is not vMAJOR.MINOR.PATCH")
+    values = {
+        "gitVersion": version,
+        "gitMajor": match.group(1),
+        "gitMinor": match.group(2),
+        "gitTreeState": "clean",
+        "buildDate": build_date,
+    }
+    flags = ["-s", "-w"]
+    for package in _VERSION_PACKAGES:
+        flags += [f"-X {package}.{key}={value}" for key, value in values.items()]
+    return " ".join(flags)
+
+
+def build_kubernetes() -> Path:
+    """Return the bin dir with kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl.
+
+    The first call builds them (about 20-30 minutes on 2 cores); later calls are a cache hit.
+
+    Returns:
+        The directory holding the five binaries.
+
+    Raises:
+        RuntimeError: when Go is missing or the build fails.
+    """
+    version = pinned("go", "kubernetes")
+    ldflags = kube_ldflags(version, _release_time("k8s.io/kubernetes", version))
+    packages = [f"k8s.io/kubernetes/cmd/{name}" for name in KUBE_BINARIES]
+    # Upstream release binaries are static (CGO_ENABLED=0); so are ours.
+    return go_build("k8s", packages, version=version, ldflags=ldflags, env={"CGO_ENABLED": "0"})
+
+
+def build_etcd() -> Path:
+    """Return the path of the pinned etcd server binary (built from tools/go/etcd on first use).
+
+    Returns:
+        The etcd binary.
+
+    Raises:
+        RuntimeError: when Go is missing or the build fails.
+    """
+    version = pinned("cluster", "etcd")
+    ldflags = "-s -w"
+    return go_build("etcd", ["cronharness/tools/etcd"], version=version, ldflags=ldflags,
+                    env={"CGO_ENABLED": "0"}) / "etcd"
