@@ -1,0 +1,113 @@
+"""What every cluster provider offers the harness: a kubeconfig, up/down/status, images, CRDs."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from harness.errors import HarnessError
+from harness.toolchain.progress import step
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    """One line of ``harness cluster status``.
+
+    Attributes:
+        name: component (etcd, kube-apiserver, ...).
+        running: its process (or the cluster endpoint, for providers without processes) is alive.
+        healthy: its health endpoint answered OK.
+        detail: pid, endpoint, or why it is unhealthy.
+    """
+
+    name: str
+    running: bool
+    healthy: bool
+    detail: str = ""
+
+
+class Cluster(ABC):
+    """A Kubernetes cluster the harness deploys to."""
+
+    #: provider name as given to ``--cluster`` / HARNESS_CLUSTER
+    provider: str
+
+    @property
+    @abstractmethod
+    def kubeconfig(self) -> Path:
+        """The admin kubeconfig for this cluster."""
+
+    @abstractmethod
+    def up(self) -> None:
+        """Start (or adopt) the cluster and wait until it can run pods; idempotent.
+
+        Raises:
+            HarnessError: when a prerequisite is missing or a component does not come up.
+        """
+
+    @abstractmethod
+    def down(self, *, purge: bool = False) -> None:
+        """Stop what ``up`` started; ``purge`` also deletes the cluster's data.
+
+        Raises:
+            HarnessError: when something could not be stopped or removed (named in the message).
+        """
+
+    @abstractmethod
+    def status(self) -> list[ComponentStatus]:
+        """Each component and its health."""
+
+    @abstractmethod
+    def load_image(self, archive: Path) -> None:
+        """Make the image in ``archive`` (OCI layout or docker-save tar) available to the cluster's pods.
+
+        Raises:
+            HarnessError: when the import fails.
+        """
+
+    def kubectl(self, *args: str, input_text: str | None = None, timeout: float = 120) -> str:
+        """Run the pinned kubectl against this cluster and return its stdout.
+
+        Raises:
+            HarnessError: when kubectl exits non-zero (with its stderr).
+        """
+        from harness.toolchain.tools import ensure
+
+        cmd = [str(ensure("kubectl")), "--kubeconfig", str(self.kubeconfig), *args]
+        done = subprocess.run(
+            cmd, input=input_text, capture_output=True, text=True, check=False, timeout=timeout
+        )
+        if done.returncode != 0:
+            raise HarnessError(f"`kubectl {' '.join(args)}` failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def install_crds(self) -> list[str]:
+        """Apply the prometheus-operator and Argo CD CRDs and wait until each is Established.
+
+        Server-side apply: the prometheus-operator CRDs are larger than the annotation client-side
+        apply would store.
+
+        Returns:
+            The names of the CRDs installed.
+
+        Raises:
+            HarnessError: when the apply fails or a CRD is not Established within a minute.
+        """
+        from harness.crds import crd_documents
+
+        documents = crd_documents()
+        names = [str(doc["metadata"]["name"]) for doc in documents]
+        title = f"installing {len(names)} CRDs (prometheus-operator, Argo CD)"
+        with step(title), tempfile.NamedTemporaryFile("w", suffix=".yaml") as manifest:
+            yaml.safe_dump_all(documents, manifest)
+            manifest.flush()
+            self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
+                         "-f", manifest.name)
+            self.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                         *[f"crd/{name}" for name in names], timeout=90)
+        return names

@@ -1,0 +1,363 @@
+"""The local provider: upstream Kubernetes components as host processes (no Docker needed).
+
+Like Kubernetes' own hack/local-up-cluster.sh, one node runs etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler, containerd and the kubelet directly on the host. Each is a
+:class:`~harness.process.ManagedProcess` with its PID file and log under ``state_root()/cluster/``, so
+any later command (another shell, another pytest session) can see, reuse or stop them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.cluster import cleanup, local_config
+from harness.cluster.base import Cluster, ComponentStatus
+from harness.cluster.containerd import check_socket_path, ctr, image_present, import_image, render_config
+from harness.cluster.k8s_build import build_etcd, build_kubernetes
+from harness.cluster.kubeconfig import write_kubeconfig
+from harness.cluster.local_config import HOST, NODE_NAME, LocalLayout
+from harness.cluster.node_images import pause_image
+from harness.cluster.pki import cluster_cert_specs, ensure_pki
+from harness.errors import HarnessError
+from harness.paths import state_root
+from harness.process import ManagedProcess, require_free_port
+from harness.toolchain import apt_ensure, pinned
+from harness.toolchain.progress import say, step
+from harness.waiting import wait_until
+
+# Debian packages the node needs (names pinned in tools/versions.toml [cluster]).
+_PACKAGES = ("containerd", "runc", "cni-plugins", "catatonit")
+_CNI_PLUGINS = ("bridge", "host-local", "loopback")
+
+
+@dataclass(frozen=True)
+class _Component:
+    """A host process of the cluster: how to start it and how to tell it is healthy."""
+
+    name: str
+    ports: tuple[int, ...]
+    argv: Callable[[], list[str]]
+    healthy: Callable[[], bool]
+    start_timeout: float
+
+
+class LocalCluster(Cluster):
+    """Single-node Kubernetes from host processes, state under ``state_root()/cluster``."""
+
+    provider = "local"
+
+    def __init__(self, layout: LocalLayout | None = None) -> None:
+        self.layout = layout or LocalLayout(state_root() / "cluster")
+        self._bins: tuple[Path, Path] | None = None
+
+    # --- paths and processes -----------------------------------------------------------------
+    @property
+    def kubeconfig(self) -> Path:
+        return self.layout.admin_kubeconfig
+
+    def _process(self, name: str) -> ManagedProcess:
+        return ManagedProcess(name, self.layout.pid(name), self.layout.log(name))
+
+    def _binaries(self) -> tuple[Path, Path]:
+        """(Kubernetes bin dir, etcd binary), built on first use."""
+        if self._bins is None:
+            self._bins = (build_kubernetes(), build_etcd())
+        return self._bins
+
+    def _components(self) -> list[_Component]:
+        layout, ports = self.layout, self.layout.ports
+
+        def kube(name: str) -> Path:
+            return self._binaries()[0] / name
+
+        return [
+            _Component("etcd", (ports.etcd_client, ports.etcd_peer),
+                       lambda: local_config.etcd_argv(self._binaries()[1], layout),
+                       self._etcd_healthy, 60),
+            _Component("containerd", (), lambda: local_config.containerd_argv(layout),
+                       self._containerd_healthy, 60),
+            _Component("kube-apiserver", (ports.apiserver,),
+                       lambda: local_config.apiserver_argv(kube("kube-apiserver"), layout),
+                       lambda: self._https_ok(ports.apiserver, "/readyz"), 180),
+            _Component("kube-controller-manager", (ports.controller_manager,),
+                       lambda: local_config.controller_manager_argv(kube("kube-controller-manager"), layout),
+                       lambda: self._https_ok(ports.controller_manager, "/healthz"), 90),
+            _Component("kube-scheduler", (ports.scheduler,),
+                       lambda: local_config.scheduler_argv(kube("kube-scheduler"), layout),
+                       lambda: self._https_ok(ports.scheduler, "/healthz"), 90),
+            _Component("kubelet", (ports.kubelet, ports.kubelet_healthz),
+                       lambda: local_config.kubelet_argv(kube("kubelet"), layout),
+                       self._kubelet_healthy, 90),
+        ]
+
+    # --- health probes (cheap, never raise) --------------------------------------------------
+    def _tls(self, client: str) -> ssl.SSLContext:
+        pki = self.layout.pki
+        context = ssl.create_default_context(cafile=str(pki.ca_cert))
+        context.load_cert_chain(str(pki.cert(client)), str(pki.key(client)))
+        return context
+
+    def _get(self, url: str, client: str | None = "admin", timeout: float = 5) -> tuple[int, bytes]:
+        context = self._tls(client) if client else None
+        try:
+            with urllib.request.urlopen(url, timeout=timeout, context=context) as resp:
+                return int(resp.status), resp.read()
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read()
+        except (OSError, ssl.SSLError):
+            return 0, b""
+
+    def _https_ok(self, port: int, path: str) -> bool:
+        return self._get(f"https://{HOST}:{port}{path}")[0] == 200
+
+    def _etcd_healthy(self) -> bool:
+        code, body = self._get(f"https://{HOST}:{self.layout.ports.etcd_client}/health",
+                               client="apiserver-etcd-client")
+        return code == 200 and b'"true"' in body
+
+    def _containerd_healthy(self) -> bool:
+        socket = self.layout.containerd.socket
+        if not socket.exists():
+            return False
+        done = subprocess.run(["ctr", "--address", str(socket), "version"], capture_output=True,
+                              check=False, timeout=10)
+        return done.returncode == 0
+
+    def _kubelet_healthy(self) -> bool:
+        return self._get(f"http://{HOST}:{self.layout.ports.kubelet_healthz}/healthz", client=None)[0] == 200
+
+    def _api_json(self, path: str) -> dict[str, object] | None:
+        code, body = self._get(f"{self.layout.server}{path}")
+        return json.loads(body) if code == 200 else None
+
+    def _node_ready(self) -> bool:
+        node = self._api_json(f"/api/v1/nodes/{NODE_NAME}")
+        if node is None:
+            return False
+        status = node.get("status")
+        conditions = status.get("conditions", []) if isinstance(status, dict) else []
+        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+    def _default_service_account(self) -> bool:
+        return self._api_json("/api/v1/namespaces/default/serviceaccounts/default") is not None
+
+    # --- up ------------------------------------------------------------------------------------
+    def _check_prerequisites(self) -> None:
+        if os.geteuid() != 0:
+            raise HarnessError(
+                "the local cluster runs containerd and the kubelet, which need root; run as root, or "
+                "use another provider (--cluster existing with a kubeconfig, or --cluster kind)"
+            )
+        apt_ensure(*(pinned("cluster", name) for name in _PACKAGES))
+        missing = [p for p in _CNI_PLUGINS if not (local_config.CNI_BIN_DIR / p).exists()]
+        missing += [cmd for cmd in ("containerd", "runc", "ctr", "ip", "umount") if shutil.which(cmd) is None]
+        if missing:
+            raise HarnessError(
+                f"missing after installing the node's packages: {', '.join(missing)}; "
+                "reinstall them: apt-get install --reinstall "
+                + " ".join(pinned("cluster", n) for n in _PACKAGES)
+            )
+        with open("/proc/filesystems") as fh:
+            if "overlay" not in fh.read():
+                raise HarnessError("the kernel has no overlay filesystem, which containerd's snapshotter "
+                                   "needs; load it with `modprobe overlay`")
+        check_socket_path(self.layout.containerd.socket)
+
+    def _versions(self) -> dict[str, str]:
+        return {"kubernetes": pinned("go", "kubernetes"), "etcd": pinned("cluster", "etcd")}
+
+    def _check_stale(self) -> None:
+        """Refuse data that this version of the cluster cannot use, naming the fix."""
+        fix = "run `harness cluster down --purge` to delete it and start afresh"
+        marker = self.layout.marker
+        if marker.exists():
+            recorded = json.loads(marker.read_text())
+            if recorded != self._versions():
+                raise HarnessError(
+                    f"the cluster data in {self.layout.root} was made by {recorded}, not by the pinned "
+                    f"{self._versions()}; {fix}"
+                )
+        elif self.layout.etcd_data.exists() and any(self.layout.etcd_data.iterdir()):
+            raise HarnessError(f"{self.layout.etcd_data} holds etcd data of an unknown cluster; {fix}")
+        if self.layout.etcd_data.exists() and not self.layout.pki.ca_cert.exists():
+            raise HarnessError(
+                f"{self.layout.etcd_data} holds a cluster whose certificates ({self.layout.pki.directory}) "
+                f"are gone, so its service-account tokens and node identity no longer verify; {fix}"
+            )
+
+    def _write_files(self) -> None:
+        """(Re)generate certificates (kept once made), kubeconfigs and component configs."""
+        layout = self.layout
+        layout.root.mkdir(parents=True, exist_ok=True)
+        pki = ensure_pki(layout.pki.directory, cluster_cert_specs(NODE_NAME, layout.network.service_ip))
+        kubeconfigs = {
+            layout.component_kubeconfig("controller-manager"): ("controller-manager", "controller-manager"),
+            layout.component_kubeconfig("scheduler"): ("scheduler", "scheduler"),
+            layout.component_kubeconfig("kubelet"): ("kubelet-client", "kubelet"),
+            layout.admin_kubeconfig: ("admin", "cronharness-local"),
+        }
+        for path, (cert, context) in kubeconfigs.items():
+            write_kubeconfig(path, server=layout.server, ca_cert=pki.ca_cert, client_cert=pki.cert(cert),
+                             client_key=pki.key(cert), context=context)
+        layout.cni_conf_dir.mkdir(parents=True, exist_ok=True)
+        (layout.cni_conf_dir / "10-cronharness.conflist").write_text(local_config.cni_conflist(layout))
+        layout.containerd.directory.mkdir(parents=True, exist_ok=True)
+        layout.containerd.config.write_text(render_config(
+            layout.containerd, sandbox_image=pause_image()[0], cni_bin_dir=local_config.CNI_BIN_DIR,
+            cni_conf_dir=layout.cni_conf_dir,
+        ))
+        layout.kubelet_dir.mkdir(parents=True, exist_ok=True)
+        layout.pod_logs.mkdir(parents=True, exist_ok=True)
+        local_config.write_kubelet_config(layout)
+        layout.marker.write_text(json.dumps(self._versions()) + "\n")
+
+    def _start(self, component: _Component) -> None:
+        process = self._process(component.name)
+        if not process.running():
+            for port in component.ports:
+                require_free_port(port, f"the local cluster's {component.name}")
+            process.start(component.argv())
+
+        def probe() -> bool:
+            if not process.running():
+                raise HarnessError(
+                    f"{component.name} exited during start-up; last lines of {process.log_file}:\n"
+                    f"{process.log_tail(15)}"
+                )
+            return component.healthy()
+
+        wait_until(probe, timeout=component.start_timeout, what=f"{component.name} to become healthy",
+                   describe=lambda: f"log tail:\n{process.log_tail(10)}")
+
+    def up(self) -> None:
+        """Start every component that is not running, then wait for a Ready node and the default SA.
+
+        Idempotent: running components are kept (and health-checked), stopped ones are started.
+
+        Raises:
+            HarnessError: for missing prerequisites, a port in use, stale data, or a component that
+                exits or does not become healthy (with its log tail).
+        """
+        with step("local cluster: prerequisites (packages, Kubernetes and etcd binaries)"):
+            self._check_prerequisites()
+            self._binaries()
+        self._check_stale()
+        components = self._components()
+        if all(self._process(c.name).running() for c in components) and self._node_ready():
+            say(self._usage())
+            return
+        with step(f"local cluster: starting in {self.layout.root}"):
+            self._write_files()
+            for component in components:
+                with step(f"  {component.name}"):
+                    self._start(component)
+                if component.name == "containerd":
+                    self._import_pause_image()
+            wait_until(self._node_ready, timeout=120, what=f"node {NODE_NAME} to be Ready",
+                       describe=lambda: self._process("kubelet").log_tail(10))
+            wait_until(self._default_service_account, timeout=90,
+                       what="the default ServiceAccount in namespace default",
+                       describe=lambda: self._process("kube-controller-manager").log_tail(10))
+        say(self._usage())
+
+    def _import_pause_image(self) -> None:
+        name, archive = pause_image()
+        if not image_present(self.layout.containerd.socket, name):
+            import_image(self.layout.containerd.socket, archive)
+
+    def _usage(self) -> str:
+        return (
+            f"local cluster is up (Kubernetes {pinned('go', 'kubernetes')}, node {NODE_NAME}).\n"
+            f"  export KUBECONFIG={self.kubeconfig}\n"
+            f"  kubectl get nodes      # kubectl is linked in .tools/bin\n"
+            f"  images: ctr --address {self.layout.containerd.socket} -n k8s.io images import <archive>\n"
+            f"  stop it with `harness cluster down` (add --purge to delete its data)"
+        )
+
+    # --- down ----------------------------------------------------------------------------------
+    def _stop_containers(self) -> None:
+        """Kill every container task so containerd's shims exit and release their mounts."""
+        socket = self.layout.containerd.socket
+        if not self._process("containerd").running() or not socket.exists():
+            return
+        base = ["ctr", "--address", str(socket), "-n", "k8s.io", "tasks"]
+
+        def remaining() -> list[str]:
+            return ctr(socket, "tasks", "list", "--quiet").stdout.split()
+
+        for task in remaining():
+            subprocess.run([*base, "kill", "--signal", "SIGKILL", task], capture_output=True, check=False)
+
+        def all_deleted() -> bool:
+            for task in remaining():
+                # Fails while the task is still exiting; the next probe retries it.
+                subprocess.run([*base, "delete", task], capture_output=True, check=False)
+            return not remaining()
+
+        wait_until(all_deleted, timeout=30, what="the cluster's container tasks to stop",
+                   describe=lambda: " ".join(remaining()))
+
+    def down(self, *, purge: bool = False) -> None:
+        """Stop every process ``up`` started, unmount, remove the bridge; ``purge`` deletes the data.
+
+        Raises:
+            HarnessError: naming whatever is left (a process, a mount) with how to remove it.
+        """
+        layout = self.layout
+        with step(f"local cluster: stopping ({layout.root})"):
+            self._process("kubelet").stop()
+            self._stop_containers()
+            for name in ("containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
+                self._process(name).stop()
+            shims = cleanup.kill_pids(cleanup.shim_pids(layout.containerd.socket))
+            leftovers = [f"containerd shim pid {pid}" for pid in shims]
+            leftovers += cleanup.unmount_all(layout.root)
+            cleanup.delete_link(layout.network.bridge)
+            cleanup.remove_container_log_links(layout.pod_logs)
+            cleanup.remove_kubepods_cgroups()
+            # Leases of pods that no longer exist would otherwise exhaust the pod subnet over time.
+            shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)
+            if leftovers:
+                raise HarnessError(
+                    "the local cluster stopped, but these are left: " + "; ".join(leftovers) + " (kill the "
+                    "processes by pid, `umount -l` the paths, then run `harness cluster down` again)"
+                )
+            if purge and layout.root.exists():
+                shutil.rmtree(layout.root)
+                say(f"deleted {layout.root}")
+
+    # --- status and images ---------------------------------------------------------------------
+    def status(self) -> list[ComponentStatus]:
+        """Each component's process and health, and the node's readiness."""
+        rows = []
+        for component in self._components():
+            process = self._process(component.name)
+            running = process.running()
+            healthy = running and component.healthy()
+            detail = f"pid {process.pid}, log {process.log_file}" if running else "not running"
+            rows.append(ComponentStatus(component.name, running, healthy, detail))
+        api_up = rows[2].healthy
+        ready = api_up and self._node_ready()
+        rows.append(ComponentStatus(f"node/{NODE_NAME}", api_up, ready, "Ready" if ready else "not Ready"))
+        return rows
+
+    def load_image(self, archive: Path) -> None:
+        """Import ``archive`` into containerd's k8s.io namespace (the CRI's), where pods find it.
+
+        Raises:
+            HarnessError: when containerd is not running or the import fails.
+        """
+        if not self._process("containerd").running():
+            raise HarnessError(
+                "containerd of the local cluster is not running; start it with `harness cluster up`"
+            )
+        import_image(self.layout.containerd.socket, archive)

@@ -1,0 +1,68 @@
+"""The two images the local node makes for itself from Debian packages: pause and busybox.
+
+``pause`` is the pod sandbox image (its process is Debian's static ``catatonit -P``, which only waits
+and reaps); ``busybox`` (Debian's static busybox) is a small general image for smoke tests and
+benchmarks. Both are tagged with their Debian package version and cached under ``cache_root()``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from harness.cluster.oci_archive import ImageSpec, write_image_archive
+from harness.paths import cache_root
+from harness.toolchain import apt_ensure, pinned
+
+_REGISTRY = "cronharness.local"
+BUSYBOX_APPLETS = ("sh", "echo", "cat", "sleep", "env", "date", "ls", "true", "false", "wc", "printf")
+
+
+def _package_version(package: str) -> str:
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, check=True
+    )
+    # Image tags allow [A-Za-z0-9_.-]: drop the Debian epoch, map '+' to '.' and '~' to '_'.
+    return done.stdout.strip().split(":", 1)[-1].replace("+", ".").replace("~", "_")
+
+
+def _cached(spec: ImageSpec) -> Path:
+    archive = cache_root() / "cluster" / "images" / f"{spec.name.rsplit('/', 1)[-1].replace(':', '-')}.tar"
+    if not archive.exists():
+        write_image_archive(spec, archive)
+    return archive
+
+
+def pause_image() -> tuple[str, Path]:
+    """The sandbox image: name and OCI archive (built once per catatonit package version).
+
+    Returns:
+        ``(image name, archive path)``.
+    """
+    package = pinned("cluster", "catatonit")
+    apt_ensure(package)
+    spec = ImageSpec(
+        name=f"{_REGISTRY}/pause:catatonit-{_package_version(package)}",
+        files={"/catatonit": Path("/usr/bin/catatonit")},
+        # -P: "pause" mode, the sandbox's only job is to hold its namespaces and reap zombies.
+        entrypoint=("/catatonit", "-P"),
+    )
+    return spec.name, _cached(spec)
+
+
+def busybox_image() -> tuple[str, Path]:
+    """A static busybox image (``sh`` and common applets on PATH).
+
+    Returns:
+        ``(image name, archive path)``.
+    """
+    package = pinned("cluster", "busybox")
+    apt_ensure(package)
+    spec = ImageSpec(
+        name=f"{_REGISTRY}/busybox:{_package_version(package)}",
+        files={"/bin/busybox": Path("/bin/busybox")},
+        symlinks={f"/bin/{applet}": "busybox" for applet in BUSYBOX_APPLETS},
+        directories=("/tmp", "/etc"),
+        cmd=("sh",),
+    )
+    return spec.name, _cached(spec)

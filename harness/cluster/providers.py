@@ -1,0 +1,34 @@
+"""Choose the cluster provider: ``--cluster``, else ``$HARNESS_CLUSTER``, else local (or kind with Docker)."""
+
+from __future__ import annotations
+
+import os
+
+from harness.cluster.base import Cluster
+from harness.cluster.existing import ExistingCluster
+from harness.cluster.kind import KindCluster, kind_available
+from harness.cluster.local import LocalCluster
+from harness.errors import HarnessError
+
+PROVIDERS = ("local", "kind", "existing")
+
+
+def default_provider() -> str:
+    """``$HARNESS_CLUSTER`` if set; kind where docker and kind exist; local otherwise."""
+    return os.environ.get("HARNESS_CLUSTER") or ("kind" if kind_available() else "local")
+
+
+def get_cluster(name: str | None = None) -> Cluster:
+    """The cluster of provider ``name`` (``None``: :func:`default_provider`).
+
+    Raises:
+        HarnessError: for an unknown provider name.
+    """
+    chosen = name or default_provider()
+    if chosen == "local":
+        return LocalCluster()
+    if chosen == "kind":
+        return KindCluster()
+    if chosen == "existing":
+        return ExistingCluster()
+    raise HarnessError(f"unknown cluster provider {chosen!r}; choose one of {', '.join(PROVIDERS)}")
