@@ -248,7 +248,7 @@ class _Generator:
 
 
 def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> Iterator[dict[str, Any]]:
-    """Yield the condor records of one day, one at a time.
+    """Return the condor records of one day as a stream (arguments are checked at once).
 
     Args:
         seed: Seed; the same (seed, n, day, duplicate_rate) always gives the same records.
@@ -256,8 +256,8 @@ def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> It
         day: The day the records belong to.
         duplicate_rate: Share of records that re-deliver an earlier record's ``data`` (0 disables).
 
-    Yields:
-        ``{"data": {...}, "metadata": {...}}`` dicts, in file order.
+    Returns:
+        An iterator over ``{"data": {...}, "metadata": {...}}`` dicts, in file order.
 
     Raises:
         ValueError: If n < 1 or duplicate_rate is not in [0, 1).
@@ -266,6 +266,11 @@ def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> It
         raise ValueError(f"n must be at least 1, got {n}")
     if not 0 <= duplicate_rate < 1:
         raise ValueError(f"duplicate_rate must be in [0, 1), got {duplicate_rate}")
+    return _records(seed, n, day, duplicate_rate)
+
+
+def _records(seed: int, n: int, day: date, duplicate_rate: float) -> Iterator[dict[str, Any]]:
+    """The generator behind :func:`records`."""
     gen = _Generator(seed, n, day)
     recent: deque[dict[str, Any]] = deque(maxlen=_RECENT_FOR_DUPLICATES)
     distinct = 0

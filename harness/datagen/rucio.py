@@ -352,16 +352,19 @@ def _dataset_rows(
 def _user_rows(
     table: str, seed: int, n_files: int, active: list[Rse], snapshot_ms: int
 ) -> Iterator[dict[str, Any]]:
-    """User-scope files (not in DBS), about 1% of the catalogue size, each with one disk replica."""
+    """User-scope files (not in DBS), about 1% of the catalogue size, each with one disk replica.
+
+    Every value is drawn whichever table is asked for, so dids and replicas see the same files.
+    """
     rng = derive_rng(seed, "rucio", "user-files")
     disks = [r for r in active if r.rse_type == "DISK"]
     for i in range(max(1, n_files // 100)):
         user = _USER_ACCOUNTS[i % len(_USER_ACCOUNTS)]
         name = f"/store/user/{user}/ntuples/out_{i}.root"
         size, created = rng.randint(1_000_000, 500_000_000), snapshot_ms - rng.randrange(1, 200) * _DAY_MS
-        rse = rng.choice(disks)
+        rse, adler32 = rng.choice(disks), f"{rng.getrandbits(32):08x}"
         if table == "dids":
-            yield _did(f"user.{user}", name, user, "F", created, BYTES=str(size))
+            yield _did(f"user.{user}", name, user, "F", created, BYTES=str(size), ADLER32=adler32)
         elif table == "replicas":
             yield {
                 "SCOPE": f"user.{user}",
@@ -369,7 +372,7 @@ def _user_rows(
                 "RSE_ID": rse.rse_id,
                 "BYTES": str(size),
                 "MD5": None,
-                "ADLER32": f"{rng.getrandbits(32):08x}",
+                "ADLER32": adler32,
                 "PATH": None,
                 "STATE": "A",
                 "LOCK_CNT": "1",

@@ -143,7 +143,7 @@ class _Generator:
 
 
 def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> Iterator[dict[str, Any]]:
-    """Yield the WMArchive records of one day, one at a time.
+    """Return the WMArchive records of one day as a stream (arguments are checked at once).
 
     Args:
         seed: Seed; the same (seed, n, day, duplicate_rate) always gives the same records.
@@ -151,8 +151,8 @@ def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> It
         day: The day (``wmats`` lies inside it).
         duplicate_rate: Share of records that re-deliver an earlier report (0 disables).
 
-    Yields:
-        ``{"data": {...}, "metadata": {...}}`` dicts, in file order.
+    Returns:
+        An iterator over ``{"data": {...}, "metadata": {...}}`` dicts, in file order.
 
     Raises:
         ValueError: If n < 1 or duplicate_rate is not in [0, 1).
@@ -161,6 +161,11 @@ def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> It
         raise ValueError(f"n must be at least 1, got {n}")
     if not 0 <= duplicate_rate < 1:
         raise ValueError(f"duplicate_rate must be in [0, 1), got {duplicate_rate}")
+    return _records(seed, n, day, duplicate_rate)
+
+
+def _records(seed: int, n: int, day: date, duplicate_rate: float) -> Iterator[dict[str, Any]]:
+    """The generator behind :func:`records`."""
     gen = _Generator(seed, n, day)
     recent: deque[dict[str, Any]] = deque(maxlen=_RECENT_FOR_DUPLICATES)
     distinct = 0
