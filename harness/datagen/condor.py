@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import random
 import uuid
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.datagen.archive import day_dir, to_line, write_day
 from harness.datagen.corruption import interleave
@@ -44,11 +45,14 @@ from harness.datagen.writers import Sink
 
 ROOT = "/project/monitoring/archive/condor/raw/metric"
 
+T = TypeVar("T")
+
 _STATUSES = ("Completed", "Running", "Idle", "Removed", "Held")
-_STATUS_WEIGHTS = (70, 12, 8, 6, 4)
+_STATUS_CUMULATIVE = (70, 82, 90, 96, 100)
 _JOB_STATUS_CODE = {"Idle": 1, "Running": 2, "Removed": 3, "Completed": 4, "Held": 5}
-_PRODUCTION_CPUS = ((1, 2, 4, 8), (30, 10, 35, 25))
-_ANALYSIS_CPUS = ((1, 2, 4), (85, 5, 10))
+# (values, cumulative weights)
+_PRODUCTION_CPUS = ((1, 2, 4, 8), (30, 40, 75, 100))
+_ANALYSIS_CPUS = ((1, 2, 4), (85, 90, 100))
 _TASK_TYPES = ("Processing", "Production", "Merge", "LogCollect", "Cleanup")
 _PRODUCTION_SCHEDDS = (
     "vocms0250.cern.ch",
@@ -141,6 +145,24 @@ def _day_start_ms(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
 
 
+# The per-record draws below use rng.random() directly: randrange/choice/choices cost several times more
+# in Python code, and at a million records that is most of the run time. The bias of int(random() * k) is
+# below 2**-53 * k, far under anything a test can observe.
+def _below(rng: random.Random, k: int) -> int:
+    """Uniform integer in [0, k)."""
+    return int(rng.random() * k)
+
+
+def _pick(rng: random.Random, options: Sequence[T]) -> T:
+    """Uniform choice."""
+    return options[int(rng.random() * len(options))]
+
+
+def _weighted(rng: random.Random, options: Sequence[T], cumulative: Sequence[int]) -> T:
+    """Choice with cumulative integer weights."""
+    return options[bisect_right(cumulative, rng.random() * cumulative[-1])]
+
+
 class _Generator:
     """State shared by the records of one (seed, n, day): pools, factors and the random stream."""
 
@@ -159,27 +181,26 @@ class _Generator:
         """The i-th distinct job record of the day."""
         rng = self.rng
         slot = (_DAY_MS - _MAX_LAG_MS) // self.n
-        record_ms = self.day_start + i * slot + rng.randrange(max(1, slot))
-        status = rng.choices(_STATUSES, _STATUS_WEIGHTS)[0]
+        record_ms = self.day_start + i * slot + _below(rng, max(1, slot))
+        status = _weighted(rng, _STATUSES, _STATUS_CUMULATIVE)
         job_type = "analysis" if rng.random() < 0.45 else "production"
-        site: Site | None = None if status == "Idle" else rng.choice(SITES)
-        cpu_choices = _ANALYSIS_CPUS if job_type == "analysis" else _PRODUCTION_CPUS
-        cpus = rng.choices(*cpu_choices)[0]
+        site: Site | None = None if status == "Idle" else _pick(rng, SITES)
+        cpus = _weighted(rng, *(_ANALYSIS_CPUS if job_type == "analysis" else _PRODUCTION_CPUS))
         max_wall_mins = 1315 if job_type == "analysis" else 2880
         # Run times are log-normal (median about 3.7 h), capped by the job's wall-time limit.
         wall = 0 if status == "Idle" else min(max(60, int(rng.lognormvariate(9.5, 1.0))), max_wall_mins * 60)
-        eff = rng.uniform(1.0, 1.2) if rng.random() < 0.01 else rng.betavariate(5, 2)
+        eff = rng.uniform(1.0, 1.2) if rng.random() < 0.01 else rng.triangular(0.05, 1.0, 0.85)
         cpu = int(wall * cpus * eff)
         user_cpu = cpu * 97 // 100
-        exit_code = 0 if status != "Completed" or rng.random() < 0.9 else rng.choice((8001, 8021, 50664, 134))
+        exit_code = 0 if status != "Completed" or rng.random() < 0.9 else _pick(rng, (8001, 8021, 50664, 134))
         failed = 1 if status == "Removed" or exit_code != 0 else 0
         committed = wall if status == "Completed" and rng.random() >= 0.05 else wall * 6 // 10
         wall_hr, core_hr, cpu_hr = wall / 3600, cpus * wall / 3600, cpu / 3600
         cpu_eff = 100 * cpu_hr / core_hr if core_hr > 0 else 0.0
         hs06 = self.hs06[site.name] if site else 0.0
-        queue_s = rng.randint(30, 7200)
+        queue_s = 30 + _below(rng, 7171)
         qdate_s = record_ms // 1000 - wall - queue_s
-        workflow = rng.choice(self.analysis if job_type == "analysis" else self.production)
+        workflow = _pick(rng, self.analysis if job_type == "analysis" else self.production)
         schedd = workflow["ScheddName"]
         data: dict[str, Any] = {
             "GlobalJobId": f"{schedd}#{self.cluster_base + i}.0#{qdate_s}",
@@ -208,36 +229,36 @@ class _Generator:
             "RequestMemory": 2000 * cpus,
             "MaxWallTimeMins": max_wall_mins,
             "QDate": qdate_s * 1000,
-            "EnteredCurrentStatus": record_ms - rng.randrange(60_000),
+            "EnteredCurrentStatus": record_ms - _below(rng, 60_000),
             "Workflow": workflow["Workflow"],
             "ScheddName": schedd,
         }
         if wall > 0:
-            data["ChirpCMSSWReadBytes"] = rng.randrange(5_000_000_000)
-            data["ChirpCMSSWReadTimeMsecs"] = rng.randrange(max(1, wall * 100))
+            data["ChirpCMSSWReadBytes"] = _below(rng, 5_000_000_000)
+            data["ChirpCMSSWReadTimeMsecs"] = _below(rng, wall * 100)
             data["ChirpCMSSWElapsed"] = wall * 9 // 10
         if job_type == "analysis":
             data["CRAB_UserHN"] = workflow["CRAB_UserHN"]
             data["CRAB_Workflow"] = workflow["CRAB_Workflow"]
             data["CRAB_DataBlock"] = workflow["CRAB_DataBlock"]
-            data["CRAB_Id"] = rng.randint(1, 5000)
+            data["CRAB_Id"] = 1 + _below(rng, 5000)
         else:
             data["WMAgent_RequestName"] = workflow["Workflow"]
-            data["WMAgent_JobID"] = str(rng.randint(1, 9_999_999))
-            data["WMAgent_TaskType"] = rng.choice(_TASK_TYPES)
+            data["WMAgent_JobID"] = str(1 + _below(rng, 9_999_999))
+            data["WMAgent_TaskType"] = _pick(rng, _TASK_TYPES)
         if site and site.hpc_subsites and rng.random() < 0.3:
-            data["MachineAttrCMSSubSiteName0"] = rng.choice(site.hpc_subsites)
+            data["MachineAttrCMSSubSiteName0"] = _pick(rng, site.hpc_subsites)
         return data
 
     def metadata(self, record_ms: int) -> dict[str, Any]:
         """MONIT envelope for a record published shortly after ``record_ms``."""
         rng = self.rng
-        published = record_ms + rng.randint(1_000, _MAX_LAG_MS)
+        published = record_ms + 1_000 + _below(rng, _MAX_LAG_MS - 999)
         return {
             "_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "hostname": rng.choice(_MONIT_HOSTS),
-            "kafka_timestamp": published + rng.randint(1, 50),
-            "partition": str(rng.randrange(20)),
+            "hostname": _pick(rng, _MONIT_HOSTS),
+            "kafka_timestamp": published + 1 + _below(rng, 50),
+            "partition": str(_below(rng, 20)),
             "producer": "condor",
             "timestamp": published,
             "topic": "condor_raw_metric",
