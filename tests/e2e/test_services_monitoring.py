@@ -18,11 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from harness.cluster.base import Cluster
+from harness.cluster.providers import get_cluster
 from harness.errors import HarnessError
-from harness.process import pid_alive, port_is_free
+from harness.process import free_port, pid_alive, port_is_free
 from harness.services.alert_receiver import AlertReceiver
 from harness.services.alertmanager import Alertmanager
 from harness.services.base import Service
+from harness.services.kube_state_metrics import KubeStateMetrics
 from harness.services.prometheus import Prometheus
 from harness.services.pushgateway import Pushgateway
 from harness.waiting import wait_until
@@ -273,3 +276,113 @@ def test_receiver_keeps_notifications_across_restart(receiver: AlertReceiver) ->
     timed_start(receiver, "warm")
     assert receiver.notifications() == [payload]
     assert [a.name for a in receiver.alerts(status="firing")] == ["Probe"]
+
+
+# --- kube-state-metrics ------------------------------------------------------------------------
+def test_kube_state_metrics_without_a_cluster_fails_clearly(stack_root: Path) -> None:
+    missing = KubeStateMetrics(stack_root / "no-such.kubeconfig", root=stack_root / "ksm-missing")
+    with pytest.raises(HarnessError, match=r"no-such\.kubeconfig does not exist.*harness cluster up"):
+        missing.start()
+
+    # A kubeconfig whose API server does not answer: kube-state-metrics exits and says why.
+    nowhere = stack_root / "nowhere.kubeconfig"
+    nowhere.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "nowhere",
+        "clusters": [{"name": "nowhere", "cluster": {"server": f"https://127.0.0.1:{free_port()}"}}],
+        "users": [{"name": "nobody", "user": {"token": "unused"}}],
+        "contexts": [{"name": "nowhere", "context": {"cluster": "nowhere", "user": "nobody"}}],
+    }))
+    unreachable = KubeStateMetrics(nowhere, root=stack_root / "ksm-unreachable")
+    with pytest.raises(HarnessError, match=r"kube-state-metrics exited during start-up(.|\n)*"
+                                           r"error while trying to communicate with apiserver"):
+        unreachable.start()
+    assert not unreachable.process.running()
+
+
+NAMESPACE = "ksm-e2e"
+OBJECTS = f"""\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: {NAMESPACE}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly-report
+  namespace: {NAMESPACE}
+spec:
+  schedule: "0 3 * * *"
+  concurrencyPolicy: Forbid
+  suspend: true
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{{name: main, image: localhost/none:0, command: ["true"]}}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: manual-run
+  namespace: {NAMESPACE}
+spec:
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{{name: main, image: localhost/none:0, command: ["true"]}}]
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    """The default cluster, started if it is not up (and stopped again afterwards, data kept)."""
+    chosen = get_cluster()
+    was_up = all(row.healthy for row in chosen.status())
+    chosen.up()
+    yield chosen
+    if not was_up:
+        chosen.down()
+
+
+def test_kube_state_metrics_exports_the_clusters_jobs(
+    cluster: Cluster, stack_root: Path, prometheus: Prometheus
+) -> None:
+    # Suspended: no pod is created, so no image is ever pulled.
+    cluster.kubectl("apply", "-f", "-", input_text=OBJECTS)
+    try:
+        ksm = KubeStateMetrics(cluster.kubeconfig, root=stack_root / "kube-state-metrics")
+        timed_start(ksm, "cold")
+        expected = {
+            key("kube_cronjob_info", namespace=NAMESPACE, cronjob="nightly-report", schedule="0 3 * * *",
+                concurrency_policy="Forbid"): 1.0,
+            key("kube_cronjob_spec_suspend", namespace=NAMESPACE, cronjob="nightly-report"): 1.0,
+            key("kube_job_spec_completions", namespace=NAMESPACE, job_name="manual-run"): 1.0,
+            key("kube_namespace_status_phase", namespace=NAMESPACE, phase="Active"): 1.0,
+        }
+
+        def exported() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+            everything = samples(ksm.metrics())
+            return {k: v for k, v in everything.items() if k in expected}
+
+        assert wait_until(lambda: exported() == expected, timeout=30, what="the objects in KSM's metrics",
+                          describe=lambda: str(exported()))
+
+        prometheus.set_targets("kube-state-metrics", [ksm.address])
+        scraped = wait_until(lambda: prometheus.query(f'kube_cronjob_info{{namespace="{NAMESPACE}"}}'),
+                             timeout=60, what="prometheus to scrape kube-state-metrics")
+        assert [(s["metric"]["cronjob"], s["metric"]["job"], s["value"][1]) for s in scraped] == [
+            ("nightly-report", "kube-state-metrics", "1")
+        ]
+
+        # Nothing to persist: after a restart it rebuilds the same state from the API server.
+        stop_and_check_gone(ksm)
+        timed_start(ksm, "warm")
+        assert wait_until(lambda: exported() == expected, timeout=30, what="the objects after restart",
+                          describe=lambda: str(exported()))
+        stop_and_check_gone(ksm)
+        prometheus.set_targets("kube-state-metrics", [])
+    finally:
+        cluster.kubectl("delete", "namespace", NAMESPACE, "--wait=false")
