@@ -19,7 +19,10 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
+from harness.paths import cache_root
 from harness.toolchain.versions import pinned
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # module path, pin name, CRD files inside the module
 _SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -62,9 +65,15 @@ def crd_documents() -> list[dict[str, Any]]:
     """
     docs: list[dict[str, Any]] = []
     for module, pin, files in _SOURCES:
-        root = _module_dir(module, pinned("go", pin))
-        for rel in files:
-            docs.extend(d for d in yaml.safe_load_all((root / rel).read_text()) if d)
+        version = pinned("go", pin)
+        # Parsing the multi-megabyte CRD YAML takes seconds; keep it as JSON keyed by version.
+        parsed = cache_root() / "crds" / f"{module.replace('/', '_')}@{version}.json"
+        if not parsed.exists():
+            root = _module_dir(module, version)
+            loaded = [d for rel in files for d in yaml.load_all((root / rel).read_text(), Loader=_Loader) if d]
+            parsed.parent.mkdir(parents=True, exist_ok=True)
+            parsed.write_text(json.dumps(loaded))
+        docs.extend(json.loads(parsed.read_text()))
     return docs
 
 

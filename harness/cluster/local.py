@@ -64,7 +64,8 @@ class LocalCluster(Cluster):
     def kubeconfig(self) -> Path:
         return self.layout.admin_kubeconfig
 
-    def _process(self, name: str) -> ManagedProcess:
+    def process(self, name: str) -> ManagedProcess:
+        """The managed host process of component ``name`` (etcd, containerd, kube-apiserver, ...)."""
         return ManagedProcess(name, self.layout.pid(name), self.layout.log(name))
 
     def _binaries(self) -> tuple[Path, Path]:
@@ -220,11 +221,16 @@ class LocalCluster(Cluster):
         local_config.write_kubelet_config(layout)
         layout.marker.write_text(json.dumps(self._versions()) + "\n")
 
+    def _require_ports(self, components: list[_Component]) -> None:
+        """Check every port of every component still to start, before starting any of them."""
+        for component in components:
+            if not self.process(component.name).running():
+                for port in component.ports:
+                    require_free_port(port, f"the local cluster's {component.name}")
+
     def _start(self, component: _Component) -> None:
-        process = self._process(component.name)
+        process = self.process(component.name)
         if not process.running():
-            for port in component.ports:
-                require_free_port(port, f"the local cluster's {component.name}")
             process.start(component.argv())
 
         def probe() -> bool:
@@ -252,9 +258,10 @@ class LocalCluster(Cluster):
             self._binaries()
         self._check_stale()
         components = self._components()
-        if all(self._process(c.name).running() for c in components) and self._node_ready():
+        if all(self.process(c.name).running() for c in components) and self._node_ready():
             say(self._usage())
             return
+        self._require_ports(components)
         with step(f"local cluster: starting in {self.layout.root}"):
             self._write_files()
             for component in components:
@@ -262,12 +269,23 @@ class LocalCluster(Cluster):
                     self._start(component)
                 if component.name == "containerd":
                     self._import_pause_image()
-            wait_until(self._node_ready, timeout=120, what=f"node {NODE_NAME} to be Ready",
-                       describe=lambda: self._process("kubelet").log_tail(10))
+            wait_until(lambda: self._ensure_running(components) and self._node_ready(), timeout=120,
+                       what=f"node {NODE_NAME} to be Ready",
+                       describe=lambda: self.process("kubelet").log_tail(10))
             wait_until(self._default_service_account, timeout=90,
                        what="the default ServiceAccount in namespace default",
-                       describe=lambda: self._process("kube-controller-manager").log_tail(10))
+                       describe=lambda: self.process("kube-controller-manager").log_tail(10))
         say(self._usage())
+
+    def _ensure_running(self, components: list[_Component]) -> bool:
+        """True while every component runs; raises (ending a wait at once) when one has exited."""
+        for component in components:
+            process = self.process(component.name)
+            if not process.running():
+                raise HarnessError(
+                    f"{component.name} exited; last lines of {process.log_file}:\n{process.log_tail(15)}"
+                )
+        return True
 
     def _import_pause_image(self) -> None:
         name, archive = pause_image()
@@ -287,7 +305,7 @@ class LocalCluster(Cluster):
     def _stop_containers(self) -> None:
         """Kill every container task so containerd's shims exit and release their mounts."""
         socket = self.layout.containerd.socket
-        if not self._process("containerd").running() or not socket.exists():
+        if not self.process("containerd").running() or not socket.exists():
             return
         base = ["ctr", "--address", str(socket), "-n", "k8s.io", "tasks"]
 
@@ -314,10 +332,10 @@ class LocalCluster(Cluster):
         """
         layout = self.layout
         with step(f"local cluster: stopping ({layout.root})"):
-            self._process("kubelet").stop()
+            self.process("kubelet").stop()
             self._stop_containers()
             for name in ("containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
-                self._process(name).stop()
+                self.process(name).stop()
             shims = cleanup.kill_pids(cleanup.shim_pids(layout.containerd.socket))
             leftovers = [f"containerd shim pid {pid}" for pid in shims]
             leftovers += cleanup.unmount_all(layout.root)
@@ -340,7 +358,7 @@ class LocalCluster(Cluster):
         """Each component's process and health, and the node's readiness."""
         rows = []
         for component in self._components():
-            process = self._process(component.name)
+            process = self.process(component.name)
             running = process.running()
             healthy = running and component.healthy()
             detail = f"pid {process.pid}, log {process.log_file}" if running else "not running"
@@ -356,7 +374,7 @@ class LocalCluster(Cluster):
         Raises:
             HarnessError: when containerd is not running or the import fails.
         """
-        if not self._process("containerd").running():
+        if not self.process("containerd").running():
             raise HarnessError(
                 "containerd of the local cluster is not running; start it with `harness cluster up`"
             )

@@ -18,7 +18,11 @@ from harness.cluster.containerd import ContainerdLayout
 from harness.cluster.pki import Pki
 
 HOST = "127.0.0.1"
-NODE_NAME = "cronharness"
+# The node is named by its address, as in hack/local-up-cluster.sh: the kubelet refuses a loopback
+# --node-ip, but takes a hostname override that is an IP as its InternalIP, so the apiserver reaches
+# the kubelet (logs, exec) on 127.0.0.1 and never on the machine's other addresses.
+NODE_NAME = HOST
+ETCD_MEMBER = "cronharness"
 CNI_BIN_DIR = Path("/usr/lib/cni")  # Debian's containernetworking-plugins
 
 
@@ -119,13 +123,13 @@ def etcd_argv(etcd: Path, layout: LocalLayout) -> list[str]:
     peer = f"http://{HOST}:{ports.etcd_peer}"
     return [
         str(etcd),
-        f"--name={NODE_NAME}",
+        f"--name={ETCD_MEMBER}",
         f"--data-dir={layout.etcd_data}",
         f"--listen-client-urls={client}",
         f"--advertise-client-urls={client}",
         f"--listen-peer-urls={peer}",
         f"--initial-advertise-peer-urls={peer}",
-        f"--initial-cluster={NODE_NAME}={peer}",
+        f"--initial-cluster={ETCD_MEMBER}={peer}",
         f"--cert-file={pki.cert('etcd-server')}",
         f"--key-file={pki.key('etcd-server')}",
         f"--trusted-ca-file={pki.ca_cert}",
@@ -152,7 +156,7 @@ def apiserver_argv(binary: Path, layout: LocalLayout) -> list[str]:
         f"--kubelet-client-certificate={pki.cert('apiserver-kubelet-client')}",
         f"--kubelet-client-key={pki.key('apiserver-kubelet-client')}",
         f"--kubelet-certificate-authority={pki.ca_cert}",
-        # The node registers with InternalIP 127.0.0.1: logs/exec go to the kubelet over loopback.
+        # The node registers with InternalIP 127.0.0.1 (see NODE_NAME): logs/exec use loopback.
         "--kubelet-preferred-address-types=InternalIP",
         f"--service-account-key-file={pki.sa_public}",
         f"--service-account-signing-key-file={pki.sa_private}",
@@ -257,7 +261,6 @@ def kubelet_argv(binary: Path, layout: LocalLayout) -> list[str]:
         f"--kubeconfig={layout.component_kubeconfig('kubelet')}",
         f"--root-dir={layout.kubelet_dir}",
         f"--hostname-override={NODE_NAME}",
-        f"--node-ip={HOST}",
     ]
 
 

@@ -100,7 +100,7 @@ def cluster_cert_specs(node_name: str, service_ip: str) -> list[CertSpec]:
         CertSpec("scheduler", "system:kube-scheduler"),
         CertSpec("kubelet-client", f"system:node:{node_name}", groups=("system:nodes",)),
         CertSpec("kubelet-serving", f"system:node:{node_name}", groups=("system:nodes",), server=True,
-                 dns_names=(node_name, "localhost"), ips=("127.0.0.1",)),
+                 dns_names=("localhost",), ips=("127.0.0.1",)),
         CertSpec("controller-manager-serving", "kube-controller-manager", server=True,
                  dns_names=("localhost",), ips=("127.0.0.1",)),
         CertSpec("scheduler-serving", "kube-scheduler", server=True,

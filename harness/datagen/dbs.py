@@ -152,7 +152,7 @@ def _rows(table: str, seed: int, n_files: int, day: date) -> Iterator[tuple[Cell
                     None,
                     f.created,
                     f.creator,
-                    f.created if f.valid else ds.modified,
+                    f.created if f.valid else max(f.created, ds.modified),
                     f.creator,
                 )
 

@@ -300,7 +300,8 @@ def _dataset_rows(
     """Rows of one table that belong to one DBS dataset (its container, blocks and files)."""
     created_ms = _ms(ds.created)
     if table == "dids":
-        yield _did("cms", ds.name, "wma_prod", "C", created_ms, IS_OPEN="0" if ds.valid else "1")
+        is_open = str(int(any(b.open_for_writing for b in ds.blocks)))
+        yield _did("cms", ds.name, "wma_prod", "C", created_ms, IS_OPEN=is_open)
     for block in ds.blocks:
         block_ms = _ms(block.created)
         if table == "contents":

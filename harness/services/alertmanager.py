@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
+from harness.errors import HarnessError
+from harness.services.alert_receiver import AlertReceiver
 from harness.services.base import HOST, Service
 from harness.toolchain import apt_ensure, pinned
 
@@ -24,7 +26,8 @@ class Alertmanager(Service):
     """Alertmanager whose only receiver is a webhook (the harness's alert receiver).
 
     Args:
-        webhook_url: where notifications are posted (``AlertReceiver.webhook_url``).
+        webhook_url: where notifications are posted (None: the webhook of the harness's alert
+            receiver in its default state directory, which must have been started first).
         group_wait: wait before the first notification of a new group.
         group_interval: wait before notifying changes (such as resolution) of a group.
         repeat_interval: wait before repeating an unchanged firing notification.
@@ -36,7 +39,7 @@ class Alertmanager(Service):
 
     def __init__(
         self,
-        webhook_url: str,
+        webhook_url: str | None = None,
         *,
         group_wait: str = "1s",
         group_interval: str = "2s",
@@ -63,8 +66,23 @@ class Alertmanager(Service):
     def config_file(self) -> Path:
         return self.root / "alertmanager.yml"
 
+    def _webhook(self) -> str:
+        if self.webhook_url is not None:
+            return self.webhook_url
+        receiver = AlertReceiver()
+        if not receiver.ports["http"]:
+            raise HarnessError(
+                "alertmanager routes to the harness's alert receiver, which has not been started yet; "
+                f"start it first (harness services up {receiver.name})"
+            )
+        return receiver.webhook_url
+
     def config(self) -> dict[str, object]:
-        """The Alertmanager configuration (a dict; written as YAML's JSON subset)."""
+        """The Alertmanager configuration (a dict; written as YAML's JSON subset).
+
+        Raises:
+            HarnessError: when no webhook URL was given and the alert receiver was never started.
+        """
         return {
             "route": {
                 "receiver": "harness",
@@ -73,12 +91,16 @@ class Alertmanager(Service):
                 **self.timing,
             },
             "receivers": [
-                {"name": "harness", "webhook_configs": [{"url": self.webhook_url, "send_resolved": True}]}
+                {"name": "harness", "webhook_configs": [{"url": self._webhook(), "send_resolved": True}]}
             ],
         }
 
     def prepare(self) -> None:
-        """Install the Debian package when missing and write the configuration."""
+        """Install the Debian package when missing and write the configuration.
+
+        Raises:
+            HarnessError: when no webhook URL was given and the alert receiver was never started.
+        """
         apt_ensure(pinned("services-mongo-monitoring", "alertmanager"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.config_file.write_text(json.dumps(self.config(), indent=2) + "\n")

@@ -7,12 +7,15 @@ links it into ``.tools/bin`` of this checkout so Make targets and users can call
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.paths import tools_bin
+from harness.paths import cache_root, tools_bin
 from harness.toolchain.apt import apt_ensure
 from harness.toolchain.go import go_build
+from harness.toolchain.progress import step
 from harness.toolchain.versions import pinned
 
 
@@ -46,12 +49,39 @@ def _kubectl() -> Path:
     return build_kubernetes() / "kubectl"
 
 
+def _checkov() -> Path:
+    # Its own venv: checkov pins many libraries that must not constrain the project's.
+    version = pinned("pypi", "checkov")
+    venv = cache_root() / "pypi" / f"checkov-{version}"
+    binary = venv / "bin" / "checkov"
+    if not binary.exists():
+        with step(f"installing checkov {version} from PyPI into {venv}"):
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+                            f"checkov=={version}"], check=True)
+    return binary
+
+
+def _readme_generator() -> Path:
+    version = pinned("npm", "readme-generator-for-helm")
+    prefix = cache_root() / "npm" / f"readme-generator-for-helm-{version}"
+    binary = prefix / "node_modules" / ".bin" / "readme-generator"
+    if not binary.exists():
+        with step(f"installing @bitnami/readme-generator-for-helm {version} from npm into {prefix}"):
+            prefix.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                            f"@bitnami/readme-generator-for-helm@{version}"], check=True)
+    return binary
+
+
 # name on PATH -> how to obtain it
 TOOLS: dict[str, Callable[[], Path]] = {
     "helm": _helm3,
     "helm4": _helm4,
     "promtool": _promtool,
     "kubectl": _kubectl,
+    "checkov": _checkov,
+    "readme-generator": _readme_generator,
 }
 
 

@@ -1,4 +1,4 @@
-{{/* Init containers, then sidecars as native sidecars (restartPolicy Always); image and securityContext default to the main container's. Usage: {{ include "cronjob-common.pod.initContainers" . }} */}}
+{{/* Init containers, then sidecars as native sidecars (restartPolicy Always); image, resources, securityContext and volumeMounts default to the main container's. Usage: {{ include "cronjob-common.pod.initContainers" . }} */}}
 {{- define "cronjob-common.pod.initContainers" -}}
 {{- $out := list -}}
 {{- range $kind, $set := dict "1-init" .Values.initContainers "2-sidecar" .Values.sidecars -}}
@@ -8,7 +8,7 @@
 {{- if not $c.image -}}{{- $_ := set $c "image" (include "cronjob-common.container.image" $) -}}{{- end -}}
 {{- if not $c.resources -}}{{- $_ := set $c "resources" $.Values.resources -}}{{- end -}}
 {{- if not $c.securityContext -}}{{- $_ := set $c "securityContext" $.Values.containerSecurityContext -}}{{- end -}}
-{{- if and $.Values.tmpVolume.enabled (not $c.volumeMounts) -}}{{- $_ := set $c "volumeMounts" (list (dict "name" "tmp" "mountPath" "/tmp")) -}}{{- end -}}
+{{- if not $c.volumeMounts -}}{{- with include "cronjob-common.container.volumeMounts" $ | fromYamlArray -}}{{- $_ := set $c "volumeMounts" . -}}{{- end -}}{{- end -}}
 {{- if eq $kind "2-sidecar" -}}{{- $_ := set $c "restartPolicy" "Always" -}}{{- end -}}
 {{- $out = append $out $c -}}
 {{- end -}}

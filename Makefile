@@ -1,0 +1,89 @@
+# Cron jobs on Kubernetes: library chart, job charts and the test harness.
+# `make help` lists the targets. Every target runs `make setup` first, which is idempotent and fast
+# once the pinned tools are cached (~/.cache/cronharness).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+NAME ?=
+PYTEST_ARGS ?=
+
+SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml tools/versions.toml 2>/dev/null | sha256sum | cut -c1-12)
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: setup
+setup: $(SETUP_STAMP) ## Create the venv and obtain pinned tools (helm 3 and 4, kubectl, promtool, checkov, readme generator)
+
+$(SETUP_STAMP): pyproject.toml tools/versions.toml
+	@echo "==> Python venv $(VENV) with pinned dependencies"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m harness.toolchain helm helm4 promtool checkov readme-generator
+	@rm -f $(VENV)/.setup-* && touch $@
+
+.PHONY: schemas
+schemas: setup ## Regenerate job charts' values.schema.json and the time zone list from the library
+	@$(PY) -m harness.generate.schemas
+	@$(PY) -m harness.generate.timezones
+
+.PHONY: docs
+docs: setup ## Regenerate the library chart README parameter tables from values.yaml
+	@$(PY) -m harness.generate.chart_readme
+
+.PHONY: lint
+lint: setup ## ruff + mypy, helm lint, render every chart x scenario with Helm 3 and 4, validate, security scan
+	@echo "==> ruff"; ruff check
+	@echo "==> mypy (strict on harness/)"; mypy
+	@echo "==> generated files are current"
+	@$(PY) -m harness.generate.schemas --check
+	@$(PY) -m harness.generate.chart_readme --check
+	@$(PY) -m harness lint-charts
+
+.PHONY: unit
+unit: setup ## Fast tests that need no cluster (charts with the real helm, promtool rule tests, Python units)
+	@$(PY) -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
+
+.PHONY: e2e
+e2e: setup ## End-to-end tests (local cluster and real services)
+	@$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+.PHONY: test
+test: lint unit ## The whole suite (README's test command; .ci/run calls it)
+
+.PHONY: test-job
+test-job: setup ## Deploy job NAME to the cluster, trigger it, wait, run its success test
+	@test -n "$(NAME)" || { echo "usage: make test-job NAME=<job> (jobs: $$(ls charts/jobs 2>/dev/null | tr '\n' ' '))"; exit 2; }
+	@$(PY) -m harness test-job $(NAME)
+
+.PHONY: cluster-up
+cluster-up: setup ## Start the local cluster (and print how to use its kubeconfig)
+	@$(PY) -m harness cluster up
+
+.PHONY: cluster-down
+cluster-down: setup ## Stop the local cluster and its services; leaves no process or mount
+	@$(PY) -m harness cluster down
+
+.PHONY: new-job
+new-job: setup ## Scaffold charts/jobs/NAME (chart, app, test)
+	@test -n "$(NAME)" || { echo "usage: make new-job NAME=<job>"; exit 2; }
+	@$(PY) -m harness new-job $(NAME)
+
+.PHONY: package
+package: setup ## helm package every chart (with its library dependency) into dist/
+	@$(PY) -m harness package
+
+.PHONY: bench
+bench: setup ## Benchmarks (render+validate N charts; cluster, services and job timings where available)
+	@$(PY) bench/bench_render.py
+
+.PHONY: clean
+clean: ## Remove the venv, tools links, reports and packages (the ~/.cache build cache stays)
+	rm -rf $(VENV) .tools dist reports

@@ -1,0 +1,1 @@
+"""Render charts with the real helm binaries and validate what they produce."""
