@@ -88,6 +88,13 @@ def test_replicas_and_locks_reference_existing_rses_and_dids() -> None:
     assert any(r["SCOPE"].startswith("user.") for r in replicas)
 
 
+def test_every_time_is_before_the_snapshot_day() -> None:
+    for table in rucio.TABLES:
+        for row in rucio.records(table, 3, 2000, DAY):
+            times = [v for k, v in row.items() if (k.endswith("_AT") or k == "TOMBSTONE") and v is not None]
+            assert all(isinstance(t, int) and 1_262_304_000_000 < t < SNAPSHOT_MS for t in times), row
+
+
 def test_contents_link_containers_blocks_and_files() -> None:
     dids = {d["NAME"]: d["DID_TYPE"] for d in rucio.records("dids", 5, 1000, DAY)}
     for row in rucio.records("contents", 5, 1000, DAY):
