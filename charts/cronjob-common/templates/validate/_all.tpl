@@ -1,5 +1,6 @@
 {{/* Every template-time check (what the values schema cannot express). Usage: {{ include "cronjob-common.validate.all" . }} */}}
 {{- define "cronjob-common.validate.all" -}}
+{{- include "cronjob-common.validate.names" . -}}
 {{- include "cronjob-common.validate.schedule" . -}}
 {{- include "cronjob-common.validate.timeZone" . -}}
 {{- include "cronjob-common.validate.image" . -}}
