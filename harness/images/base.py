@@ -46,8 +46,9 @@ def base_key(kind: BaseKind) -> str:
     if kind == "python":
         return tree_digest(IMAGES_DIR / "python", rootfs_dir().name, _jobkit_digest())
     if kind == "spark":
-        return tree_digest(IMAGES_DIR / "spark", base_key("python"), pinned("images", "pyspark"),
-                           pinned("images", "java"))
+        return tree_digest(
+            IMAGES_DIR / "spark", base_key("python"), pinned("images", "pyspark"), pinned("images", "java")
+        )
     raise HarnessError(f"unknown base image {kind!r}; choose one of {', '.join(get_args(BaseKind))}")
 
 
@@ -67,7 +68,8 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def _stage_python(context: Path) -> dict[str, str]:
     _link_or_copy(ensure_rootfs(), context / "rootfs.tar")
     if JOBKIT_DIR.is_dir():
-        shutil.copytree(JOBKIT_DIR, context / "jobkit", ignore=shutil.ignore_patterns(*IGNORED_NAMES, "*.pyc"))
+        skip = shutil.ignore_patterns(*IGNORED_NAMES, "*.pyc")
+        shutil.copytree(JOBKIT_DIR, context / "jobkit", ignore=skip)
     else:
         (context / "jobkit").mkdir()
     return {}

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from harness.errors import HarnessError
-from harness.images.hostconf import build_network
+from harness.images.hostconf import BUILD_CA_NAME, BUILD_PIP_DIR, build_network
 from harness.images.run import run_logged
 from harness.paths import cache_root, state_root
 from harness.toolchain import apt_ensure
@@ -36,9 +38,12 @@ def storage_driver() -> str:
 
 def _global_args() -> list[str]:
     return [
-        "--root", str(cache_root() / "images" / "storage"),
-        "--runroot", str(state_root() / "images" / "buildah-run"),
-        "--storage-driver", storage_driver(),
+        "--root",
+        str(cache_root() / "images" / "storage"),
+        "--runroot",
+        str(state_root() / "images" / "buildah-run"),
+        "--storage-driver",
+        storage_driver(),
     ]
 
 
@@ -62,7 +67,9 @@ def image_id(ref: str) -> str | None:
     apt_ensure("buildah", "runc")
     done = subprocess.run(
         ["buildah", *_global_args(), "inspect", "--type", "image", "--format", "{{.FromImageID}}", ref],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0 or not done.stdout.strip():
         return None
@@ -92,22 +99,38 @@ def build(
     """
     apt_ensure("buildah", "runc")
     network = build_network()
-    with tempfile.TemporaryDirectory(prefix="cronharness-build-") as tmp:
-        pip_conf = Path(tmp) / "pip.conf"
-        pip_conf.write_text(network.pip_conf)
-        mounts = {pip_conf: "/etc/pip.conf", **network.mounts}
+    with tempfile.TemporaryDirectory(prefix="cronharness-build-") as pip_dir:
+        (Path(pip_dir) / "pip.conf").write_text(network.pip_conf)
+        if network.ca_bundle is not None:
+            shutil.copyfile(network.ca_bundle, Path(pip_dir) / BUILD_CA_NAME)
+        Path(pip_dir).chmod(0o755)  # build steps run as uid 10001 must read it
+        mounts = {Path(pip_dir): BUILD_PIP_DIR, **network.mounts}
         cmd = [
-            "buildah", *_global_args(), "build",
-            "--layers", "--pull-never", "--runtime", "runc", "--isolation", "oci", "--network", "host",
-            "--tag", tag,
+            "buildah",
+            *_global_args(),
+            "build",
+            "--layers",
+            "--pull-never",
+            "--runtime",
+            "runc",
+            "--isolation",
+            "oci",
+            "--network",
+            "host",
+            "--tag",
+            tag,
         ]
         for host_path, container_path in mounts.items():
             cmd += ["--volume", f"{host_path}:{container_path}:ro"]
         for name, value in (build_args or {}).items():
             cmd += ["--build-arg", f"{name}={value}"]
         cmd.append(str(context))
-        run_logged(cmd, label=label, show=lambda line: line if _STEP.match(line) else None,
-                   env={**os.environ, **network.env})
+        run_logged(
+            cmd,
+            label=label,
+            show=lambda line: line if _STEP.match(line) else None,
+            env={**os.environ, **network.env},
+        )
     found = image_id(tag)
     if found is None:
         raise HarnessError(f"{label}: buildah reported success but {tag} is not in the store")
@@ -126,11 +149,14 @@ def save_archive(ref: str, archive: Path) -> None:
     partial = archive.with_name(archive.name + ".partial")
     partial.unlink(missing_ok=True)
     buildah("push", "--quiet", ref, f"docker-archive:{partial}:{ref}", timeout=900)
-    os.replace(partial, archive)
+    partial.replace(archive)
 
 
-def image_config(ref: str) -> dict[str, object]:
-    """The OCI config (User, Env, Entrypoint, Cmd, ...) of ``ref`` in the project's store."""
-    out = buildah("inspect", "--type", "image", "--format", "{{json .OCIv1.Config}}", ref)
-    config: dict[str, object] = json.loads(out)
+def image_config(ref: str) -> dict[str, Any]:
+    """The OCI config (User, Env, Entrypoint, Cmd, ...) of ``ref`` in the project's store.
+
+    Raises:
+        HarnessError: when the image is not in the store.
+    """
+    config: dict[str, Any] = json.loads(buildah("inspect", "--type", "image", ref))["OCIv1"]["config"]
     return config

@@ -54,7 +54,7 @@ def tree_digest(root: Path, *extra: str) -> str:
     for path in _walk(root):
         rel = path.relative_to(root).as_posix() if path != root else path.name
         if path.is_symlink():
-            sha.update(f"L\0{rel}\0{os.readlink(path)}\0".encode())
+            sha.update(f"L\0{rel}\0{path.readlink()}\0".encode())
             continue
         executable = os.access(path, os.X_OK)
         sha.update(f"F\0{rel}\0{int(executable)}\0{path.stat().st_size}\0".encode())

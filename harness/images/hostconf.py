@@ -19,8 +19,11 @@ from harness.errors import HarnessError
 
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
-# Where build steps see the host's bundle: apart from the image's own, which package installs rewrite.
-BUILD_CA_PATH = "/etc/pip-host-ca.crt"
+# Build steps get a directory mounted here holding pip.conf and the host's CA bundle: pip reads it
+# (it is on XDG_CONFIG_DIRS), the image's own CA bundle stays untouched for package installs, and
+# all a mount leaves behind in the image is this empty directory.
+BUILD_PIP_DIR = "/etc/xdg/pip"
+BUILD_CA_NAME = "host-ca.crt"
 _PROXY_VARS = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 # pip settings that decide where packages come from and whether TLS to them verifies.
 _PIP_KEYS = ("index-url", "extra-index-url", "trusted-host", "find-links", "cert", "timeout")
@@ -156,12 +159,14 @@ class BuildNetwork:
     """What a build container needs to reach the registries like the host does.
 
     Attributes:
-        pip_conf: text of an ``/etc/pip.conf`` for the build.
-        mounts: host path -> container path, mounted read-only into every build step.
+        pip_conf: text of the ``pip.conf`` to put in ``BUILD_PIP_DIR``.
+        ca_bundle: the host CA bundle to put beside it as ``BUILD_CA_NAME`` (None: pip's default).
+        mounts: further host path -> container path, mounted read-only into every build step.
         env: proxy variables for the builder process (buildah passes them on to build steps).
     """
 
     pip_conf: str
+    ca_bundle: Path | None
     mounts: dict[Path, str]
     env: dict[str, str]
 
@@ -179,16 +184,15 @@ def build_network(settings: dict[str, str] | None = None) -> BuildNetwork:
     mounts: dict[Path, str] = {}
     # pip in build steps verifies TLS against the host's CA bundle: it may hold a site CA that the
     # registries' certificates chain to. It is mounted, so it never ends up in an image layer.
-    ca_bundle = Path(settings.pop("cert", str(HOST_CA_BUNDLE)))
-    if ca_bundle.is_file():
-        mounts[ca_bundle] = BUILD_CA_PATH
-        settings["cert"] = BUILD_CA_PATH
+    ca_bundle: Path | None = Path(settings.pop("cert", str(HOST_CA_BUNDLE)))
+    if ca_bundle is not None and ca_bundle.is_file():
+        settings["cert"] = f"{BUILD_PIP_DIR}/{BUILD_CA_NAME}"
+    else:
+        ca_bundle = None
     # Local wheel directories are mounted at the same path; URLs pass through; missing dirs are dropped.
-    links = [
-        link for link in settings.pop("find-links", "").split() if "://" in link or Path(link).is_dir()
-    ]
+    links = [link for link in settings.pop("find-links", "").split() if "://" in link or Path(link).is_dir()]
     mounts.update({Path(link): link for link in links if "://" not in link})
     if links:
         settings["find-links"] = " ".join(links)
     lines = ["[global]", *(f"{key} = {value}" for key, value in sorted(settings.items()))]
-    return BuildNetwork(pip_conf="\n".join(lines) + "\n", mounts=mounts, env=proxy_env())
+    return BuildNetwork(pip_conf="\n".join(lines) + "\n", ca_bundle=ca_bundle, mounts=mounts, env=proxy_env())

@@ -57,12 +57,17 @@ def load_image(
                 raise HarnessError(
                     f"no containerd listens on {socket}: start the local cluster with `harness cluster up`"
                 )
-            _run(["ctr", "--address", str(socket), "-n", "k8s.io", "images", "import", str(archive)],
-                 f"importing {archive.name} into containerd", "apt-get install containerd")
+            _run(
+                ["ctr", "--address", str(socket), "-n", "k8s.io", "images", "import", str(archive)],
+                f"importing {archive.name} into containerd",
+                "apt-get install containerd",
+            )
         elif provider == "kind":
-            _run(["kind", "load", "image-archive", str(archive), "--name", kind_cluster],
-                 f"loading {archive.name} into kind cluster {kind_cluster}",
-                 "install kind (the kind provider needs it)")
+            _run(
+                ["kind", "load", "image-archive", str(archive), "--name", kind_cluster],
+                f"loading {archive.name} into kind cluster {kind_cluster}",
+                "install kind (the kind provider needs it)",
+            )
         else:
             raise HarnessError(
                 f"cannot load images into a {provider!r} cluster: there is no registry; use the local "

@@ -69,8 +69,18 @@ def ensure_pyspark_wheel() -> Path:
         try:
             with step(f"building the pyspark {version} wheel from its PyPI sdist (once; cached in {out})"):
                 run_logged(
-                    [sys.executable, "-m", "pip", "wheel", "--no-deps", "--progress-bar", "raw",
-                     "--wheel-dir", str(work), f"pyspark=={version}"],
+                    [
+                        sys.executable,
+                        "-m",
+                        "pip",
+                        "wheel",
+                        "--no-deps",
+                        "--progress-bar",
+                        "raw",
+                        "--wheel-dir",
+                        str(work),
+                        f"pyspark=={version}",
+                    ],
                     label=f"pyspark {version} wheel",
                     show=_DownloadProgress(),
                     # No pip cache: it would keep a second copy of the huge sdist for nothing.
@@ -80,7 +90,7 @@ def ensure_pyspark_wheel() -> Path:
             if [w.name for w in built] != [wheel.name]:
                 raise HarnessError(f"pip built {[w.name for w in built]} in {work}, expected {wheel.name}")
             out.mkdir(exist_ok=True)
-            os.replace(built[0], wheel)
+            built[0].replace(wheel)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return wheel

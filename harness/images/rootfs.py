@@ -29,8 +29,10 @@ PACKAGES = ("python3", "python3-venv", "ca-certificates", "tini")
 RECIPE = "2"
 # Left out of the image: caches a Dockerfile's `apt-get update` rebuilds, and docs nobody reads there.
 _PRUNE = ("var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info")
-_MILESTONE = re.compile(r"^I: (Retrieving Release|Resolving|Found|Checking|Installing|Unpacking the|"
-                        r"Configuring the|Base system)|^[EW]: ")
+_MILESTONE = re.compile(
+    r"^I: (Retrieving Release|Resolving|Found|Checking|Installing|Unpacking the|"
+    r"Configuring the|Base system)|^[EW]: "
+)
 
 
 def rootfs_dir() -> Path:
@@ -54,12 +56,16 @@ def _unmount_under(root: Path) -> None:
 
 
 def _sources(suite: str, mirror: str) -> str:
-    stanzas = [f"Types: deb\nURIs: {mirror}\nSuites: {suite} {suite}-updates\nComponents: main\n"
-               f"Signed-By: {KEYRING}\n"]
+    stanzas = [
+        f"Types: deb\nURIs: {mirror}\nSuites: {suite} {suite}-updates\nComponents: main\n"
+        f"Signed-By: {KEYRING}\n"
+    ]
     security = security_mirror(suite)
     if security:
-        stanzas.append(f"Types: deb\nURIs: {security}\nSuites: {suite}-security\nComponents: main\n"
-                       f"Signed-By: {KEYRING}\n")
+        stanzas.append(
+            f"Types: deb\nURIs: {security}\nSuites: {suite}-security\nComponents: main\n"
+            f"Signed-By: {KEYRING}\n"
+        )
     return "\n".join(stanzas)
 
 
@@ -77,11 +83,15 @@ def _finish(rootfs: Path, suite: str, mirror: str) -> None:
     want = pinned("images", "python")
     found = subprocess.run(
         ["chroot", str(rootfs), "python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
     if found != want:
-        raise HarnessError(f"Debian {suite}'s python3 is {found or 'missing'}, but [images] python pins "
-                           f"{want}; update the pin in tools/versions.toml")
+        raise HarnessError(
+            f"Debian {suite}'s python3 is {found or 'missing'}, but [images] python pins "
+            f"{want}; update the pin in tools/versions.toml"
+        )
 
 
 def ensure_rootfs() -> Path:
@@ -110,8 +120,15 @@ def ensure_rootfs() -> Path:
             rootfs = work / "rootfs"
             with step(f"debootstrap Debian {suite} (minbase + {', '.join(PACKAGES)}) from {mirror}"):
                 run_logged(
-                    ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
-                     f"--keyring={KEYRING}", suite, str(rootfs), mirror],
+                    [
+                        "debootstrap",
+                        "--variant=minbase",
+                        f"--include={','.join(PACKAGES)}",
+                        f"--keyring={KEYRING}",
+                        suite,
+                        str(rootfs),
+                        mirror,
+                    ],
                     label=f"debootstrap {suite}",
                     show=lambda line: line if _MILESTONE.match(line) else None,
                     env={**os.environ, **proxy_env()},
@@ -120,12 +137,21 @@ def ensure_rootfs() -> Path:
             with step(f"packing the {suite} rootfs into {tar}"):
                 partial = work / "rootfs.tar"
                 subprocess.run(
-                    ["tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-C", str(rootfs),
-                     "-cf", str(partial), "."],
+                    [
+                        "tar",
+                        "--numeric-owner",
+                        "--xattrs",
+                        "--xattrs-include=*",
+                        "-C",
+                        str(rootfs),
+                        "-cf",
+                        str(partial),
+                        ".",
+                    ],
                     check=True,
                 )
                 out.mkdir(exist_ok=True)
-                os.replace(partial, tar)
+                partial.replace(tar)
         finally:
             _unmount_under(work)
             shutil.rmtree(work, ignore_errors=True)

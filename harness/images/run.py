@@ -70,10 +70,18 @@ def run_logged(
     ticker = threading.Thread(target=heartbeat, daemon=True)
     ticker.start()
     try:
-        with log.open("w") as sink, subprocess.Popen(
-            list(cmd), cwd=cwd, env=dict(env) if env is not None else None,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-        ) as proc:
+        with (
+            log.open("w") as sink,
+            subprocess.Popen(
+                list(cmd),
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            ) as proc,
+        ):
             assert proc.stdout is not None
             for raw in proc.stdout:
                 line = raw.rstrip()
@@ -93,7 +101,8 @@ def run_logged(
         ticker.join()
     if code != 0:
         raise HarnessError(
-            f"{label} failed (exit {code}) running: {' '.join(cmd)}\n" + "\n".join(tail)
+            f"{label} failed (exit {code}) running: {' '.join(cmd)}\n"
+            + "\n".join(tail)
             + f"\n(full output: {log})"
         )
     return "\n".join(lines)
