@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from harness.charts.discover import Scenario, scenarios
+from harness.charts.discover import Scenario
 from harness.charts.render import RenderError, helm_binary, render_chart
 from harness.charts.validate import validate_objects
 from harness.paths import REPO_ROOT, tools_bin

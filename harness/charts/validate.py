@@ -51,7 +51,7 @@ def _crd_validators() -> dict[tuple[str, str], jsonschema.Draft7Validator]:
 @cache
 def _registry() -> Registry:
     definitions = json.loads((_SCHEMA_DIR / "_definitions.json").read_text())
-    return Resource.from_contents(definitions) @ Registry()  # type: ignore[no-any-return]
+    return Resource.from_contents(definitions) @ Registry()
 
 
 @cache

@@ -41,7 +41,7 @@ class Service(ABC):
         self.ports: dict[str, int] = {**self.default_ports, **saved, **(ports or {})}
 
     # --- what a concrete service defines -------------------------------------------------------
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 - optional hook: services from Debian packages need nothing
         """Obtain the program (build/download from registries into the cache); idempotent."""
 
     @abstractmethod

@@ -37,7 +37,7 @@ def _digest(module_dir: Path, packages: Sequence[str], ldflags: str) -> str:
 def _go() -> str:
     go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
     if go is None:
-        raise RuntimeError("the Go toolchain is needed to build pinned tools; install Go 1.24+ (apt-get install golang)")
+        raise RuntimeError("the Go toolchain is needed to build pinned tools; install Go 1.24+")
     return go
 
 
@@ -52,7 +52,7 @@ def _run_with_progress(cmd: list[str], cwd: Path, env: Mapping[str, str], label:
     ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
-            tail = (tail + [line.rstrip()])[-20:]
+            tail = [*tail, line.rstrip()][-20:]
             compiled += 1
             now = time.monotonic()
             if now - last_report >= 15:

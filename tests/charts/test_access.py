@@ -19,7 +19,8 @@ def test_existing_service_account(render: Render) -> None:
 
 def test_role_and_binding(render: Render) -> None:
     rules = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]
-    objects = render({"rbac": {"create": True, "rules": rules}, "serviceAccount": {"automountServiceAccountToken": True}})
+    objects = render({"rbac": {"create": True, "rules": rules},
+                      "serviceAccount": {"automountServiceAccountToken": True}})
     assert objects["Role"]["rules"] == rules
     binding = objects["RoleBinding"]
     assert binding["roleRef"]["name"] == "t-test-chart"

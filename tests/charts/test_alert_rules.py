@@ -41,7 +41,8 @@ def test_default_alerts_fire_and_stay_silent_as_specified(render: Render, tmp_pa
 
 def test_every_alert_a_user_can_add_keeps_runbook_requirement(render: Render) -> None:
     # The example job (ci/full-values.yaml) adds its own alert; it must carry a runbook too.
-    values = yaml.safe_load((Path(__file__).parents[2] / "charts/cronjob-common/test-chart/ci/full-values.yaml").read_text())
+    full = Path(__file__).parents[2] / "charts/cronjob-common/test-chart/ci/full-values.yaml"
+    values = yaml.safe_load(full.read_text())
     groups = render(values)["PrometheusRule"]["spec"]["groups"]
     alerts = [r for g in groups for r in g["rules"] if "alert" in r]
     assert alerts and all(r["annotations"].get("runbook_url", "").startswith("https://") for r in alerts)
