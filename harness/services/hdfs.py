@@ -56,10 +56,14 @@ class Hdfs(Service):
         ports = [str(self.ports[r]) for r in ("rpc", "http", "dn_transfer", "dn_http", "dn_ipc")]
         # Only a directory without a file system image is formatted: a restart keeps the files.
         fmt = "false" if self._formatted() else "true"
+        # Jetty unpacks the NameNode/DataNode web apps into java.io.tmpdir: keep them with the service.
+        tmp = self.root / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
         return java_argv(
             "HdfsLauncher", [str(self.data_dir), *ports, fmt], classes, lib,
             # Warnings only, plus the cluster's own start/stop lines: Hadoop logs every request at INFO.
-            options=["-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            options=[f"-Djava.io.tmpdir={tmp}",
+                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                      "-Dorg.slf4j.simpleLogger.log.org.apache.hadoop.hdfs.MiniDFSCluster=info",
                      "-Dorg.slf4j.simpleLogger.showDateTime=true"],
         )
@@ -75,8 +79,8 @@ class Hdfs(Service):
         return f"http://{HOST}:{self.ports['http']}"
 
     def _jmx(self, bean: str) -> dict[str, Any]:
-        reply = requests.get(f"{self.webhdfs_url}/jmx", params={"qry": f"Hadoop:service=NameNode,name={bean}"},
-                             timeout=5)
+        query = {"qry": f"Hadoop:service=NameNode,name={bean}"}
+        reply = requests.get(f"{self.webhdfs_url}/jmx", params=query, timeout=5)
         reply.raise_for_status()
         beans: list[dict[str, Any]] = reply.json()["beans"]
         return beans[0] if beans else {}

@@ -43,7 +43,9 @@ def _pom(name: str, version: str, coordinates: Sequence[str], exclusions: Sequen
     for coordinate in coordinates:
         parts = coordinate.split(":")
         if len(parts) not in (3, 4):
-            raise HarnessError(f"bad Maven coordinate {coordinate!r}: use group:artifact:version[:classifier]")
+            raise HarnessError(
+                f"bad Maven coordinate {coordinate!r}: use group:artifact:version[:classifier]"
+            )
         classifier = f"<classifier>{escape(parts[3])}</classifier>" if len(parts) == 4 else ""
         deps.append(
             f"<dependency><groupId>{escape(parts[0])}</groupId><artifactId>{escape(parts[1])}</artifactId>"
@@ -81,6 +83,14 @@ def _run_mvn(cmd: list[str], label: str) -> None:
             f"resolving {label} from Maven Central failed (exit {code}); command: {' '.join(cmd)}\n"
             + "\n".join(tail)
         )
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move a finished temporary directory to its cache name (a half-done one never gets it)."""
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    tmp.mkdir()  # the TemporaryDirectory around it removes the name it made
 
 
 def resolve(name: str, version: str, coordinates: Sequence[str], exclusions: Sequence[str] = ()) -> Path:
@@ -122,10 +132,7 @@ def resolve(name: str, version: str, coordinates: Sequence[str], exclusions: Seq
                 label,
             )
             (Path(tmp) / _DONE_MARKER).write_text(" ".join(coordinates) + "\n")
-            if out.exists():
-                shutil.rmtree(out)
-            os.rename(tmp, out)
-            Path(tmp).mkdir()  # TemporaryDirectory removes the name it made
+            _publish(Path(tmp), out)
     return out / "lib"
 
 
@@ -168,12 +175,11 @@ def compile_launcher(name: str, lib: Path) -> Path:
         cmd = [javac, "-nowarn", "-d", tmp, "-cp", classpath(lib), *map(str, sources)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise HarnessError(f"compiling the {name} launcher failed: {' '.join(cmd[:4])} ...\n{done.stderr}")
+            raise HarnessError(
+                f"compiling the {name} launcher failed: {' '.join(cmd[:4])} ...\n{done.stderr}"
+            )
         (Path(tmp) / _DONE_MARKER).write_text(digest + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        os.rename(tmp, out)
-        Path(tmp).mkdir()
+        _publish(Path(tmp), out)
     return out
 
 
@@ -202,5 +208,8 @@ def java_argv(
     """
     java = shutil.which("java")
     if java is None:
-        raise HarnessError("a Java 17 runtime is needed for the Java services; apt-get install openjdk-17-jre-headless")
-    return [java, "-Xms128m", f"-Xmx{heap}", "-XX:+UseSerialGC", *options, "-cp", classpath(*entries), main_class, *args]
+        raise HarnessError(
+            "a Java 17 runtime is needed for the Java services; apt-get install openjdk-17-jre-headless"
+        )
+    jvm = ["-Xms128m", f"-Xmx{heap}", "-XX:+UseSerialGC", *options]
+    return [java, *jvm, "-cp", classpath(*entries), main_class, *args]

@@ -1,0 +1,111 @@
+"""HDFS (MiniDFSCluster from Maven Central) started from cold, written and read back through WebHDFS
+with the ``hdfs`` client, restarted with its files kept, and stopped with no process or port left.
+Start times and resident memory are printed as ``FIGURE`` lines (``-s`` shows them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from harness.process import pid_alive, port_is_free
+from harness.services.hdfs import Hdfs, webhdfs_client
+
+pytestmark = pytest.mark.e2e
+
+# Deterministic contents: a text file, a binary file spanning several packets, and an empty file.
+FILES: dict[str, bytes] = {
+    "/cms/condor/2026/11/22/part-00000.json": b'{"GlobalJobId": "crab3@vocms0001#1.0", "CpuTimeHr": 1.5}\n' * 100,
+    "/cms/condor/2026/11/22/part-00001.bin": random.Random(42).randbytes(3 * 1024 * 1024 + 17),
+    "/cms/condor/2026/11/22/_SUCCESS": b"",
+}
+DAY = "/cms/condor/2026/11/22"
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for pid {pid}")
+
+
+def loopback_listeners(pid: int) -> set[int]:
+    """Ports ``pid`` listens on, asserting every one is bound to 127.0.0.1 (IPv4 or v4-mapped)."""
+    out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout
+    addresses = [line.split()[3] for line in out.splitlines() if f"pid={pid}," in line]
+    hosts = {address.rsplit(":", 1)[0] for address in addresses}
+    assert hosts <= {"127.0.0.1", "[::ffff:127.0.0.1]"}, addresses
+    return {int(address.rsplit(":", 1)[1]) for address in addresses}
+
+
+def timed_start(service: Hdfs, kind: str) -> None:
+    started = time.monotonic()
+    service.start()
+    seconds = time.monotonic() - started
+    pid = service.process.pid
+    assert pid is not None
+    print(f"FIGURE {service.name} {kind} start {seconds:.2f}s rss {rss_mib(pid):.1f}MiB")
+    assert set(service.ports.values()) <= loopback_listeners(pid)
+
+
+def stop_and_check_gone(service: Hdfs) -> None:
+    pid = service.process.pid
+    service.stop()
+    assert pid is not None and not pid_alive(pid)
+    assert all(port_is_free(port) for port in service.ports.values())
+
+
+@pytest.fixture(scope="module")
+def hdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hdfs]:
+    service = Hdfs(root=tmp_path_factory.mktemp("hdfs"))
+    timed_start(service, "cold")
+    yield service
+    stop_and_check_gone(service)
+    service.destroy()
+    assert not service.root.exists()
+
+
+def read_all(service: Hdfs) -> dict[str, bytes]:
+    client = webhdfs_client(service)
+    contents = {}
+    for path in FILES:
+        with client.read(path) as reader:
+            contents[path] = reader.read()
+    return contents
+
+
+def test_write_list_read_back(hdfs: Hdfs) -> None:
+    client = webhdfs_client(hdfs)
+    for path, data in FILES.items():
+        client.write(path, data=data, overwrite=True)
+
+    assert sorted(client.list(DAY)) == ["_SUCCESS", "part-00000.json", "part-00001.bin"]
+    assert {p: client.status(p)["length"] for p in FILES} == {p: len(d) for p, d in FILES.items()}
+    assert {p: hashlib.sha256(d).hexdigest() for p, d in read_all(hdfs).items()} == {
+        p: hashlib.sha256(d).hexdigest() for p, d in FILES.items()
+    }
+
+
+def test_webhdfs_redirects_to_loopback_datanode(hdfs: Hdfs) -> None:
+    reply = requests.get(
+        f"{hdfs.webhdfs_url}/webhdfs/v1{next(iter(FILES))}",
+        params={"op": "OPEN", "user.name": "test"}, allow_redirects=False, timeout=10,
+    )
+    assert reply.status_code == 307
+    location = urlsplit(reply.headers["Location"])
+    assert (location.hostname, location.port) == ("127.0.0.1", hdfs.ports["dn_http"])
+
+
+def test_restart_keeps_files(hdfs: Hdfs) -> None:
+    stop_and_check_gone(hdfs)
+    timed_start(hdfs, "warm")
+    assert read_all(hdfs) == FILES
+    assert sorted(webhdfs_client(hdfs).list(DAY)) == ["_SUCCESS", "part-00000.json", "part-00001.bin"]
