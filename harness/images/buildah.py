@@ -1,6 +1,6 @@
 """buildah, set up for this project: its own image store, runc, host networking for build steps.
 
-The store lives in ``cache_root()/images/storage`` (so base images and build layers survive between
+The store lives in ``cache_root()/images/storage-<driver>`` (so base images and build layers survive between
 sessions) and buildah's run state under ``state_root()``. runc is the OCI runtime because crun fails
 on this cgroup-v1 hybrid host. Build steps use the host's network, since that is the only route to
 the package registries, and get the host's pip settings and CA bundle (see ``hostconf``).
@@ -27,23 +27,36 @@ from harness.toolchain import apt_ensure
 _STEP = re.compile(r"^(STEP \d+/\d+:|COMMIT|Successfully tagged|Error:|error)")
 
 
-def storage_driver() -> str:
-    """The containers-storage driver: ``overlay`` unless HARNESS_STORAGE_DRIVER says otherwise.
+# Filesystems (as `stat -f` names them) that overlay cannot put its upper layers on.
+_NO_OVERLAY = frozenset({"overlayfs", "nfs", "fuseblk", "fuse"})
 
-    overlay is fast and works on this host's ext4; ``vfs`` is the fallback where the store would sit
-    on an overlay or other filesystem overlay cannot stack on.
+
+def storage_driver() -> str:
+    """The containers-storage driver: HARNESS_STORAGE_DRIVER if set, else ``overlay`` where it works.
+
+    overlay is fast and works on ext4/xfs (this host); where the cache sits on an overlay (a CI job in
+    a container) or a network filesystem, ``vfs`` is used: slower and bigger, but it works anywhere.
     """
-    return os.environ.get("HARNESS_STORAGE_DRIVER", "overlay")
+    chosen = os.environ.get("HARNESS_STORAGE_DRIVER")
+    if chosen:
+        return chosen
+    probe = cache_root()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    fstype = subprocess.run(["stat", "-f", "-c", "%T", str(probe)], capture_output=True, text=True, check=False)
+    return "vfs" if fstype.stdout.strip() in _NO_OVERLAY else "overlay"
 
 
 def _global_args() -> list[str]:
+    driver = storage_driver()
+    # One store per driver: a store cannot change its driver once made.
     return [
         "--root",
-        str(cache_root() / "images" / "storage"),
+        str(cache_root() / "images" / f"storage-{driver}"),
         "--runroot",
-        str(state_root() / "images" / "buildah-run"),
+        str(state_root() / "images" / f"buildah-run-{driver}"),
         "--storage-driver",
-        storage_driver(),
+        driver,
     ]
 
 

@@ -8,6 +8,7 @@ image's id: an unchanged job on an unchanged base is not rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -67,8 +68,13 @@ def build_job_image(context_dir: Path, tag: str, base: str) -> Path:
     with cache_lock(jobs_cache() / f".{archive_stem(tag)}.lock"):
         if archive.exists():
             return archive
+        previous = buildah.image_id(tag)
         with step(f"building job image {tag} from {context_dir} on {base}"):
-            buildah.build(context_dir, tag, build_args={"BASE_IMAGE": base}, label=f"job image {tag}")
+            built = buildah.build(context_dir, tag, build_args={"BASE_IMAGE": base}, label=f"job image {tag}")
             buildah.save_archive(tag, archive)
         _drop_older(tag, keep=archive)
+        if previous not in (None, built):
+            # The earlier build lost its tag; nothing will use it again, so it leaves the store.
+            with contextlib.suppress(HarnessError):
+                buildah.buildah("rmi", previous)
     return archive

@@ -56,15 +56,11 @@ def _unmount_under(root: Path) -> None:
 
 
 def _sources(suite: str, mirror: str) -> str:
-    stanzas = [
-        f"Types: deb\nURIs: {mirror}\nSuites: {suite} {suite}-updates\nComponents: main\n"
-        f"Signed-By: {KEYRING}\n"
-    ]
+    stanzas = [f"Types: deb\nURIs: {mirror}\nSuites: {suite} {suite}-updates\nComponents: main\nSigned-By: {KEYRING}\n"]
     security = security_mirror(suite)
     if security:
         stanzas.append(
-            f"Types: deb\nURIs: {security}\nSuites: {suite}-security\nComponents: main\n"
-            f"Signed-By: {KEYRING}\n"
+            f"Types: deb\nURIs: {security}\nSuites: {suite}-security\nComponents: main\nSigned-By: {KEYRING}\n"
         )
     return "\n".join(stanzas)
 

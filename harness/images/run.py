@@ -101,8 +101,6 @@ def run_logged(
         ticker.join()
     if code != 0:
         raise HarnessError(
-            f"{label} failed (exit {code}) running: {' '.join(cmd)}\n"
-            + "\n".join(tail)
-            + f"\n(full output: {log})"
+            f"{label} failed (exit {code}) running: {' '.join(cmd)}\n" + "\n".join(tail) + f"\n(full output: {log})"
         )
     return "\n".join(lines)

@@ -23,7 +23,7 @@ import pytest
 from harness.errors import HarnessError
 from harness.images import build_job_image, ensure_base, load_image
 from harness.images import job as job_module
-from harness.images.buildah import buildah, image_config
+from harness.images.buildah import buildah, image_config, image_id
 from harness.images.job import jobs_cache
 from harness.process import ManagedProcess
 from harness.toolchain import apt_ensure, pinned
@@ -168,6 +168,7 @@ def test_python_job_image_builds_loads_and_runs(
         archive = build_job_image(context, tag, base)
         figure("job image build, cold", time.monotonic() - started)
         archives.append(archive)
+        first_id = image_id(tag)
         assert archive.parent == jobs_cache()
         assert archive.is_file()
 
@@ -201,6 +202,10 @@ def test_python_job_image_builds_loads_and_runs(
         assert edited != archive
         assert edited.is_file()
         assert not archive.exists()
+        # ... and the image it replaced leaves the store.
+        assert first_id is not None
+        assert image_id(tag) != first_id
+        assert first_id not in buildah("images", "--all", "--no-trunc", "--quiet")
     finally:
         forget(tag, *archives)
         containerd.ctr("images", "remove", tag)
