@@ -157,9 +157,7 @@ class _Naming:
 def _naming(k: int) -> _Naming:
     """Name parts of the k-th dataset, unique by construction (a mixed-radix decomposition of k)."""
     simulated = k % 2 == 1
-    pds, eras, tiers = (
-        (_SIM_PDS, _SIM_ERAS, _SIM_TIER_IDS) if simulated else (_DATA_PDS, _DATA_ERAS, _DATA_TIER_IDS)
-    )
+    pds, eras, tiers = (_SIM_PDS, _SIM_ERAS, _SIM_TIER_IDS) if simulated else (_DATA_PDS, _DATA_ERAS, _DATA_TIER_IDS)
     rest = k // 2
     pd = pds[rest % len(pds)]
     rest //= len(pds)
@@ -252,9 +250,7 @@ def datasets(seed: int, n_files: int, day: date) -> Iterator[Dataset]:
             acquisition_era_id=rng.randint(1, 60) if rng.random() < 0.9 else None,
             processing_era_id=rng.randint(1, 40) if rng.random() < 0.7 else None,
             physics_group_id=rng.randint(1, 30) if rng.random() < 0.5 else None,
-            xtcrosssection=round(rng.uniform(0.001, 5000.0), 4)
-            if naming.simulated and rng.random() < 0.3
-            else None,
+            xtcrosssection=round(rng.uniform(0.001, 5000.0), 4) if naming.simulated and rng.random() < 0.3 else None,
             prep_id=f"PPD-{naming.era}-{k:05d}" if rng.random() < 0.6 else None,
             created=created,
             creator=creator,

@@ -15,13 +15,13 @@ a deleted one) and a DID in dids; contents link each container (C) to its blocks
 files (F). A few user-scope files (``user.<name>``, not in DBS) have replicas too. Replicas of a block are
 complete at most of its RSEs and partial at some; most (block, RSE) pairs carry a lock.
 
-Malformed input: ``corrupt=k`` (k > 0) cuts the replicas part file k bytes short, like an interrupted
-upload; avro readers must fail on it. :func:`records` is unaffected.
+Malformed input: ``corrupt=k`` (k > 0) damages the sync markers after the first k data blocks of the
+replicas part file (a small file has a single block), like a bad copy: fastavro and Spark's avro reader
+both fail with an invalid-sync error. :func:`records` is unaffected.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -183,10 +183,7 @@ def rses(seed: int) -> list[Rse]:
         ("T2_DE_DESY_Test", "DISK", False),
         ("T2_RU_ITEP", "DISK", True),
     ]
-    return [
-        Rse(derive_rng(seed, "rucio", "rse", name).randbytes(16), name, kind, gone)
-        for name, kind, gone in names
-    ]
+    return [Rse(derive_rng(seed, "rucio", "rse", name).randbytes(16), name, kind, gone) for name, kind, gone in names]
 
 
 @dataclass(frozen=True)
@@ -255,9 +252,7 @@ def _place(seed: int, block: Block, active: list[Rse], snapshot_ms: int) -> _Pla
     return _Placement(replicas, locks, file_dids)
 
 
-def _did(
-    scope: str, name: str, account: str, did_type: str, created_ms: int, **values: Any
-) -> dict[str, Any]:
+def _did(scope: str, name: str, account: str, did_type: str, created_ms: int, **values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(COLUMNS["dids"])
     row.update(
         SCOPE=scope,
@@ -276,9 +271,7 @@ def _did(
     return row
 
 
-def _content(
-    parent: str, child: str, did_type: str, child_type: str, created_ms: int, **values: Any
-) -> dict[str, Any]:
+def _content(parent: str, child: str, did_type: str, child_type: str, created_ms: int, **values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(COLUMNS["contents"])
     row.update(
         SCOPE="cms",
@@ -294,9 +287,7 @@ def _content(
     return row
 
 
-def _dataset_rows(
-    table: str, seed: int, ds: Dataset, active: list[Rse], snapshot_ms: int
-) -> Iterator[dict[str, Any]]:
+def _dataset_rows(table: str, seed: int, ds: Dataset, active: list[Rse], snapshot_ms: int) -> Iterator[dict[str, Any]]:
     """Rows of one table that belong to one DBS dataset (its container, blocks and files)."""
     created_ms = _ms(ds.created)
     if table == "dids":
@@ -350,9 +341,7 @@ def _dataset_rows(
                 )
 
 
-def _user_rows(
-    table: str, seed: int, n_files: int, active: list[Rse], snapshot_ms: int
-) -> Iterator[dict[str, Any]]:
+def _user_rows(table: str, seed: int, n_files: int, active: list[Rse], snapshot_ms: int) -> Iterator[dict[str, Any]]:
     """User-scope files (not in DBS), about 1% of the catalogue size, each with one disk replica.
 
     Every value is drawn whichever table is asked for, so dids and replicas see the same files.
@@ -456,18 +445,45 @@ def schema(table: str) -> dict[str, Any]:
     }
 
 
-def _cut_short(inner: Producer, cut: int) -> Producer:
-    """Producer of ``inner``'s bytes without the last ``cut`` bytes."""
+class _SyncDamager:
+    """Binary file wrapper that damages the avro sync markers closing the first ``blocks`` data blocks.
+
+    The header carries the marker once; every data block ends with it. A reader that finds a block not
+    followed by the header's marker fails ("Invalid sync"), which is what a bad copy looks like. Cutting a
+    file short would not do: Avro's Java reader (and so Spark) takes an early end of file for the end of
+    the data and silently drops the last block.
+    """
+
+    def __init__(self, out: BinaryIO, marker: bytes, blocks: int) -> None:
+        self.out, self.marker, self.left = out, marker, blocks
+        self.header_seen = False
+
+    def write(self, data: bytes) -> int:
+        """Pass bytes through, flipping each marker occurrence that must be damaged."""
+        chunk = bytes(data)
+        if self.marker in chunk:
+            if not self.header_seen:
+                self.header_seen = True
+            elif self.left > 0:
+                # fastavro writes the marker as its own write call, so one call holds one marker.
+                chunk = chunk.replace(self.marker, bytes(b ^ 0xFF for b in self.marker), 1)
+                self.left -= 1
+        return self.out.write(chunk)
+
+    def flush(self) -> None:
+        """Flush the wrapped file."""
+        self.out.flush()
+
+    def seekable(self) -> bool:
+        """The avro writer asks; a wrapper is written front to back only."""
+        return False
+
+
+def _damaged(inner: Producer, marker: bytes, blocks: int) -> Producer:
+    """Producer of ``inner``'s avro bytes with the first ``blocks`` block markers damaged."""
 
     def produce(out: BinaryIO) -> None:
-        with tempfile.TemporaryFile() as whole:
-            inner(whole)
-            keep = max(0, whole.tell() - cut)
-            whole.seek(0)
-            while keep > 0:
-                chunk = whole.read(min(keep, 1 << 20))
-                out.write(chunk)
-                keep -= len(chunk)
+        inner(_SyncDamager(out, marker, blocks))  # type: ignore[arg-type]  # write/flush/seekable suffice
 
     return produce
 
@@ -494,7 +510,8 @@ def write(sink: Sink, seed: int, n_files: int, day: date, *, corrupt: int = 0, r
         seed: Seed (use the DBS dump's seed for a consistent catalogue).
         n_files: Number of files in the DBS catalogue.
         day: Snapshot day.
-        corrupt: If > 0, the replicas file is cut this many bytes short.
+        corrupt: Number of replicas data blocks whose closing sync marker is damaged (all blocks if the
+            file has fewer; a small file has one block).
         root: Dump root.
 
     Returns:
@@ -511,7 +528,7 @@ def write(sink: Sink, seed: int, n_files: int, day: date, *, corrupt: int = 0, r
         marker = derive_rng(seed, "rucio", "sync", table, day.isoformat()).randbytes(16)
         producer = avro_records(schema(table), records(table, seed, n_files, day), marker)
         if table == "replicas" and corrupt:
-            producer = _cut_short(producer, corrupt)
+            producer = _damaged(producer, marker, corrupt)
         path = f"{directory}/part-m-00000.avro"
         sink.put(path, producer)
         sink.put(f"{directory}/_SUCCESS", empty)

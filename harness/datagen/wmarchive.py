@@ -98,9 +98,7 @@ class _Generator:
             if name.startswith("cmsRun") and started:
                 threads = rng.choice((1, 4, 8))
                 job_time = float(duration // n_cmsrun)
-                step["output"] = [
-                    {"acquisitionEra": era, "outputDataset": "", "events": rng.randint(0, 50_000)}
-                ]
+                step["output"] = [{"acquisitionEra": era, "outputDataset": "", "events": rng.randint(0, 50_000)}]
                 step["performance"] = {
                     "cpu": {
                         "NumberOfStreams": threads,

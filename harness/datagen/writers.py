@@ -156,9 +156,7 @@ def gzipped(inner: Producer) -> Producer:
     return produce
 
 
-def avro_records(
-    schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], sync_marker: bytes
-) -> Producer:
+def avro_records(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], sync_marker: bytes) -> Producer:
     """Producer of an avro object container file, deflate-compressed like sqoop's ``-z`` dumps.
 
     Args:

@@ -38,9 +38,7 @@ def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
 def test_layout_and_avro_round_trip_with_sqoop_types(tmp_path: Path) -> None:
     sink = LocalDirSink(tmp_path)
     paths = rucio.write(sink, 1, 2000, DAY)
-    assert paths == [
-        f"{ROOT}/{t}/part-m-00000.avro" for t in ("rses", "dids", "contents", "replicas", "dataset_locks")
-    ]
+    assert paths == [f"{ROOT}/{t}/part-m-00000.avro" for t in ("rses", "dids", "contents", "replicas", "dataset_locks")]
     for table in rucio.TABLES:
         assert sink.local_path(f"{ROOT}/{table}/_SUCCESS").read_bytes() == b""
         schema, rows = _read(sink, table)
@@ -56,9 +54,7 @@ def test_layout_and_avro_round_trip_with_sqoop_types(tmp_path: Path) -> None:
             else:
                 assert avro_type == ["null", "string"]
     _, replicas = _read(sink, "replicas")
-    assert all(
-        len(r["RSE_ID"]) == 16 and r["CREATED_AT"] < SNAPSHOT_MS and int(r["BYTES"]) > 0 for r in replicas
-    )
+    assert all(len(r["RSE_ID"]) == 16 and r["CREATED_AT"] < SNAPSHOT_MS and int(r["BYTES"]) > 0 for r in replicas)
 
 
 def test_replicas_and_locks_reference_existing_rses_and_dids() -> None:
@@ -127,13 +123,15 @@ def test_some_blocks_are_only_partly_replicated() -> None:
     assert any(complete) and not all(complete)
 
 
-def test_corrupt_cuts_the_replicas_file_so_readers_fail(tmp_path: Path) -> None:
-    whole, cut = LocalDirSink(tmp_path / "whole"), LocalDirSink(tmp_path / "cut")
+def test_corrupt_damages_replicas_block_markers_so_readers_fail(tmp_path: Path) -> None:
+    whole, damaged = LocalDirSink(tmp_path / "whole"), LocalDirSink(tmp_path / "damaged")
     rucio.write(whole, 2, 500, DAY)
-    rucio.write(cut, 2, 500, DAY, corrupt=40)
+    rucio.write(damaged, 2, 500, DAY, corrupt=2)
     path = f"{ROOT}/replicas/part-m-00000.avro"
-    assert cut.local_path(path).read_bytes() == whole.local_path(path).read_bytes()[:-40]
-    with pytest.raises(Exception), open(cut.local_path(path), "rb") as f:  # noqa: B017
+    good, bad = whole.local_path(path).read_bytes(), damaged.local_path(path).read_bytes()
+    assert len(good) == len(bad)
+    assert sum(a != b for a, b in zip(good, bad, strict=True)) == 2 * 16
+    with pytest.raises(ValueError, match="sync"), open(damaged.local_path(path), "rb") as f:
         list(fastavro.reader(f))
     other = f"{ROOT}/dids/part-m-00000.avro"
-    assert cut.local_path(other).read_bytes() == whole.local_path(other).read_bytes()
+    assert damaged.local_path(other).read_bytes() == whole.local_path(other).read_bytes()
