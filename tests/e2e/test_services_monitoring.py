@@ -52,10 +52,20 @@ def listening_addresses(pid: int) -> set[str]:
 
 
 def timed_start(service: Service, kind: str) -> int:
-    """Start ``service``, print its start time and memory, check it listens on loopback only."""
+    """Start ``service``, print its start time and memory, check it listens on loopback only.
+
+    A failed check stops the service again, so a failing test leaves no process behind.
+    """
     started = time.monotonic()
-    service.start()
-    seconds = time.monotonic() - started
+    try:
+        service.start()
+        return _check_started(service, kind, time.monotonic() - started)
+    except BaseException:
+        service.stop()
+        raise
+
+
+def _check_started(service: Service, kind: str, seconds: float) -> int:
     pid = service.process.pid
     assert pid is not None
     print(f"FIGURE {service.name} {kind} start {seconds:.2f}s rss {rss_mib(pid):.1f}MiB")
