@@ -1,0 +1,120 @@
+"""Deploy a job chart into a cluster: build and load its image, then `helm upgrade --install`."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.charts.discover import CHARTS_DIR, VALUES_DIR
+from harness.charts.render import build_dependencies, helm_binary
+from harness.cluster.base import Cluster
+from harness.errors import HarnessError
+from harness.toolchain.progress import step
+
+IMAGE_REGISTRY = "localhost"
+IMAGE_TAG = "test"
+BASE_ANNOTATION = "cronharness.io/base-image"
+
+
+@dataclass
+class Deployment:
+    """A job chart installed as a Helm release.
+
+    Attributes:
+        job: the job (chart folder name under charts/jobs).
+        release: Helm release name.
+        namespace: where it runs.
+        cronjob: the CronJob's name (the chart's full name).
+        phases: seconds spent per phase (image, load, deploy).
+    """
+
+    job: str
+    release: str
+    namespace: str
+    cronjob: str
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def job_chart(job: str) -> Path:
+    """The chart folder of ``job``.
+
+    Raises:
+        HarnessError: naming the jobs that exist when ``job`` does not.
+    """
+    chart = CHARTS_DIR / "jobs" / job
+    if not (chart / "Chart.yaml").exists():
+        known = sorted(p.parent.name for p in (CHARTS_DIR / "jobs").glob("*/Chart.yaml"))
+        raise HarnessError(f"no job chart charts/jobs/{job}; jobs: {', '.join(known) or 'none yet'}")
+    return chart
+
+
+def image_ref(job: str) -> str:
+    return f"{IMAGE_REGISTRY}/cronharness/jobs/{job}:{IMAGE_TAG}"
+
+
+def build_and_load_image(cluster: Cluster, job: str) -> dict[str, float]:
+    """Build the job's app/ Dockerfile on its base image (Chart.yaml annotation) and load it into the cluster."""
+    from harness.images.base import ensure_base
+    from harness.images.job import build_job_image
+
+    chart = job_chart(job)
+    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+    base_kind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
+    phases = {}
+    started = time.monotonic()
+    archive = build_job_image(chart / "app", image_ref(job), ensure_base(base_kind))
+    phases["image build"] = time.monotonic() - started
+    started = time.monotonic()
+    cluster.load_image(archive)
+    phases["image load"] = time.monotonic() - started
+    return phases
+
+
+def deploy(
+    cluster: Cluster,
+    job: str,
+    namespace: str,
+    *,
+    values: dict[str, Any] | None = None,
+    env: str | None = None,
+    release: str | None = None,
+    build_image: bool = True,
+) -> Deployment:
+    """Install (or upgrade) job chart ``job`` into ``namespace`` with test ``values`` on top.
+
+    Layering, later wins: chart defaults, values/<env>/_env.yaml and values/<env>/<job>.yaml (when
+    ``env`` is given), then ``values`` (the test's: service endpoints, image, short schedules).
+
+    Raises:
+        HarnessError: when the image cannot be built/loaded or helm refuses the release (helm's message).
+    """
+    chart = job_chart(job)
+    release = release or job
+    phases = build_and_load_image(cluster, job) if build_image else {}
+    image = {"registry": IMAGE_REGISTRY, "repository": f"cronharness/jobs/{job}", "tag": IMAGE_TAG,
+             "pullPolicy": "Never"}
+    layered = [VALUES_DIR / env / "_env.yaml", VALUES_DIR / env / f"{job}.yaml"] if env else []
+    helm = helm_binary(3)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp, step(f"helm upgrade --install {release} ({job}) in {namespace}"):
+        test_values = Path(tmp) / "test-values.yaml"
+        test_values.write_text(yaml.safe_dump({"image": image, **(values or {})}))
+        build_dependencies(chart, helm)
+        cmd = [helm, "upgrade", "--install", release, str(chart), "--namespace", namespace, "--create-namespace",
+               "--kubeconfig", str(cluster.kubeconfig), "--wait", "--timeout", "2m"]
+        for path in [*[p for p in layered if p.exists()], test_values]:
+            cmd += ["-f", str(path)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise HarnessError(f"helm could not install {job}: {done.stderr.strip()}")
+    phases["deploy"] = time.monotonic() - started
+    manifest = subprocess.run([helm, "get", "manifest", release, "--namespace", namespace,
+                               "--kubeconfig", str(cluster.kubeconfig)], capture_output=True, text=True, check=True)
+    cronjobs = [d["metadata"]["name"] for d in yaml.safe_load_all(manifest.stdout) if d and d["kind"] == "CronJob"]
+    return Deployment(job=job, release=release, namespace=namespace, cronjob=cronjobs[0], phases=phases)

@@ -1,0 +1,55 @@
+"""Plugin options: each is a command-line flag and an environment variable (the flag wins)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.paths import REPO_ROOT
+
+# (flag, env var, help, default)
+OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: local, kind with Docker)",
+     None),
+    ("--kubeconfig", "HARNESS_KUBECONFIG", "kubeconfig of an existing cluster (implies --cluster existing)", None),
+    ("--env-values", "HARNESS_ENV", "environment whose values/<env>/ files are layered under the test values",
+     None),
+    ("--keep", "HARNESS_KEEP", "keep namespaces, releases and services after the tests (1/true)", None),
+    ("--report-dir", "HARNESS_REPORT_DIR", "where run reports (phase timings, logs) are written",
+     str(REPO_ROOT / "reports")),
+)
+
+
+@dataclass(frozen=True)
+class HarnessOptions:
+    cluster: str | None
+    kubeconfig: Path | None
+    env: str | None
+    keep: bool
+    report_dir: Path
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cronharness", "cron job harness")
+    for flag, env, help_text, default in OPTIONS:
+        suffix = f" (default {default})" if default else ""
+        group.addoption(flag, default=None, help=f"{help_text} [env {env}]{suffix}")
+
+
+def read_options(config: pytest.Config) -> HarnessOptions:
+    def value(flag: str, env: str, default: str | None) -> str | None:
+        from_cli = config.getoption(flag.lstrip("-").replace("-", "_"))
+        return str(from_cli) if from_cli is not None else os.environ.get(env, default)
+
+    raw = {flag: value(flag, env, default) for flag, env, _, default in OPTIONS}
+    kubeconfig = raw["--kubeconfig"]
+    return HarnessOptions(
+        cluster="existing" if kubeconfig and not raw["--cluster"] else raw["--cluster"],
+        kubeconfig=Path(kubeconfig) if kubeconfig else None,
+        env=raw["--env-values"],
+        keep=(raw["--keep"] or "").lower() in ("1", "true", "yes"),
+        report_dir=Path(raw["--report-dir"] or REPO_ROOT / "reports"),
+    )
