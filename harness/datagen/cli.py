@@ -6,6 +6,7 @@ Attach to the harness CLI with ``main.add_command(datagen)``; also runnable as `
 from __future__ import annotations
 
 import getpass
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,9 +14,9 @@ from urllib.parse import urlsplit
 import click
 
 from harness.datagen import condor, dbs, rucio, wmarchive
-from harness.datagen.writers import HdfsSink, LocalDirSink, Sink
+from harness.datagen.writers import HdfsSink, LocalDirSink, Producer, Sink
 from harness.errors import HarnessError
-from harness.toolchain.progress import step
+from harness.toolchain.progress import say, step
 
 SOURCES = ("condor", "wmarchive", "dbs", "rucio")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -32,6 +33,19 @@ def _sink(local: Path | None, webhdfs: str | None, user: str) -> Sink:
     from hdfs import InsecureClient
 
     return HdfsSink(InsecureClient(webhdfs, user=user))
+
+
+class _Announcing:
+    """Sink wrapper that reports each file as it is written (a million records take minutes)."""
+
+    def __init__(self, inner: Sink) -> None:
+        self.inner = inner
+
+    def put(self, path: str, produce: Producer) -> None:
+        """Write through the wrapped sink, then say so."""
+        started = time.monotonic()
+        self.inner.put(path, produce)
+        say(f"    wrote {path} ({time.monotonic() - started:.1f}s)")
 
 
 @click.command("datagen")
@@ -83,7 +97,7 @@ def datagen(
     user: str,
 ) -> None:
     """Write deterministic CMS-shaped test inputs at the production path layout."""
-    sink = _sink(local, webhdfs, user)
+    sink = _Announcing(_sink(local, webhdfs, user))
     last = day.date()
     record_days = [last - timedelta(days=k) for k in range(days - 1, -1, -1)]
     chosen = SOURCES if "all" in sources else tuple(dict.fromkeys(sources))
