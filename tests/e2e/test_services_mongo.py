@@ -46,8 +46,10 @@ def timed_start(service: FerretDB, kind: str) -> None:
 
 def stop_and_check_gone(service: FerretDB) -> None:
     pid = service.process.pid
+    assert pid is not None
+    print(f"FIGURE {service.name} rss before stop (after use) {rss_mib(pid):.1f}MiB")
     service.stop()
-    assert pid is not None and not pid_alive(pid)
+    assert not pid_alive(pid)
     assert all(port_is_free(port) for port in service.ports.values())
 
 

@@ -78,8 +78,10 @@ def _check_started(service: Service, kind: str, seconds: float) -> int:
 def stop_and_check_gone(service: Service) -> None:
     """Stop ``service`` and assert neither its process nor its ports are left."""
     pid = service.process.pid
+    assert pid is not None
+    print(f"FIGURE {service.name} rss before stop (after use) {rss_mib(pid):.1f}MiB")
     service.stop()
-    assert pid is not None and not pid_alive(pid)
+    assert not pid_alive(pid)
     assert not service.process.running()
     for port in service.ports.values():
         assert port_is_free(port), f"{service.name} left 127.0.0.1:{port} taken"
