@@ -5,6 +5,10 @@ live in the service's data directory (one file per database), so data survives a
 would on a real server's disk. The program is the main package of the wrapper module
 tools/go/ferretdb, which runs FerretDB through its embeddable package (its go.mod says why FerretDB's
 own command cannot be used); its only socket is the wire-protocol listener.
+
+Known limitation of FerretDB 1.x, which job tests must respect: a ``$group`` stage computes only its
+first accumulator and returns 0 for the others (upstream issue FerretDB/FerretDB#4616); use one
+accumulator per ``$group`` when checking sums.
 """
 
 from __future__ import annotations
@@ -72,9 +76,9 @@ class FerretDB(Service):
             )
         except (RuntimeError, subprocess.CalledProcessError) as exc:
             raise HarnessError(
-                f"cannot build FerretDB {self.version} from Go modules (tools/go/ferretdb): {exc}; "
-                f"check that the Go module proxy serves github.com/FerretDB/FerretDB@{self.version} "
-                "(`go mod download -json github.com/FerretDB/FerretDB@" + self.version + "`)"
+                f"cannot build FerretDB {self.version} from the wrapper module {WRAPPER}: {exc}; "
+                "the Go output above says which module failed (the module proxy must serve "
+                f"github.com/FerretDB/FerretDB {self.version}'s .mod and .zip; go.sum pins their hashes)"
             ) from exc
         self._program = bin_dir / "ferretdb"
 
