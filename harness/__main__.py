@@ -1,5 +1,5 @@
 """`python -m harness`: the same as the `harness` command."""
 
-from harness.cli import main
+from harness.cli import cli
 
-main()
+cli()

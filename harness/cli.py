@@ -65,6 +65,31 @@ def package(destination: str) -> None:
         subprocess.run([helm, "package", str(chart), "--destination", destination], check=True)
 
 
+@main.command("status")
+@click.option("--cluster", "provider", default=None,
+              help="Cluster provider (local, kind, existing) [env HARNESS_CLUSTER].")
+@click.option("--prometheus", default=None, envvar="HARNESS_PROMETHEUS_URL",
+              help="Prometheus base URL for firing alerts (default: the harness's Prometheus service if running).")
+def status(provider: str | None, prometheus: str | None) -> None:
+    """Table of the cluster's cron jobs: schedule, suspended, last runs, active, outcome, firing alerts."""
+    from harness.cluster.providers import get_cluster
+    from harness.kube import Kube
+    from harness.status import status_table
+
+    if prometheus is None:
+        prometheus = _running_prometheus_url()
+    console.print(status_table(Kube(get_cluster(provider).kubeconfig), prometheus))
+
+
+def _running_prometheus_url() -> str | None:
+    try:
+        from harness.services.prometheus import Prometheus
+    except ImportError:
+        return None
+    service = Prometheus()
+    return service.url if service.process.running() else None
+
+
 def _not_yet(name: str, issue: str) -> None:
     console.print(f"`harness {name}` arrives with the {issue}; see README.md (Status).")
     sys.exit(2)
@@ -72,9 +97,12 @@ def _not_yet(name: str, issue: str) -> None:
 
 @main.command("test-job", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
-def test_job(name: str) -> None:
-    """Deploy job NAME, trigger it, wait, and run its success test."""
-    _not_yet(f"test-job {name}", "harness issue (deploy/trigger/wait/verify loop)")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def test_job(name: str, pytest_args: tuple[str, ...]) -> None:
+    """Deploy job NAME, trigger it, wait, and run its success test (extra args go to pytest)."""
+    from harness.testjob import run_test_job
+
+    sys.exit(run_test_job(name, list(pytest_args), console))
 
 
 @main.command("new-job")
@@ -96,5 +124,22 @@ def _attach_optional_groups() -> None:
 
 _attach_optional_groups()
 
+
+def cli() -> None:
+    """Entry point: user-actionable errors print one clear message and exit 1, without a traceback."""
+    from harness.errors import HarnessError
+
+    try:
+        main(standalone_mode=False)
+    except HarnessError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+
+
 if __name__ == "__main__":
-    main()
+    cli()
