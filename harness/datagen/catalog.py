@@ -122,11 +122,6 @@ class Dataset:
     modifier: str
     blocks: tuple[Block, ...]
 
-    @property
-    def tier(self) -> str:
-        """Data tier name, the last part of the dataset name."""
-        return _TIER_NAME[self.data_tier_id]
-
 
 def snapshot_epoch(day: date) -> int:
     """Return the start of the snapshot day in epoch seconds (all catalogue times are before it).

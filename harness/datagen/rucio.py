@@ -157,11 +157,6 @@ class Rse:
     rse_type: str  # DISK or TAPE
     deleted: bool
 
-    @property
-    def hex_id(self) -> str:
-        """The id as the jobs print it (``lower(hex(ID))``)."""
-        return self.rse_id.hex()
-
 
 def rses(seed: int) -> list[Rse]:
     """Return the RSEs: a disk one per storage site (plus tape at T0/T1), one temp, one test, one deleted.

@@ -12,12 +12,10 @@ class Site:
     Attributes:
         name: Site name, e.g. ``T2_US_Wisconsin``.
         hpc_subsites: Values of ``MachineAttrCMSSubSiteName0`` for the HPC centres reached through this site.
-        whole_hpc: True for sites that are an HPC centre as a whole (T3_US_NERSC...).
     """
 
     name: str
     hpc_subsites: tuple[str, ...] = ()
-    whole_hpc: bool = False
 
     @property
     def tier(self) -> str:
@@ -30,8 +28,9 @@ class Site:
         return self.name.split("_")[1]
 
 
-# Where jobs run. The HPC entries follow what the hpc-usage job recognises (Site, and for shared sites the
-# sub-site attribute), so generated data exercises every branch of its site mapping.
+# Where jobs run. The HPC entries follow what the hpc-usage job recognises, so generated data exercises
+# every branch of its site mapping: T3_US_ANL...T3_US_TACC are HPC centres as a whole (known by Site);
+# shared sites reach HPC centres known by the sub-site attribute.
 SITES: tuple[Site, ...] = (
     Site("T0_CH_CERN"),
     Site("T1_DE_KIT", hpc_subsites=("KIT-HOREKA",)),
@@ -62,13 +61,13 @@ SITES: tuple[Site, ...] = (
     Site("T2_US_Vanderbilt"),
     Site("T2_US_Wisconsin"),
     Site("T3_IT_Trieste"),
-    Site("T3_US_ANL", whole_hpc=True),
-    Site("T3_US_Anvil", whole_hpc=True),
-    Site("T3_US_NERSC", whole_hpc=True),
-    Site("T3_US_OSG", whole_hpc=True),
-    Site("T3_US_PSC", whole_hpc=True),
-    Site("T3_US_SDSC", whole_hpc=True),
-    Site("T3_US_TACC", whole_hpc=True),
+    Site("T3_US_ANL"),
+    Site("T3_US_Anvil"),
+    Site("T3_US_NERSC"),
+    Site("T3_US_OSG"),
+    Site("T3_US_PSC"),
+    Site("T3_US_SDSC"),
+    Site("T3_US_TACC"),
 )
 
 # Sites that host storage (RSEs): T0/T1/T2 only, as in CMS.
