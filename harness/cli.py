@@ -90,11 +90,6 @@ def _running_prometheus_url() -> str | None:
     return service.url if service.process.running() else None
 
 
-def _not_yet(name: str, issue: str) -> None:
-    console.print(f"`harness {name}` arrives with the {issue}; see README.md (Status).")
-    sys.exit(2)
-
-
 @main.command("test-job", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
@@ -109,7 +104,12 @@ def test_job(name: str, pytest_args: tuple[str, ...]) -> None:
 @click.argument("name")
 def new_job(name: str) -> None:
     """Scaffold charts/jobs/NAME with chart, app and a failing-until-written test."""
-    _not_yet(f"new-job {name}", "harness issue")
+    from harness.scaffold import new_job as scaffold
+
+    for path in scaffold(name):
+        console.print(f"created {path.relative_to(REPO_ROOT)}")
+    console.print(f"next: write app/main.py and tests/test_{name.replace('-', '_')}.py, then "
+                  f"`make test-job NAME={name}`")
 
 
 def _attach_optional_groups() -> None:
