@@ -132,6 +132,31 @@ class Prometheus(Service):
         path.write_text(text)
         return path
 
+    def write_prometheus_rule(self, manifest: Mapping[str, Any]) -> Path:
+        """Write the rule groups of a PrometheusRule object (as a job chart renders it) to ``rules/``.
+
+        Prometheus Operator would do this in a cluster; here the harness does it, into
+        ``rules/<namespace>-<name>.yml`` (call :meth:`reload` when Prometheus runs).
+
+        Args:
+            manifest: the PrometheusRule object (``kind``, ``metadata``, ``spec.groups``).
+
+        Returns:
+            The path written.
+
+        Raises:
+            HarnessError: when ``manifest`` is not a PrometheusRule with ``spec.groups``.
+        """
+        metadata = manifest.get("metadata") or {}
+        groups = (manifest.get("spec") or {}).get("groups")
+        if manifest.get("kind") != "PrometheusRule" or "name" not in metadata or not groups:
+            raise HarnessError(
+                f"expected a PrometheusRule with metadata.name and spec.groups, got kind "
+                f"{manifest.get('kind')!r} named {metadata.get('name')!r}"
+            )
+        name = f"{metadata.get('namespace', 'default')}-{metadata['name']}"
+        return self.write_rules(name, json.dumps({"groups": groups}, indent=2) + "\n")
+
     # --- lifecycle -----------------------------------------------------------------------------
     def prepare(self) -> None:
         """Install the Debian package when missing; write the config and the initial targets."""

@@ -204,30 +204,34 @@ def test_prometheus_scrapes_pushgateway_and_keeps_its_tsdb(
     ]
 
 
-RULES = """\
-groups:
-  - name: cronjob-test
-    rules:
-      - alert: CronJobFailed
-        expr: cronjob_failed == 1
-        labels:
-          severity: critical
-          team: cms-monitoring
-        annotations:
-          summary: "Cron job {{ $labels.cronjob }} failed"
-          runbook_url: https://runbooks.example/cronjob-failed
-"""
+# Shaped like the PrometheusRule a job chart renders (cronjob-common's class.prometheusRule).
+PROMETHEUS_RULE = {
+    "apiVersion": "monitoring.coreos.com/v1",
+    "kind": "PrometheusRule",
+    "metadata": {"name": "rucio-daily", "namespace": "cms-monitoring"},
+    "spec": {"groups": [{
+        "name": "cronjob.cms-monitoring.rucio-daily",
+        "rules": [{
+            "alert": "CronJobFailed",
+            "expr": "cronjob_failed == 1",
+            "for": "0s",
+            "labels": {"severity": "critical", "team": "cms-monitoring"},
+            "annotations": {"summary": "Cron job {{ $labels.cronjob }} failed",
+                            "runbook_url": "https://runbooks.example/cronjob-failed"},
+        }],
+    }]},
+}
 
 
 def test_alert_goes_through_alertmanager_to_the_receiver_and_resolves(
     prometheus: Prometheus, pushgateway: Pushgateway, receiver: AlertReceiver
 ) -> None:
     receiver.clear()
-    prometheus.write_rules("cronjob-test", RULES)
+    written = prometheus.write_prometheus_rule(PROMETHEUS_RULE)
+    assert written == prometheus.rules_dir / "cms-monitoring-rucio-daily.yml"
     prometheus.reload()
-    assert [(g["name"], [r["name"] for r in g["rules"]]) for g in prometheus.rule_groups()] == [
-        ("cronjob-test", ["CronJobFailed"])
-    ]
+    loaded = [(g["file"], g["name"], [r["name"] for r in g["rules"]]) for g in prometheus.rule_groups()]
+    assert loaded == [(str(written), "cronjob.cms-monitoring.rucio-daily", ["CronJobFailed"])]
 
     group = f"{pushgateway.url}/metrics/job/rucio-daily"
     http("PUT", group, '# TYPE cronjob_failed gauge\ncronjob_failed{cronjob="rucio-daily"} 1\n')
@@ -369,7 +373,7 @@ def test_kube_state_metrics_exports_the_clusters_jobs(
         timed_start(ksm, "cold")
         expected = {
             key("kube_cronjob_info", namespace=NAMESPACE, cronjob="nightly-report", schedule="0 3 * * *",
-                concurrency_policy="Forbid"): 1.0,
+                concurrency_policy="Forbid", timezone="local"): 1.0,
             key("kube_cronjob_spec_suspend", namespace=NAMESPACE, cronjob="nightly-report"): 1.0,
             key("kube_job_spec_completions", namespace=NAMESPACE, job_name="manual-run"): 1.0,
             key("kube_namespace_status_phase", namespace=NAMESPACE, phase="Active"): 1.0,
