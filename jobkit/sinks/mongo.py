@@ -1,0 +1,224 @@
+"""A MongoDB collection as a sink, within what FerretDB 1.x (the test server) supports.
+
+Documents are written with bulk upserts (``ReplaceOne`` by ``_id``, unordered), so a retried batch
+or a re-run overwrites instead of duplicating. FerretDB 1.24 lacks ``$out``, ``$merge`` and
+``renameCollection`` with ``dropTarget``, but renames to a free name; ``replace`` mode builds on that:
+
+1. the records (and the indexes) go into a staging collection ``<name>__jobkit_new``;
+2. ``<name>`` is renamed to ``<name>__jobkit_old``, the staging collection to ``<name>``, and the
+   old one is dropped.
+
+Guarantee: a reader sees the complete old collection or the complete new one, never a partly
+written one; only for the instant between the two renames is ``<name>`` absent. A run that dies
+before step 2 leaves ``<name>`` untouched (its staging collection is dropped by the next run); one
+that dies between the renames leaves the old data under ``<name>__jobkit_old``, which the next run
+puts back before it starts. ``upsert`` mode writes into ``<name>`` directly and deletes nothing.
+
+Configuration: ``MONGO_URI`` and ``MONGO_DB``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jobkit.config import Config, Var
+from jobkit.errors import SinkError
+from jobkit.ids import IdFunc
+from jobkit.logs import job_logger
+from jobkit.retry import DEFAULT_BACKOFF, Backoff, retry
+from jobkit.sinks.base import Mode, Record, Sink, WriteResult, batched
+
+MONGO_VARS = (
+    Var("MONGO_URI", "str", required=True, help="MongoDB connection string, e.g. mongodb://host:27017/"),
+    Var("MONGO_DB", "str", required=True, help="database the job writes to"),
+)
+STAGING = "__jobkit_new"
+OLD = "__jobkit_old"
+BATCH_SIZE = 1000
+SERVER_SELECTION_MS = 30_000
+
+Document = dict[str, Any]
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """One secondary index: ``IndexSpec("day_site", (("day", 1), ("site", 1)))``.
+
+    Attributes:
+        name: the index name.
+        keys: (field, 1 or -1) pairs.
+        unique: whether values must be unique.
+    """
+
+    name: str
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+
+
+def mongo_database(uri: str, database: str) -> Database[Document]:
+    """A pymongo database handle (the client connects on first use).
+
+    Args:
+        uri: the connection string.
+        database: the database name.
+
+    Returns:
+        A ``pymongo.database.Database``.
+    """
+    from pymongo import MongoClient
+
+    client: MongoClient[Document] = MongoClient(uri, serverSelectionTimeoutMS=SERVER_SELECTION_MS, tz_aware=True)
+    return client[database]
+
+
+def mongo_database_from_config(config: Config) -> Database[Document]:
+    """The database :data:`MONGO_VARS` describe.
+
+    Args:
+        config: a configuration loaded with :data:`MONGO_VARS` among its variables.
+
+    Returns:
+        A ``pymongo.database.Database``.
+    """
+    return mongo_database(config.text("MONGO_URI"), config.text("MONGO_DB"))
+
+
+def _transient(exc: BaseException) -> bool:
+    from pymongo.errors import ConnectionFailure
+
+    # AutoReconnect, NetworkTimeout and ServerSelectionTimeoutError are all ConnectionFailures.
+    return isinstance(exc, ConnectionFailure)
+
+
+class CollectionSink(Sink):
+    """One collection, written with bulk upserts under deterministic ``_id`` values."""
+
+    def __init__(
+        self,
+        database: Database[Document],
+        collection: str,
+        id_of: IdFunc | None = None,
+        mode: Mode = "replace",
+        indexes: Sequence[IndexSpec] = (),
+        batch_size: int = BATCH_SIZE,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        """Describe the target; nothing is sent before :meth:`write`.
+
+        Args:
+            database: a ``pymongo.database.Database`` (see :func:`mongo_database`).
+            collection: the collection name.
+            id_of: gives each record's ``_id`` (None: records carry their own ``_id``).
+            mode: ``replace`` (swap in a new collection) or ``upsert`` (write into the existing one).
+            indexes: secondary indexes the collection must have.
+            batch_size: documents per bulk request.
+            backoff: retry schedule for connection errors.
+            sleep: how to wait between retries (default ``time.sleep``).
+        """
+        self.database = database
+        self.collection = collection
+        self.id_of = id_of
+        self.mode = mode
+        self.indexes = tuple(indexes)
+        self.batch_size = batch_size
+        self.backoff = backoff
+        self.sleep = sleep or time.sleep
+
+    @property
+    def target(self) -> str:
+        return f"mongodb collection {self.database.name}.{self.collection}"
+
+    def _retry(self, call: Callable[[], Any], what: str) -> Any:
+        return retry(call, _transient, f"{what} ({self.target})", self.backoff, self.sleep)
+
+    def _document(self, record: Record) -> Document:
+        if self.id_of is None:
+            if "_id" not in record:
+                raise SinkError(f"{self.target}: record has no _id and the sink has no id function")
+            return dict(record)
+        try:
+            return {**record, "_id": self.id_of(record)}
+        except KeyError as exc:
+            raise SinkError(f"{self.target}: {exc.args[0]}") from None
+
+    def _upsert_all(self, name: str, records: Iterable[Record]) -> set[Any]:
+        from pymongo import ReplaceOne
+        from pymongo.errors import BulkWriteError
+
+        collection = self.database[name]
+        ids: set[Any] = set()
+        for batch in batched(records, self.batch_size):
+            documents = [self._document(record) for record in batch]
+            ids.update(document["_id"] for document in documents)
+            operations = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents]
+            try:
+                self._retry(functools.partial(collection.bulk_write, operations, ordered=False), "bulk upsert")
+            except BulkWriteError as exc:
+                first = (exc.details.get("writeErrors") or [{}])[0]
+                raise SinkError(f"{self.target}: {len(exc.details.get('writeErrors', []))} documents rejected; "
+                                f"first: _id {first.get('op', {}).get('_id')!r}: {first.get('errmsg')}") from None
+        return ids
+
+    def _create_indexes(self, name: str) -> None:
+        collection = self.database[name]
+        for spec in self.indexes:
+            create = functools.partial(collection.create_index, list(spec.keys), name=spec.name, unique=spec.unique)
+            self._retry(create, f"index {spec.name}")
+
+    def _names(self) -> set[str]:
+        return set(self._retry(self.database.list_collection_names, "collection listing"))
+
+    def _recover(self) -> None:
+        """Undo what an interrupted earlier run left: put an orphaned old collection back, drop staging."""
+        names = self._names()
+        if self.collection + OLD in names and self.collection not in names:
+            self.database[self.collection + OLD].rename(self.collection)
+            job_logger().warning("restored the collection an interrupted run had moved aside", target=self.target)
+        elif self.collection + OLD in names:
+            self.database.drop_collection(self.collection + OLD)
+        if self.collection + STAGING in names:
+            self.database.drop_collection(self.collection + STAGING)
+
+    def _swap(self) -> None:
+        if self.collection in self._names():
+            self.database[self.collection].rename(self.collection + OLD)
+        self.database[self.collection + STAGING].rename(self.collection)
+        self.database.drop_collection(self.collection + OLD)
+
+    def write(self, records: Iterable[Record]) -> WriteResult:
+        """Write ``records``; in replace mode the collection then holds exactly them.
+
+        Args:
+            records: the records.
+
+        Returns:
+            Distinct documents written; ``deleted`` is the old collection's documents not written again
+            (replace mode; 0 in upsert mode).
+
+        Raises:
+            SinkError: when documents are rejected, a record has no id, or the server stays unreachable.
+        """
+        if self.mode == "upsert":
+            ids = self._upsert_all(self.collection, records)
+            self._create_indexes(self.collection)
+            job_logger().info("upserted collection", target=self.target, docs=len(ids))
+            return WriteResult(self.target, len(ids))
+        self._recover()
+        ids = self._upsert_all(self.collection + STAGING, records)
+        if not ids:
+            # An empty collection does not exist until written; create it so the swap has something to move.
+            self.database.create_collection(self.collection + STAGING)
+        self._create_indexes(self.collection + STAGING)
+        # Streamed ids only: counts what the swap drops without holding the old documents.
+        dropped = sum(1 for old in self.database[self.collection].find({}, {"_id": 1}) if old["_id"] not in ids)
+        self._swap()
+        job_logger().info("replaced collection", target=self.target, docs=len(ids), deleted=dropped)
+        return WriteResult(self.target, len(ids), dropped)
