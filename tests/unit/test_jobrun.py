@@ -1,0 +1,44 @@
+"""Verdict logic of harness.jobrun on Job/Pod objects as the API returns them (plain JSON)."""
+
+from __future__ import annotations
+
+from harness import jobrun
+
+
+def _job(*conditions: tuple[str, str]) -> dict[str, object]:
+    return {"status": {"conditions": [{"type": t, "status": s, "reason": "R", "message": "M"} for t, s in conditions]}}
+
+
+def test_conditions_are_read_by_type_and_status() -> None:
+    assert jobrun._condition(_job(("Complete", "True")), jobrun.SUCCESS_CONDITIONS) is not None
+    assert jobrun._condition(_job(("SuccessCriteriaMet", "True")), jobrun.SUCCESS_CONDITIONS) is not None
+    assert jobrun._condition(_job(("FailureTarget", "True")), jobrun.FAILURE_CONDITIONS) is not None
+    assert jobrun._condition(_job(("Failed", "False")), jobrun.FAILURE_CONDITIONS) is None
+    assert jobrun._condition({"status": {}}, jobrun.SUCCESS_CONDITIONS) is None
+
+
+def test_stuck_container_is_reported_with_reason() -> None:
+    pod = {"metadata": {"name": "p"}, "status": {"containerStatuses": [
+        {"name": "main", "state": {"waiting": {"reason": "ErrImageNeverPull", "message": "image not present"}}}]}}
+    assert jobrun._stuck(pod) == "container main of pod p cannot start: ErrImageNeverPull: image not present"
+    creating = {"metadata": {"name": "p"}, "status": {"containerStatuses": [
+        {"name": "main", "state": {"waiting": {"reason": "ContainerCreating"}}}]}}
+    assert jobrun._stuck(creating) is None
+
+
+def test_exit_code_of_main_container_from_newest_pod() -> None:
+    pods = [
+        {"status": {"containerStatuses": [{"name": "main", "state": {"terminated": {"exitCode": 3}}}]}},
+        {"status": {"containerStatuses": [{"name": "sidecar", "state": {"terminated": {"exitCode": 0}}},
+                                          {"name": "main", "state": {"terminated": {"exitCode": 2}}}]}},
+    ]
+    assert jobrun._main_exit_code(pods) == 2
+    assert jobrun._main_exit_code([{"status": {}}]) is None
+
+
+def test_summary_names_outcome_reason_and_log_tail() -> None:
+    result = jobrun.JobResult(name="j", outcome="failed", reason="Failed: BackoffLimitExceeded: x", exit_code=2,
+                              duration=3.0, pod_started=1.0, logs={"p/main": "a\nb\nc"})
+    text = result.summary(log_lines=2)
+    assert text.splitlines()[0] == "job j: failed in 3.0s (exit code 2): Failed: BackoffLimitExceeded: x"
+    assert text.splitlines()[-2:] == ["b", "c"]
