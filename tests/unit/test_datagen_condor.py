@@ -56,9 +56,9 @@ def test_records_follow_the_documented_rules() -> None:
     for rec in recs:
         data, meta = rec["data"], rec["metadata"]
         assert all(key in data for key in REQUIRED), data
-        assert (
-            meta["producer"] == "condor" and meta["topic"] == "condor_raw_metric" and meta["type"] == "metric"
-        )
+        assert {"_id", "timestamp", "producer", "topic", "type", "hostname"} <= set(meta)
+        assert meta["producer"] == "condor" and meta["topic"] == "condor_raw_metric" and meta["type"] == "metric"
+        assert ("ChirpCMSSWReadBytes" in data) == (data["WallClockHr"] > 0)
         assert DAY_START_MS <= data["RecordTime"] < meta["timestamp"] < DAY_START_MS + 86_400_000
         statuses.add(data["Status"])
         types.add(data["Type"])
@@ -90,9 +90,9 @@ def test_records_follow_the_documented_rules() -> None:
             assert data["Site"] in {"T1_DE_KIT", "T1_ES_PIC", "T1_IT_CNAF", "T2_DE_RWTH"}
     assert statuses == {"Completed", "Running", "Idle", "Removed", "Held"}
     assert types == {"analysis", "production"}
-    assert {
-        r["data"]["MachineAttrCMSSubSiteName0"] for r in recs if "MachineAttrCMSSubSiteName0" in r["data"]
-    } == (HPC_SUBSITES)
+    assert {r["data"]["MachineAttrCMSSubSiteName0"] for r in recs if "MachineAttrCMSSubSiteName0" in r["data"]} == (
+        HPC_SUBSITES
+    )
     assert any(r["data"]["Site"] == "T3_US_NERSC" for r in recs)
     completed_ok = [r for r in recs if r["data"]["Status"] == "Completed" and r["data"]["JobFailed"] == 0]
     assert len(completed_ok) > len(recs) // 2

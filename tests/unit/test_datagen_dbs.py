@@ -27,10 +27,7 @@ def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
     for run in ("a", "b"):
         sink = LocalDirSink(tmp_path / run)
         digests.append(
-            [
-                hashlib.sha256(sink.local_path(p).read_bytes()).hexdigest()
-                for p in dbs.write(sink, 9, 3000, DAY)
-            ]
+            [hashlib.sha256(sink.local_path(p).read_bytes()).hexdigest() for p in dbs.write(sink, 9, 3000, DAY)]
         )
     assert digests[0] == digests[1]
 
@@ -55,9 +52,7 @@ def test_files_parse_back_to_the_records_with_nulls(tmp_path: Path) -> None:
     for table in dbs.TABLES:
         text = gzip.decompress(sink.local_path(f"{ROOT}/{table}/part-m-00000.gz").read_bytes()).decode()
         rows = _parse(text)
-        expected = [
-            [None if v is None else str(v) for v in rec.values()] for rec in dbs.records(table, 2, 2000, DAY)
-        ]
+        expected = [[None if v is None else str(v) for v in rec.values()] for rec in dbs.records(table, 2, 2000, DAY)]
         assert rows == expected, table
         assert all(len(row) == len(dbs.COLUMNS[table]) for row in rows)
     files_text = gzip.decompress(sink.local_path(f"{ROOT}/FILES/part-m-00000.gz").read_bytes()).decode()
@@ -117,8 +112,6 @@ def test_corrupt_rows_go_to_files_only_and_break_the_row_shape(tmp_path: Path) -
     rows = _parse(sink.local_path(f"{ROOT}/FILES/part-m-00000").read_text())
     assert len(rows) == 506
     good = [r for r in rows if len(r) == 17 and str(r[8]).isdigit()]
-    assert good == [
-        [None if v is None else str(v) for v in rec.values()] for rec in dbs.records("FILES", 6, 500, DAY)
-    ]
+    assert good == [[None if v is None else str(v) for v in rec.values()] for rec in dbs.records("FILES", 6, 500, DAY)]
     datasets = _parse(sink.local_path(f"{ROOT}/DATASETS/part-m-00000").read_text())
     assert len(datasets) == sum(1 for _ in dbs.records("DATASETS", 6, 500, DAY))

@@ -26,6 +26,19 @@ def _read(sink: LocalDirSink, table: str) -> tuple[dict[str, Any], list[dict[str
         return reader.writer_schema, rows  # type: ignore[return-value]
 
 
+def test_tables_have_the_columns_named_in_cms_jobs() -> None:
+    named = {
+        "replicas": {"SCOPE", "NAME", "RSE_ID", "BYTES", "STATE", "ACCESSED_AT", "CREATED_AT", "LOCK_CNT"},
+        "contents": {"SCOPE", "NAME", "CHILD_NAME", "DID_TYPE", "CHILD_TYPE"},
+        "rses": {"ID", "RSE", "RSE_TYPE", "DELETED_AT"},
+        "dids": {"SCOPE", "NAME", "DID_TYPE", "HIDDEN", "BYTES", "DELETED_AT", "ACCESSED_AT", "CREATED_AT"},
+        "dataset_locks": {"SCOPE", "NAME", "RULE_ID", "RSE_ID", "ACCOUNT", "STATE"},
+    }
+    assert set(rucio.TABLES) == set(named)
+    for table, columns in named.items():
+        assert columns <= set(rucio.COLUMNS[table]), table
+
+
 def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
     digests = []
     for run in ("a", "b"):

@@ -61,9 +61,7 @@ def test_duplicates_share_wmaid_and_data() -> None:
 def test_written_files_hold_exactly_the_records_plus_the_malformed_lines(tmp_path: Path) -> None:
     sink = LocalDirSink(tmp_path)
     paths = wmarchive.write(sink, 4, 500, DAY, parts=3, corrupt=7)
-    assert paths == [
-        f"/project/monitoring/archive/wmarchive/raw/metric/2026/11/12/part-{i:05d}.json" for i in range(3)
-    ]
+    assert paths == [f"/project/monitoring/archive/wmarchive/raw/metric/2026/11/12/part-{i:05d}.json" for i in range(3)]
     valid, bad = [], 0
     for path in paths:
         for line in sink.local_path(path).read_text().splitlines():
