@@ -8,13 +8,11 @@ import sys
 import time
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.console import console
 from harness.paths import REPO_ROOT
-
-console = Console(stderr=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,9 +26,10 @@ from harness.deploy import Deployment, deploy
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.options import HarnessOptions, read_options
+from harness.services.pool import ServicePool
 from harness.waiting import wait_until
 
-__all__ = ["cluster", "deploy_job", "harness_options", "kube", "namespace", "phase_timer", "run_job"]
+__all__ = ["cluster", "deploy_job", "harness_options", "kube", "namespace", "phase_timer", "run_job", "services"]
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +48,16 @@ def cluster(harness_options: HarnessOptions) -> Iterator[Cluster]:
     yield chosen
     if not was_up and not harness_options.keep and chosen.provider == "local":
         chosen.down()
+
+
+@pytest.fixture(scope="session")
+def services(harness_options: HarnessOptions) -> Iterator[ServicePool]:
+    """Services started lazily by name (``services.get("hdfs")``), once per session; the ones this session
+    started are stopped at its end (unless --keep)."""
+    pool = ServicePool(kubeconfig=get_cluster(harness_options.cluster).kubeconfig)
+    yield pool
+    if not harness_options.keep:
+        pool.stop_started()
 
 
 @pytest.fixture(scope="session")

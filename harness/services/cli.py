@@ -1,0 +1,69 @@
+"""`harness services up|down|status [NAME...]`."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from harness.console import console
+from harness.errors import HarnessError
+from harness.services.pool import SERVICES, ServicePool
+
+
+def _names(names: tuple[str, ...]) -> list[str]:
+    return list(names) or list(SERVICES)
+
+
+def _pool() -> ServicePool:
+    from harness.cluster.providers import get_cluster
+
+    return ServicePool(kubeconfig=get_cluster().kubeconfig)
+
+
+@click.group("services")
+def services() -> None:
+    """Start, stop and inspect the test services (all bind 127.0.0.1)."""
+
+
+@services.command("up")
+@click.argument("names", nargs=-1)
+def up(names: tuple[str, ...]) -> None:
+    """Start NAMES (default: all) with their dependencies; already running ones are kept."""
+    pool = _pool()
+    for name in _names(names):
+        service = pool.get(name)
+        console.print(f"{name}: running on ports {service.ports} (log {service.process.log_file})")
+
+
+@services.command("down")
+@click.argument("names", nargs=-1)
+@click.option("--purge", is_flag=True, help="Also delete their data directories.")
+def down(names: tuple[str, ...], purge: bool) -> None:
+    """Stop NAMES (default: all) by PID; --purge removes their data too."""
+    pool = _pool()
+    for name in reversed(_names(names)):
+        service = pool.handle(name)
+        if purge:
+            service.destroy()
+        else:
+            service.stop()
+        console.print(f"{name}: stopped" + (" and purged" if purge else ""))
+
+
+@services.command("status")
+@click.argument("names", nargs=-1)
+def status(names: tuple[str, ...]) -> None:
+    """Each service: running, healthy, PID, ports, log."""
+    table = Table(title="services")
+    for column in ("service", "running", "healthy", "pid", "ports", "log"):
+        table.add_column(column)
+    pool = _pool()
+    for name in _names(names):
+        try:
+            info = pool.handle(name).status()
+        except HarnessError as exc:
+            table.add_row(name, "-", "-", "-", "-", str(exc))
+            continue
+        table.add_row(name, str(info["running"]), str(info["healthy"]), str(info["pid"]), str(info["ports"]),
+                      str(info["log"]))
+    console.print(table)
