@@ -1,15 +1,22 @@
 """The shared base images job Dockerfiles build on: ``python`` and ``spark`` (see images/README.md).
 
-``python`` is the debootstrap rootfs plus a venv with the job clients and the repository's jobkit;
-``spark`` adds a Java runtime and pyspark to it. Both live in the project's buildah store, named
-``localhost/cronharness/<kind>:<key>``; the key digests everything that goes into the image (its
-images/<kind>/ folder, the rootfs recipe, jobkit, pinned versions), so an unchanged base is never
-rebuilt and a changed one gets a new name. A record of each build is kept in
-``cache_root()/images/<kind>-<key>/image.json``.
+Each base is a chain of stages, one folder of images/ each, every stage built on the one before it
+(``--build-arg BASE_IMAGE``):
+
+- ``python``: ``python`` (debootstrap rootfs + venv with the job clients) -> ``jobkit``
+- ``spark``: ``python`` -> ``spark`` (Java runtime + pyspark) -> ``jobkit``
+
+jobkit comes last because it changes most often: an edit to it rebuilds one small layer, never the
+Java install or pyspark. A stage's key digests its folder, its own inputs (rootfs recipe, pinned
+versions, jobkit's files) and the key of the stage below, so an unchanged base is never rebuilt and a
+changed one gets a new name. Stages live in the project's buildah store as
+``localhost/cronharness/<stage>-stage:<key>``, finished bases as ``localhost/cronharness/<kind>:<key>``,
+with a record of each build in ``cache_root()/images/<kind>-<key>/image.json``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,30 +38,42 @@ BaseKind = Literal["python", "spark"]
 IMAGES_DIR = REPO_ROOT / "images"
 JOBKIT_DIR = REPO_ROOT / "jobkit"
 REF_PREFIX = "localhost/cronharness"
+STAGES: dict[str, tuple[str, ...]] = {"python": ("python", "jobkit"), "spark": ("python", "spark", "jobkit")}
 
 
-def _jobkit_digest() -> str:
-    return tree_digest(JOBKIT_DIR) if JOBKIT_DIR.is_dir() else "no-jobkit"
+def _stage_inputs(stage: str) -> tuple[str, ...]:
+    """What a stage is made of besides its images/ folder (part of its key)."""
+    if stage == "python":
+        return (rootfs_dir().name,)
+    if stage == "spark":
+        return (pinned("images", "pyspark"), pinned("images", "java"))
+    return (tree_digest(JOBKIT_DIR) if JOBKIT_DIR.is_dir() else "no-jobkit",)
 
 
-def base_key(kind: BaseKind) -> str:
-    """The cache key of base ``kind``: changes exactly when something that goes into it changes.
+def _chain(kind: BaseKind) -> list[tuple[str, str]]:
+    """``(stage, ref)`` for each stage of base ``kind``, bottom first; the last ref is the base's.
 
     Raises:
         HarnessError: for an unknown kind.
     """
-    if kind == "python":
-        return tree_digest(IMAGES_DIR / "python", rootfs_dir().name, _jobkit_digest())
-    if kind == "spark":
-        return tree_digest(
-            IMAGES_DIR / "spark", base_key("python"), pinned("images", "pyspark"), pinned("images", "java")
-        )
-    raise HarnessError(f"unknown base image {kind!r}; choose one of {', '.join(get_args(BaseKind))}")
+    if kind not in STAGES:
+        raise HarnessError(f"unknown base image {kind!r}; choose one of {', '.join(get_args(BaseKind))}")
+    chain: list[tuple[str, str]] = []
+    key = ""
+    for stage in STAGES[kind]:
+        key = tree_digest(IMAGES_DIR / stage, key, *_stage_inputs(stage))
+        chain.append((stage, f"{REF_PREFIX}/{stage}-stage:{key}"))
+    chain[-1] = (chain[-1][0], f"{REF_PREFIX}/{kind}:{key}")
+    return chain
 
 
 def base_ref(kind: BaseKind) -> str:
-    """The local image name of base ``kind`` at its current key."""
-    return f"{REF_PREFIX}/{kind}:{base_key(kind)}"
+    """The local image name of base ``kind`` at its current key.
+
+    Raises:
+        HarnessError: for an unknown kind.
+    """
+    return _chain(kind)[-1][1]
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -67,6 +86,17 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _stage_python(context: Path) -> dict[str, str]:
     _link_or_copy(ensure_rootfs(), context / "rootfs.tar")
+    return {}
+
+
+def _stage_spark(context: Path) -> dict[str, str]:
+    wheel = ensure_pyspark_wheel()
+    (context / "wheels").mkdir()
+    _link_or_copy(wheel, context / "wheels" / wheel.name)
+    return {"PYSPARK_VERSION": pinned("images", "pyspark"), "JAVA_PACKAGE": pinned("images", "java")}
+
+
+def _stage_jobkit(context: Path) -> dict[str, str]:
     if JOBKIT_DIR.is_dir():
         skip = shutil.ignore_patterns(*IGNORED_NAMES, "*.pyc")
         shutil.copytree(JOBKIT_DIR, context / "jobkit", ignore=skip)
@@ -75,25 +105,46 @@ def _stage_python(context: Path) -> dict[str, str]:
     return {}
 
 
-def _stage_spark(context: Path) -> dict[str, str]:
-    wheel = ensure_pyspark_wheel()
-    (context / "wheels").mkdir()
-    _link_or_copy(wheel, context / "wheels" / wheel.name)
-    return {
-        "BASE_IMAGE": ensure_base("python"),
-        "PYSPARK_VERSION": pinned("images", "pyspark"),
-        "JAVA_PACKAGE": pinned("images", "java"),
-    }
+# stage -> puts what its Dockerfile needs beside it and returns its build arguments
+_STAGERS: dict[str, Callable[[Path], dict[str, str]]] = {
+    "python": _stage_python,
+    "spark": _stage_spark,
+    "jobkit": _stage_jobkit,
+}
 
 
-_STAGERS: dict[str, Callable[[Path], dict[str, str]]] = {"python": _stage_python, "spark": _stage_spark}
+def _build_stage(stage: str, ref: str, below: str | None) -> str:
+    """Build one stage from its staged images/ folder; return its image id."""
+    work = cache_root() / "images"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work, prefix=f".stage-{stage}-") as tmp:
+        context = Path(tmp)
+        shutil.copytree(IMAGES_DIR / stage, context, dirs_exist_ok=True)
+        build_args = _STAGERS[stage](context)
+        if below is not None:
+            build_args["BASE_IMAGE"] = below
+        with step(f"building image stage {stage!r} as {ref}"):
+            return buildah.build(context, ref, build_args=build_args, label=f"{stage} stage")
+
+
+def _prune_superseded(chain: list[tuple[str, str]]) -> None:
+    """Untag earlier builds of this chain's images (other keys, same names) so the store stays bounded.
+
+    Layers that job images or other bases still use stay; only what nothing references is freed.
+    """
+    current = {ref.rsplit(":", 1)[0]: ref.rsplit(":", 1)[1] for _, ref in chain}
+    for line in buildah.buildah("images", "--format", "{{.Name}} {{.Tag}}").splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[0] in current and fields[1] != current[fields[0]]:
+            with contextlib.suppress(HarnessError):  # still in use by a container: leave it
+                buildah.buildah("rmi", f"{fields[0]}:{fields[1]}")
 
 
 def ensure_base(kind: BaseKind) -> str:
-    """Return the local name of base image ``kind``, building it (and what it needs) first if needed.
+    """Return the local name of base image ``kind``, building what is missing of it first.
 
-    The first call on a machine runs debootstrap (python) or builds the pyspark wheel (spark); both are
-    cached, so later builds of a changed base take only the buildah steps.
+    The first call on a machine runs debootstrap (about 3 minutes) and, for spark, builds the pyspark
+    wheel (about a minute); both are cached, so later builds take only the buildah steps that changed.
 
     Args:
         kind: ``"python"`` or ``"spark"``.
@@ -102,26 +153,22 @@ def ensure_base(kind: BaseKind) -> str:
         An image reference in the project's buildah store, for ``--build-arg BASE_IMAGE=...``.
 
     Raises:
-        HarnessError: when a step fails (the message names it and points to its log).
+        HarnessError: for an unknown kind, or when a step fails (the message names it and its log).
     """
-    ref = base_ref(kind)
+    chain = _chain(kind)
+    ref = chain[-1][1]
     if buildah.image_id(ref):
         return ref
-    if kind == "spark":
-        ensure_base("python")  # outside the lock below: the same process would wait on itself
-    record_dir = cache_root() / "images" / f"{kind}-{base_key(kind)}"
-    with cache_lock(cache_root() / "images" / f".{kind}-base.lock"):
-        if buildah.image_id(ref):
-            return ref
-        record_dir.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=record_dir.parent, prefix=f".stage-{kind}-") as tmp:
-            context = Path(tmp)
-            shutil.copytree(IMAGES_DIR / kind, context, dirs_exist_ok=True)
-            build_args = _STAGERS[kind](context)
-            started = time.monotonic()
-            with step(f"building the {kind} base image {ref}"):
-                image_id = buildah.build(context, ref, build_args=build_args, label=f"{kind} base image")
-        record_dir.mkdir(exist_ok=True)
+    with cache_lock(cache_root() / "images" / ".bases.lock"):
+        started = time.monotonic()
+        below: str | None = None
+        image_id = ""
+        for stage, stage_ref in chain:
+            image_id = buildah.image_id(stage_ref) or _build_stage(stage, stage_ref, below)
+            below = stage_ref
+        record_dir = cache_root() / "images" / f"{kind}-{ref.rsplit(':', 1)[1]}"
+        record_dir.mkdir(parents=True, exist_ok=True)
         record = {"ref": ref, "id": image_id, "build_seconds": round(time.monotonic() - started, 1)}
         (record_dir / "image.json").write_text(json.dumps(record, indent=2) + "\n")
+        _prune_superseded(chain)
     return ref
