@@ -44,6 +44,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(event, default=str, sort_keys=False)
 
 
+class JobkitHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler :func:`setup_logging` installs (a type of its own, so a second call replaces it)."""
+
+
 class JobLogger:
     """A thin logger whose methods take the message and keyword fields: ``log.info("wrote", docs=3)``."""
 
@@ -81,10 +85,10 @@ def setup_logging(job: str, stream: IO[str] | None = None, level: str | None = N
     Returns:
         The job's logger.
     """
-    handler = logging.StreamHandler(stream or sys.stdout)
+    handler = JobkitHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter(job))
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if isinstance(h, JobkitHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel((level or os.environ.get("LOG_LEVEL") or "INFO").upper())

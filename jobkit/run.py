@@ -29,8 +29,12 @@ EXIT_FAILED = 1
 EXIT_SIGTERM = 143  # 128 + SIGTERM, what a shell reports for a process killed by the signal
 
 
-class Terminated(Exception):
-    """Raised in the job's main thread when SIGTERM arrives, so clean-up and the end push still run."""
+class Terminated(BaseException):
+    """Raised in the job's main thread when SIGTERM arrives, so clean-up and the end push still run.
+
+    A BaseException, like KeyboardInterrupt: ``except Exception`` blocks in job or library code (the
+    logging module's own error handler among them) must not swallow it.
+    """
 
 
 @dataclass

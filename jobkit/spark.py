@@ -1,0 +1,105 @@
+"""A SparkSession configured from the environment; pyspark is imported only when a session is built.
+
+Tests run Spark locally (``SPARK_MASTER=local[2]``); production sets ``yarn`` or ``k8s://...``. In
+client mode the executors must call back to the driver, so its ports are fixed
+(``SPARK_DRIVER_PORT``, ``SPARK_BLOCKMANAGER_PORT``, exposed as hostPort pairs in the chart) and,
+with ``SPARK_LOCAL_IP`` set, the driver binds and advertises that address (127.0.0.1 in tests).
+Memory defaults are small: these jobs aggregate days of monitoring records, not the whole archive.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from jobkit.config import Config, Var
+from jobkit.errors import JobError
+from jobkit.logs import job_logger
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+SPARK_VARS = (
+    Var("SPARK_MASTER", "str", default="local[2]", help="Spark master: local[N], yarn or k8s://https://host:port"),
+    Var("SPARK_DRIVER_PORT", "int", help="fixed driver RPC port (client mode behind hostPort)"),
+    Var("SPARK_BLOCKMANAGER_PORT", "int", help="fixed driver block manager port (client mode behind hostPort)"),
+    Var("SPARK_LOCAL_IP", "str", help="address the driver binds and advertises (127.0.0.1 in tests)"),
+    Var("SPARK_DRIVER_MEMORY", "str", default="1g", help="spark.driver.memory"),
+    Var("SPARK_EXECUTOR_MEMORY", "str", default="1g", help="spark.executor.memory"),
+    Var("SPARK_EXECUTOR_INSTANCES", "int", default=2, help="executors on yarn/k8s"),
+    Var("SPARK_SHUFFLE_PARTITIONS", "int", default=8, help="spark.sql.shuffle.partitions"),
+    Var("HDFS_URL", "str", help="default file system, e.g. hdfs://127.0.0.1:8020 (empty: Hadoop's default)"),
+)
+
+
+def spark_conf(config: Config, app_name: str) -> dict[str, str]:
+    """The Spark settings for this run, from :data:`SPARK_VARS`.
+
+    Args:
+        config: a configuration loaded with :data:`SPARK_VARS` among its variables.
+        app_name: the application name (the job's name).
+
+    Returns:
+        ``spark.*`` keys and values, including ``spark.master``.
+    """
+    master = config.text("SPARK_MASTER")
+    conf = {
+        "spark.master": master,
+        "spark.app.name": app_name,
+        "spark.driver.memory": config.text("SPARK_DRIVER_MEMORY"),
+        "spark.executor.memory": config.text("SPARK_EXECUTOR_MEMORY"),
+        "spark.sql.shuffle.partitions": str(config.integer("SPARK_SHUFFLE_PARTITIONS")),
+        # Re-runs overwrite only the partitions they write (idempotent date partitions).
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        # Dates and day boundaries must not depend on the node's time zone.
+        "spark.sql.session.timeZone": "UTC",
+        # No UI port to collide with other drivers on a host-network node.
+        "spark.ui.enabled": "false",
+    }
+    if not master.startswith("local"):
+        conf["spark.executor.instances"] = str(config.integer("SPARK_EXECUTOR_INSTANCES"))
+    ports = {"spark.driver.port": "SPARK_DRIVER_PORT", "spark.blockManager.port": "SPARK_BLOCKMANAGER_PORT"}
+    for key, name in ports.items():
+        value = config.values.get(name)
+        if isinstance(value, int):
+            conf[key] = str(value)
+            # One fixed port per role: a taken port must fail the run, not silently move elsewhere.
+            conf["spark.port.maxRetries"] = "0"
+    local_ip = config.text("SPARK_LOCAL_IP")
+    if local_ip:
+        conf["spark.driver.bindAddress"] = local_ip
+        conf["spark.driver.host"] = local_ip
+    hdfs = config.text("HDFS_URL")
+    if hdfs:
+        conf["spark.hadoop.fs.defaultFS"] = hdfs
+    return conf
+
+
+def build_session(config: Config, app_name: str, extra: Mapping[str, str] | None = None) -> SparkSession:
+    """Start (or reuse) the SparkSession for this run.
+
+    Args:
+        config: a configuration loaded with :data:`SPARK_VARS` among its variables.
+        app_name: the application name (the job's name).
+        extra: further settings (win over the computed ones).
+
+    Returns:
+        The session.
+
+    Raises:
+        JobError: when pyspark is not installed (the job needs the spark base image).
+    """
+    try:
+        sql = importlib.import_module("pyspark.sql")
+    except ImportError as exc:
+        raise JobError(f"pyspark is not installed ({exc}); build the job on the spark base image") from None
+    conf = {**spark_conf(config, app_name), **(extra or {})}
+    builder = sql.SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session: SparkSession = builder.getOrCreate()
+    session.sparkContext.setLogLevel("WARN")
+    job_logger().info("spark session started", master=conf["spark.master"], version=session.version,
+                      driver_port=conf.get("spark.driver.port"), block_manager_port=conf.get("spark.blockManager.port"))
+    return session

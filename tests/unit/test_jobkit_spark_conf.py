@@ -1,0 +1,81 @@
+"""jobkit.spark settings from the environment, and jobkit importing without pyspark installed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from jobkit.config import load
+from jobkit.sinks.spark_hdfs import day_path
+from jobkit.sinks.webhdfs import encode
+from jobkit.spark import SPARK_VARS, spark_conf
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_local_defaults() -> None:
+    conf = spark_conf(load(SPARK_VARS, {"SPARK_MASTER": "local[2]"}), "cpueff")
+    assert conf == {
+        "spark.master": "local[2]",
+        "spark.app.name": "cpueff",
+        "spark.driver.memory": "1g",
+        "spark.executor.memory": "1g",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+    }
+
+
+def test_client_mode_on_yarn_with_fixed_ports_and_local_ip() -> None:
+    environ = {"SPARK_MASTER": "yarn", "SPARK_DRIVER_PORT": "5001", "SPARK_BLOCKMANAGER_PORT": "5101",
+               "SPARK_LOCAL_IP": "127.0.0.1", "HDFS_URL": "hdfs://127.0.0.1:8020", "SPARK_EXECUTOR_INSTANCES": "4"}
+    conf = spark_conf(load(SPARK_VARS, environ), "rucio-daily")
+    assert {k: conf[k] for k in conf if k not in ("spark.app.name", "spark.sql.session.timeZone")} == {
+        "spark.master": "yarn",
+        "spark.driver.memory": "1g",
+        "spark.executor.memory": "1g",
+        "spark.executor.instances": "4",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.ui.enabled": "false",
+        "spark.driver.port": "5001",
+        "spark.blockManager.port": "5101",
+        "spark.port.maxRetries": "0",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
+        "spark.hadoop.fs.defaultFS": "hdfs://127.0.0.1:8020",
+    }
+
+
+def test_day_path() -> None:
+    from datetime import date
+
+    assert day_path("/out/rucio/", date(2026, 1, 2)) == "/out/rucio/2026/01/02"
+
+
+def test_encode_jsonl_and_csv() -> None:
+    records = [{"b": 2, "a": "x"}, {"a": "y,z", "b": 3}]
+    assert encode(records, "jsonl") == (b'{"a":"x","b":2}\n{"a":"y,z","b":3}\n', 2)
+    assert encode(records, "csv", ("a", "b")) == (b'a,b\nx,2\n"y,z",3\n', 2)
+
+
+def test_jobkit_imports_without_pyspark() -> None:
+    # A None entry in sys.modules makes "import pyspark" fail as if it were not installed.
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["pyspark"] = None
+        import jobkit.config, jobkit.run, jobkit.spark, jobkit.metrics
+        import jobkit.sinks.search, jobkit.sinks.mongo, jobkit.sinks.webhdfs, jobkit.sinks.spark_hdfs
+        from jobkit.config import load
+        from jobkit.errors import JobError
+        try:
+            jobkit.spark.build_session(load(jobkit.spark.SPARK_VARS, {}), "x")
+        except JobError as exc:
+            print(exc)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.startswith("pyspark is not installed (")
+    assert out.stdout.rstrip().endswith("); build the job on the spark base image")
