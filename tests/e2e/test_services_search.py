@@ -17,6 +17,7 @@ import pytest
 
 from harness.process import pid_alive, port_is_free
 from harness.services.base import Service
+from harness.services.elasticsearch import Elasticsearch, elasticsearch_client
 from harness.services.opensearch import OpenSearch, opensearch_client
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +44,7 @@ class Backend:
 
 
 BACKENDS = {
+    "elasticsearch": Backend(Elasticsearch, elasticsearch_client),
     "opensearch": Backend(OpenSearch, opensearch_client),
 }
 
