@@ -1,0 +1,210 @@
+"""The Spark part of wma-agent-count: which day partitions to read, and the per (day, host) aggregation.
+
+WMArchive framework job reports are archived by MONIT as JSON lines in one directory per arrival day
+(``<root>/YYYY/MM/DD``). A report can arrive a little after the job it describes, so besides the days of
+the window the job also reads ``late_days`` partitions on each side and keeps the reports whose ``wmats``
+(seconds) falls inside the window. Lines that are not reports (cut JSON, no ``wmaid``/``wmats``/host) are
+skipped and counted, as the original CMSSpark job skips them; re-delivered reports (same ``wmaid``) count
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as fn
+from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
+
+UNKNOWN_SITE = "UNKNOWN"
+CORRUPT = "_corrupt_record"
+DAY_S = 86_400
+# Only the fields the aggregation needs: an explicit schema spares Spark a full inference pass over the
+# input, and a line whose fields do not fit it lands in CORRUPT instead of failing the read.
+SCHEMA = StructType([
+    StructField("data", StructType([
+        StructField("wmaid", StringType()),
+        StructField("wmats", LongType()),
+        StructField("meta_data", StructType([StructField("host", StringType())])),
+        StructField("steps", ArrayType(StructType([StructField("site", StringType())]))),
+    ])),
+    StructField(CORRUPT, StringType()),
+])
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days ``start`` (inclusive) to ``end`` (exclusive), UTC."""
+
+    start: date
+    end: date
+
+    def days(self) -> list[date]:
+        """Every day of the window, oldest first."""
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
+
+    def bounds(self) -> tuple[int, int]:
+        """Unix seconds of the window's first instant and of the instant just after it."""
+        def midnight(day: date) -> int:
+            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+        return midnight(self.start), midnight(self.end)
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """The day directories of one run.
+
+    Attributes:
+        read: existing directories to read (window days and their late neighbours).
+        missing_window_days: window days without a directory (or with an empty one).
+        missing_neighbours: neighbour days without a directory (normal: late records are rare).
+    """
+
+    read: list[str]
+    missing_window_days: list[tuple[date, str]] = field(default_factory=list)
+    missing_neighbours: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InputStats:
+    """What the input held; pushed and logged so an operator sees what was skipped."""
+
+    lines: int
+    malformed: int
+    in_window: int
+    duplicates: int
+
+    @property
+    def malformed_fraction(self) -> float:
+        """Share of lines that were not usable reports (0 for an empty input)."""
+        return self.malformed / self.lines if self.lines else 0.0
+
+
+def day_dir(root: str, day: date) -> str:
+    """``<root>/YYYY/MM/DD``, the archive directory of one arrival day."""
+    return f"{root.rstrip('/')}/{day:%Y/%m/%d}"
+
+
+def _has_data(spark: SparkSession, path: str) -> bool:
+    """True when ``path`` is a directory holding at least one visible, non-empty file."""
+    # Hadoop's FileSystem API through the py4j gateway: the same client (and configuration) Spark reads with.
+    jvm: Any = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
+        return False
+    # Spark skips names starting with _ or . (markers, partial files), so they do not count as data.
+    return any(
+        status.isFile() and status.getLen() > 0 and not status.getPath().getName().startswith(("_", "."))
+        for status in fs.listStatus(hadoop_path)
+    )
+
+
+def find_partitions(spark: SparkSession, root: str, window: Window, late_days: int, today: date) -> Partitions:
+    """Decide which day directories to read; never looks at days after ``today``.
+
+    Args:
+        spark: the session (its Hadoop configuration names the file system).
+        root: the archive root.
+        window: the days to aggregate.
+        late_days: neighbour days read on each side for reports archived late (or early).
+        today: the current UTC day.
+
+    Returns:
+        The directories to read and the missing ones.
+    """
+    window_days = set(window.days())
+    first = window.start - timedelta(days=late_days)
+    last = min(window.end - timedelta(days=1) + timedelta(days=late_days), today)
+    read: list[str] = []
+    missing_window: list[tuple[date, str]] = []
+    missing_neighbours: list[str] = []
+    for i in range((last - first).days + 1):
+        day = first + timedelta(days=i)
+        path = day_dir(root, day)
+        if _has_data(spark, path):
+            read.append(path)
+        elif day in window_days:
+            missing_window.append((day, path))
+        else:
+            missing_neighbours.append(path)
+    return Partitions(read, missing_window, missing_neighbours)
+
+
+def reports(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
+    """One narrow row per input line: malformed flag, wmaid, wmats, host, steps count, site.
+
+    The site of a report is the site of its last step that names one (steps that never started have
+    none), or ``UNKNOWN``; the steps count is the number of steps, 0 when there are none.
+
+    Args:
+        spark: the session.
+        paths: the day directories.
+
+    Returns:
+        The rows (not yet computed).
+    """
+    raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+           .json(list(paths)))
+    steps = fn.col("data.steps")
+    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.wmaid").isNull() | fn.col("data.wmats").isNull()
+                 | fn.col("data.meta_data.host").isNull())
+    sites_named = fn.filter(steps.getField("site"), lambda site: site.isNotNull())
+    return raw.select(
+        malformed.alias("malformed"),
+        fn.col("data.wmaid").alias("wmaid"),
+        fn.col("data.wmats").alias("wmats"),
+        fn.col("data.meta_data.host").alias("host"),
+        fn.when(steps.isNull(), fn.lit(0)).otherwise(fn.size(steps)).alias("steps_count"),
+        fn.coalesce(fn.element_at(sites_named, -1), fn.lit(UNKNOWN_SITE)).alias("site"),
+    )
+
+
+def aggregate(rows: DataFrame, window: Window) -> tuple[list[dict[str, Any]], InputStats]:
+    """Per (day, host) documents of the reports inside ``window``, and what the input held.
+
+    Args:
+        rows: output of :func:`reports`.
+        window: the days to aggregate.
+
+    Returns:
+        Documents ``{wmats_midday, day, host, count, avg_steps_count, sites}`` sorted by (day, host),
+        and the input statistics.
+    """
+    start_s, end_s = window.bounds()
+    rows = rows.persist()
+    try:
+        inside = ~fn.col("malformed") & (fn.col("wmats") >= start_s) & (fn.col("wmats") < end_s)
+        totals = rows.agg(
+            fn.count(fn.lit(1)).alias("lines"),
+            fn.sum(fn.col("malformed").cast("long")).alias("malformed"),
+            fn.sum(inside.cast("long")).alias("in_window"),
+        ).first()
+        assert totals is not None  # a global aggregation always has one row
+        per_day_host = (
+            rows.where(inside)
+            .dropDuplicates(["wmaid"])
+            .withColumn("day_start", fn.col("wmats") - fn.col("wmats") % DAY_S)
+            .groupBy("day_start", "host")
+            .agg(
+                fn.count(fn.lit(1)).alias("count"),
+                fn.avg("steps_count").alias("avg_steps_count"),
+                fn.sort_array(fn.collect_set("site")).alias("sites"),
+            )
+            .select(
+                (fn.col("day_start") + DAY_S // 2).alias("wmats_midday"),
+                fn.from_unixtime("day_start", "yyyy-MM-dd").alias("day"),
+                "host", "count", "avg_steps_count", "sites",
+            )
+            .orderBy("day", "host")
+        )
+        docs = [row.asDict(recursive=True) for row in per_day_host.collect()]
+    finally:
+        rows.unpersist()
+    lines, malformed, in_window = (int(totals[name] or 0) for name in ("lines", "malformed", "in_window"))
+    stats = InputStats(lines, malformed, in_window, in_window - sum(doc["count"] for doc in docs))
+    return docs, stats

@@ -1,0 +1,298 @@
+"""Success test of wma-agent-count: WMArchive reports in HDFS -> the job in the cluster -> OpenSearch documents.
+
+The expected documents are computed here, in plain Python over the generator's records, from the rules
+the README states (window, late partitions, de-duplication by wmaid, the site of a report, the id of a
+document); nothing is imported from the job's code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from opensearchpy.helpers import scan
+
+from harness.datagen import wmarchive
+from harness.datagen.archive import day_dir, to_line
+from harness.datagen.writers import HdfsSink, text_lines
+from harness.deploy import Deployment
+from harness.jobrun import JobResult
+from harness.kube import Kube
+from harness.services.hdfs import Hdfs, webhdfs_client
+from harness.services.opensearch import OpenSearch, opensearch_client
+from harness.services.pool import ServicePool
+from harness.services.pushgateway import Pushgateway
+
+pytestmark = pytest.mark.e2e
+
+JOB = "wma-agent-count"
+PREFIX = "wmarchive-agent-count"
+SEED = 61
+PER_DAY = 400
+MALFORMED_PER_DAY = 3
+LATE = 25
+LATE_DAYS = 2  # the job's default
+DAY_S = 86_400
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+
+def window_for(today: date) -> tuple[date, date]:
+    """The production window of a run on ``today``: days -10 (inclusive) to -3 (exclusive)."""
+    return today - timedelta(days=10), today - timedelta(days=3)
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def midnight(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def clear_partitions(hdfs: Hdfs, root: str, start: date, end: date) -> None:
+    """Remove every day directory the job reads for this window (leftovers of earlier runs or dates)."""
+    client = webhdfs_client(hdfs)
+    for day in days(start - timedelta(days=LATE_DAYS), end + timedelta(days=LATE_DAYS)):
+        client.delete(day_dir(root, day), recursive=True)
+
+
+def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
+    """Write a realistic archive around the window and return every valid record written.
+
+    - each window day: PER_DAY reports (about 1% re-deliveries) and MALFORMED_PER_DAY malformed lines;
+    - the day before the window: reports outside the window (read as a late neighbour, all ignored);
+    - the day after the window (``end``): its own reports (ignored) plus LATE reports of the window's last
+      day archived late (counted);
+    - the days two away from the window stay absent (missing neighbours are normal).
+    """
+    sink = HdfsSink(webhdfs_client(hdfs))
+    written: list[dict[str, Any]] = []
+    for day in [start - timedelta(days=1), *days(start, end), end]:
+        if day in skip:
+            continue
+        corrupt = MALFORMED_PER_DAY if start <= day < end else 0
+        wmarchive.write(sink, SEED, PER_DAY, day, corrupt=corrupt, root=root)
+        written.extend(wmarchive.records(SEED, PER_DAY, day))
+    late = list(wmarchive.records(SEED + 1, LATE, end - timedelta(days=1)))
+    sink.put(f"{root}/{end:%Y/%m/%d}/part-late.json", text_lines(map(to_line, late)))
+    return [*written, *late]
+
+
+# ---------------------------------------------------------------------------------------------- expectations
+
+
+def doc_id(day: str, host: str) -> str:
+    """The README's id contract: sha1 of the compact JSON array [day, host]."""
+    return hashlib.sha1(json.dumps([day, host], separators=(",", ":")).encode()).hexdigest()
+
+
+def expected_documents(records: Iterable[dict[str, Any]], start: date, end: date) -> dict[str, dict[str, Any]]:
+    """Documents by id, from the README's rules, independently of the job's code."""
+    low, high = midnight(start), midnight(end)
+    seen: set[str] = set()
+    groups: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for record in records:
+        data = record["data"]
+        if not low <= data["wmats"] < high or data["wmaid"] in seen:
+            continue
+        seen.add(data["wmaid"])
+        steps = data.get("steps") or []
+        named = [step["site"] for step in steps if step.get("site") is not None]
+        day = datetime.fromtimestamp(data["wmats"], UTC).date().isoformat()
+        groups[(day, data["meta_data"]["host"])].append((len(steps), named[-1] if named else "UNKNOWN"))
+    return {
+        doc_id(day, host): {
+            "wmats_midday": midnight(date.fromisoformat(day)) + DAY_S // 2,
+            "day": day,
+            "host": host,
+            "count": len(items),
+            "avg_steps_count": sum(n for n, _ in items) / len(items),
+            "sites": sorted({site for _, site in items}),
+        }
+        for (day, host), items in groups.items()
+    }
+
+
+# ---------------------------------------------------------------------------------------------- outputs
+
+
+def index_documents(opensearch: OpenSearch, pattern: str) -> dict[str, dict[str, Any]]:
+    """Every document of the indices matching ``pattern``: {index: {id: source}}."""
+    client = opensearch_client(opensearch)
+    client.indices.refresh(index=pattern, params={"ignore_unavailable": "true", "allow_no_indices": "true"})
+    found: dict[str, dict[str, Any]] = defaultdict(dict)
+    for hit in scan(client, index=pattern, query={"query": {"match_all": {}}}, params={"ignore_unavailable": "true"}):
+        found[hit["_index"]][hit["_id"]] = hit["_source"]
+    return dict(found)
+
+
+def delete_indices(opensearch: OpenSearch, pattern: str) -> None:
+    opensearch_client(opensearch).indices.delete(index=pattern, params={"ignore_unavailable": "true"})
+
+
+def assert_documents(actual: dict[str, dict[str, Any]], expected: dict[str, dict[str, Any]]) -> None:
+    """Same ids; same fields; equal values (avg_steps_count to 1e-9)."""
+    assert sorted(actual) == sorted(expected)
+    for key, want in expected.items():
+        got = dict(actual[key])
+        assert got.pop("avg_steps_count") == pytest.approx(want["avg_steps_count"], abs=1e-9), key
+        assert got == {k: v for k, v in want.items() if k != "avg_steps_count"}, key
+
+
+def log_event(result: JobResult, message: str) -> dict[str, Any]:
+    """The fields of the job's JSON log line ``message`` (the last one when repeated)."""
+    for text in result.logs.values():
+        for line in reversed(text.splitlines()):
+            if line.startswith("{") and json.loads(line).get("msg") == message:
+                return dict(json.loads(line)["fields"])
+    raise AssertionError(f"no {message!r} log line in:\n{result.summary()}")
+
+
+def pushed(pushgateway: Pushgateway, job_label: str) -> dict[str, float]:
+    """The samples the Pushgateway holds for ``job_label``: {metric name: value}."""
+    with urllib.request.urlopen(f"{pushgateway.url}/api/v1/metrics", timeout=10) as reply:
+        groups = json.load(reply)["data"]
+    values: dict[str, float] = {}
+    for group in groups:
+        if group["labels"].get("job") == job_label:
+            for name, family in group.items():
+                if name != "labels" and family.get("metrics"):
+                    values[name] = float(family["metrics"][0]["value"])
+    return values
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def endpoints(services: ServicePool) -> tuple[Hdfs, OpenSearch, Pushgateway]:
+    hdfs, search, gateway = (services.get(name) for name in ("hdfs", "opensearch", "pushgateway"))
+    assert isinstance(hdfs, Hdfs) and isinstance(search, OpenSearch) and isinstance(gateway, Pushgateway)
+    return hdfs, search, gateway
+
+
+def run_values(hdfs: Hdfs, search: OpenSearch, gateway: Pushgateway, *, root: str, end: date, prefix: str,
+                push_job: str, **env: str) -> dict[str, Any]:
+    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+    return {
+        "pod": {"hostNetwork": True},
+        "job": {"activeDeadlineSeconds": 900},
+        "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
+        "metrics": {"pushgateway": {"url": gateway.url, "job": push_job}},
+        "env": {
+            "HDFS_URL": hdfs.rpc_url,
+            "INPUT_PATH": root,
+            "END_DATE": end.isoformat(),
+            "SINK_URL": search.url,
+            "INDEX_PREFIX": prefix,
+            "SPARK_MASTER": "local[2]",
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_DRIVER_MEMORY": "768m",
+            "SPARK_SHUFFLE_PARTITIONS": "4",
+            **env,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str,
+                         deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
+                         phase_timer: Any) -> None:
+    """Seeded archive -> exact documents in wmarchive-agent-count-YYYY-MM; a re-run changes nothing."""
+    hdfs, search, gateway = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root = wmarchive.ROOT
+    started = time.monotonic()
+    clear_partitions(hdfs, root, start, end)
+    records = seed(hdfs, root, start, end)
+    expected = expected_documents(records, start, end)
+    indices = sorted({f"{PREFIX}-{doc['day'][:7]}" for doc in expected.values()})
+    for index in indices:
+        delete_indices(search, index)
+    phase_timer.add({"seed inputs": time.monotonic() - started})
+
+    push_job = f"{JOB}-{namespace}"
+    deployment = deploy_job(JOB, values=run_values(hdfs, search, gateway, root=root, end=end, prefix=PREFIX,
+                                                    push_job=push_job))
+    first = run_job(deployment)
+    assert first.succeeded, first.summary()
+    assert first.exit_code == 0
+
+    started = time.monotonic()
+    after_first = index_documents(search, f"{PREFIX}-*")
+    assert sorted(name for name in after_first if name in indices) == indices
+    assert_documents({k: v for name in indices for k, v in after_first[name].items()}, expected)
+    # Malformed lines are skipped and counted, as the original skips them; re-deliveries count once.
+    window_records = [r for r in records if midnight(start) <= r["data"]["wmats"] < midnight(end)]
+    stats = log_event(first, "input read")
+    assert stats["malformed"] == MALFORMED_PER_DAY * len(days(start, end))
+    assert stats["in_window"] == len(window_records)
+    assert stats["duplicates"] == len(window_records) - sum(doc["count"] for doc in expected.values())
+    metrics = pushed(gateway, push_job)
+    assert metrics["cronjob_last_status"] == 1
+    assert metrics["cronjob_records_out"] == len(expected)
+    assert metrics["cronjob_last_success_timestamp_seconds"] == metrics["cronjob_last_end_timestamp_seconds"]
+    phase_timer.add({"checks": time.monotonic() - started})
+
+    second = run_job(deployment)
+    assert second.succeeded, second.summary()
+    after_second = index_documents(search, f"{PREFIX}-*")
+    assert {name: after_second[name] for name in indices} == {name: after_first[name] for name in indices}
+
+
+def test_missing_day_partition_fails(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str,
+                                     deploy_job: Callable[..., Deployment],
+                                     run_job: Callable[..., JobResult]) -> None:
+    """A window day without its directory fails the run with a one-line reason; nothing is written."""
+    hdfs, search, gateway = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root = f"/test/{namespace}/wmarchive/raw/metric"
+    prefix = f"{namespace}-{PREFIX}"
+    missing = start + timedelta(days=3)
+    clear_partitions(hdfs, root, start, end)
+    seed(hdfs, root, start, end, skip=[missing])
+
+    deployment = deploy_job(JOB, values=run_values(hdfs, search, gateway, root=root, end=end, prefix=prefix,
+                                                    push_job=f"{JOB}-{namespace}"))
+    result = run_job(deployment)
+    assert not result.succeeded
+    assert result.exit_code == 1, result.summary()
+    reason = (f"{JOB}: failed: input partition {root}/{missing:%Y/%m/%d} for day {missing} of the window "
+              f"{start}..{end} (exclusive) is missing or empty (1 day(s) missing); set ALLOW_MISSING_DAYS=1")
+    assert reason in result.summary(), result.summary()
+    assert index_documents(search, f"{prefix}-*") == {}
+    webhdfs_client(hdfs).delete(f"/test/{namespace}", recursive=True)
+
+
+def test_bad_sink_url_fails_fast(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str, kube: Kube,
+                                 deploy_job: Callable[..., Deployment],
+                                 run_job: Callable[..., JobResult]) -> None:
+    """An invalid SINK_URL scheme: exit code 2, the reason in one line, the verdict seconds after the pod."""
+    hdfs, search, gateway = endpoints
+    end = window_for(datetime.now(UTC).date())[1]
+    values = run_values(hdfs, search, gateway, root="/nonexistent", end=end, prefix=f"{namespace}-{PREFIX}",
+                         push_job=f"{JOB}-{namespace}", SINK_URL="ftp://127.0.0.1:21")
+    deployment = deploy_job(JOB, values=values)
+    result = run_job(deployment, timeout=300)
+    verdict_at = datetime.now(UTC)
+    assert not result.succeeded
+    assert result.exit_code == 2, result.summary()
+    reason = (f"{JOB}: failed: invalid configuration: SINK_URL='ftp://127.0.0.1:21' is not a URL with scheme "
+              f"http or https and a host; allowed: http://host:port, https://host:port")
+    assert reason in result.summary(), result.summary()
+    pods = kube.core.list_namespaced_pod(namespace, label_selector=f"job-name={result.name}").items
+    finished = pods[0].status.container_statuses[0].state.terminated.finished_at
+    # Reported from the Job's Failed condition, not by waiting for the 300 s timeout.
+    assert (verdict_at - finished).total_seconds() < 15, result.summary()
+    assert result.duration < 120, result.summary()
