@@ -127,12 +127,17 @@ def _build_stage(stage: str, ref: str, below: str | None) -> str:
             return buildah.build(context, ref, build_args=build_args, label=f"{stage} stage")
 
 
-def _prune_superseded(chain: list[tuple[str, str]]) -> None:
+def _prune_superseded(kind: BaseKind, chain: list[tuple[str, str]]) -> None:
     """Untag earlier builds of this chain's images (other keys, same names) so the store stays bounded.
 
     Layers that job images or other bases still use stay; only what nothing references is freed.
+    The build records of earlier keys go too.
     """
     current = {ref.rsplit(":", 1)[0]: ref.rsplit(":", 1)[1] for _, ref in chain}
+    keep = cache_root() / "images" / f"{kind}-{chain[-1][1].rsplit(':', 1)[1]}"
+    for record in (cache_root() / "images").glob(f"{kind}-*/image.json"):
+        if record.parent != keep:
+            shutil.rmtree(record.parent, ignore_errors=True)
     for line in buildah.buildah("images", "--format", "{{.Name}} {{.Tag}}").splitlines():
         fields = line.split()
         if len(fields) == 2 and fields[0] in current and fields[1] != current[fields[0]]:
@@ -170,5 +175,5 @@ def ensure_base(kind: BaseKind) -> str:
         record_dir.mkdir(parents=True, exist_ok=True)
         record = {"ref": ref, "id": image_id, "build_seconds": round(time.monotonic() - started, 1)}
         (record_dir / "image.json").write_text(json.dumps(record, indent=2) + "\n")
-        _prune_superseded(chain)
+        _prune_superseded(kind, chain)
     return ref
