@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from harness.errors import HarnessError
 from harness.toolchain.progress import step
+from harness.waiting import wait_until
+
+# Annotation holding the digest of the manifest a CRD was installed from.
+_CRD_DIGEST = "cronharness.local/manifest-sha256"
 
 
 @dataclass(frozen=True)
@@ -90,10 +97,11 @@ class Cluster(ABC):
         """Apply the prometheus-operator and Argo CD CRDs and wait until each is Established.
 
         Server-side apply: the prometheus-operator CRDs are larger than the annotation client-side
-        apply would store.
+        apply would store. Each CRD carries the digest of its manifest in an annotation, and CRDs
+        whose installed digest matches are not applied again (a repeated ``up`` stays fast).
 
         Returns:
-            The names of the CRDs installed.
+            The names of the CRDs (installed now or already current).
 
         Raises:
             HarnessError: when the apply fails or a CRD is not Established within a minute.
@@ -101,13 +109,42 @@ class Cluster(ABC):
         from harness.crds import crd_documents
 
         documents = crd_documents()
+        for doc in documents:
+            digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+            doc["metadata"].setdefault("annotations", {})[_CRD_DIGEST] = digest
         names = [str(doc["metadata"]["name"]) for doc in documents]
-        title = f"installing {len(names)} CRDs (prometheus-operator, Argo CD)"
+        installed = self._crd_digests()
+        stale = [doc for doc in documents if installed.get(doc["metadata"]["name"]) !=
+                 doc["metadata"]["annotations"][_CRD_DIGEST]]
+        if not stale:
+            return names
+        title = f"installing {len(stale)} CRDs (prometheus-operator, Argo CD)"
         with step(title), tempfile.NamedTemporaryFile("w", suffix=".yaml") as manifest:
-            yaml.safe_dump_all(documents, manifest)
+            yaml.safe_dump_all(stale, manifest)
             manifest.flush()
             self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
                          "-f", manifest.name)
-            self.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                         *[f"crd/{name}" for name in names], timeout=90)
+            # Polled rather than `kubectl wait`, which errors out on a CRD whose status has no
+            # conditions yet instead of waiting for them.
+            wait_until(lambda: not self._unestablished(names), timeout=60, what="the CRDs to be Established",
+                       describe=lambda: f"not yet Established: {self._unestablished(names)}")
         return names
+
+    def _crds(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = json.loads(self.kubectl("get", "crd", "-o", "json"))["items"]
+        return items
+
+    def _crd_digests(self) -> dict[str, str]:
+        return {
+            item["metadata"]["name"]: (item["metadata"].get("annotations") or {}).get(_CRD_DIGEST, "")
+            for item in self._crds()
+        }
+
+    def _unestablished(self, names: list[str]) -> list[str]:
+        established = {
+            item["metadata"]["name"]
+            for item in self._crds()
+            for condition in (item.get("status") or {}).get("conditions") or []
+            if condition["type"] == "Established" and condition["status"] == "True"
+        }
+        return [name for name in names if name not in established]

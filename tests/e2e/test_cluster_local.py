@@ -143,6 +143,27 @@ def test_service_account_token_is_mounted(cluster: LocalCluster) -> None:
     assert int(cluster.kubectl("logs", "pod/token").strip()) > 100
 
 
+def test_crds_are_installed_and_validate_server_side(cluster: LocalCluster) -> None:
+    names = cluster.install_crds()
+    assert sorted(names) == [
+        "applications.argoproj.io", "applicationsets.argoproj.io", "appprojects.argoproj.io",
+        "podmonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com",
+        "servicemonitors.monitoring.coreos.com",
+    ]
+    assert cluster.install_crds() == names  # already current: nothing applied again
+    rule = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "r", "namespace": "default"},
+        "spec": {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "vector(1) > 0"}]}]},
+    }
+    out = cluster.kubectl("apply", "--dry-run=server", "-f", "-", input_text=json.dumps(rule))
+    assert out == "prometheusrule.monitoring.coreos.com/r created (server dry run)\n"
+    del rule["spec"]["groups"][0]["rules"][0]["expr"]  # type: ignore[index]
+    with pytest.raises(HarnessError, match=r"spec.groups\[0\].rules\[0\].expr: Required value"):
+        cluster.kubectl("apply", "--dry-run=server", "-f", "-", input_text=json.dumps(rule))
+
+
 def test_down_leaves_no_process_mount_or_bridge(cluster: LocalCluster) -> None:
     layout = cluster.layout
     pids = [pid for name in COMPONENTS if (pid := cluster.process(name).pid) is not None]
