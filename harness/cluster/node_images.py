@@ -7,6 +7,7 @@ benchmarks. Both are tagged with their Debian package version and cached under `
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from harness.paths import cache_root
 from harness.toolchain import apt_ensure, pinned
 
 _REGISTRY = "cronharness.local"
-BUSYBOX_APPLETS = ("sh", "echo", "cat", "sleep", "env", "date", "ls", "true", "false", "wc", "printf")
+BUSYBOX_APPLETS = ("sh", "echo", "cat", "sleep", "env", "date", "ls", "true", "false", "wc", "printf", "id")
 
 
 def _package_version(package: str) -> str:
@@ -27,7 +28,10 @@ def _package_version(package: str) -> str:
 
 
 def _cached(spec: ImageSpec) -> Path:
-    archive = cache_root() / "cluster" / "images" / f"{spec.name.rsplit('/', 1)[-1].replace(':', '-')}.tar"
+    # The file name carries a digest of the spec, so changing what goes into an image rebuilds it.
+    digest = hashlib.sha256(repr(spec).encode()).hexdigest()[:12]
+    stem = spec.name.rsplit("/", 1)[-1].replace(":", "-")
+    archive = cache_root() / "cluster" / "images" / f"{stem}-{digest}.tar"
     if not archive.exists():
         write_image_archive(spec, archive)
     return archive
