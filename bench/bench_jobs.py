@@ -1,0 +1,162 @@
+"""Benchmark: a job's run time in the local cluster on inputs of several sizes (default 10k and 1M records).
+
+For each size: seed the input into the real services (not timed as part of the job), deploy the job chart
+into a namespace of its own with test values (host network, local Spark master), trigger it and wait.
+Reported per size: seeding time, trigger-to-pod-start, the job's run (pod start to verdict), the job's own
+duration from its ``job finished`` log line (process start to exit, Spark start included) and the records
+it read. The machine is shared, so the 1-minute load average at the start of each run is printed too.
+
+Usage: python bench/bench_jobs.py [--job wma-agent-count] [--sizes 10000 1000000] [--seed 1] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from harness import jobrun
+from harness.cluster.providers import get_cluster
+from harness.datagen import wmarchive
+from harness.datagen.writers import HdfsSink
+from harness.deploy import deploy
+from harness.jobrun import JobResult
+from harness.kube import Kube
+from harness.services.hdfs import Hdfs, webhdfs_client
+from harness.services.opensearch import OpenSearch, opensearch_client
+from harness.services.pool import ServicePool
+from harness.services.pushgateway import Pushgateway
+from harness.waiting import wait_until
+
+NAMESPACE = "bench-jobs"
+# Records per part file: about 130 MB of JSON, close to one HDFS block, so Spark reads in parallel.
+RECORDS_PER_PART = 100_000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A seeded input: the chart values that point the job at it, and how to clean it up."""
+
+    values: dict[str, Any]
+    records: int
+    cleanup: Callable[[], None]
+
+
+def prepare_wma_agent_count(pool: ServicePool, n: int, seed: int) -> Prepared:
+    """Seed ``n`` WMArchive records over the 7 days of the production window into a bench root."""
+    hdfs, search, gateway = (pool.get(name) for name in ("hdfs", "opensearch", "pushgateway"))
+    assert isinstance(hdfs, Hdfs) and isinstance(search, OpenSearch) and isinstance(gateway, Pushgateway)
+    root, prefix = "/bench/wmarchive/raw/metric", "bench-wmarchive-agent-count"
+    today = datetime.now(UTC).date()
+    end = today - timedelta(days=3)
+    days = [end - timedelta(days=k) for k in range(7, 0, -1)]
+    per_day = max(1, n // len(days))
+    client = webhdfs_client(hdfs)
+    client.delete("/bench/wmarchive", recursive=True)
+    parts = max(2, -(-per_day // RECORDS_PER_PART))
+    wmarchive.write_days(HdfsSink(client), seed, per_day, days, root=root, parts=parts)
+
+    def cleanup() -> None:
+        client.delete("/bench/wmarchive", recursive=True)
+        opensearch_client(search).indices.delete(index=f"{prefix}-*", params={"ignore_unavailable": "true"})
+
+    values = {
+        "pod": {"hostNetwork": True},
+        "resources": {"requests": {"cpu": "1", "memory": "1536Mi"}, "limits": {"memory": "2Gi"}},
+        "metrics": {"pushgateway": {"url": gateway.url, "job": "bench-wma-agent-count"}},
+        "env": {
+            "HDFS_URL": hdfs.rpc_url, "INPUT_PATH": root, "END_DATE": end.isoformat(), "SINK_URL": search.url,
+            "INDEX_PREFIX": prefix, "SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_DRIVER_MEMORY": "1g", "SPARK_SHUFFLE_PARTITIONS": "4",
+        },
+    }
+    return Prepared(values, per_day * len(days), cleanup)
+
+
+PREPARERS: dict[str, Callable[[ServicePool, int, int], Prepared]] = {"wma-agent-count": prepare_wma_agent_count}
+
+
+def finished_line(result: JobResult) -> dict[str, Any]:
+    """Fields of the job's ``job finished`` JSON log line (empty when it is not in the log tail)."""
+    for text in result.logs.values():
+        for line in reversed(text.splitlines()):
+            if line.startswith("{") and json.loads(line).get("msg") == "job finished":
+                return dict(json.loads(line)["fields"])
+    return {}
+
+
+def fresh_namespace(kube: Kube) -> None:
+    """Delete the bench namespace if a previous run left it, then create it."""
+    from kubernetes.client.exceptions import ApiException
+
+    def gone() -> bool:
+        try:
+            kube.core.read_namespace(NAMESPACE)
+        except ApiException as exc:
+            return bool(exc.status == 404)
+        return False
+
+    if not gone():
+        kube.core.delete_namespace(NAMESPACE)
+        wait_until(gone, timeout=180, what=f"namespace {NAMESPACE} to be deleted")
+    kube.core.create_namespace({"metadata": {"name": NAMESPACE}})  # type: ignore[arg-type]
+
+
+def bench(job: str, sizes: list[int], seed: int, keep: bool) -> list[dict[str, Any]]:
+    """Run ``job`` once per size; return one row of figures per run."""
+    cluster = get_cluster(None)
+    cluster.up()
+    kube = Kube(cluster.kubeconfig)
+    pool = ServicePool(kubeconfig=cluster.kubeconfig)
+    rows = []
+    try:
+        for n in sizes:
+            load = os.getloadavg()[0]
+            started = time.monotonic()
+            prepared = PREPARERS[job](pool, n, seed)
+            seeded = time.monotonic() - started
+            fresh_namespace(kube)
+            deployment = deploy(cluster, job, NAMESPACE, values=prepared.values)
+            result = jobrun.run(kube, NAMESPACE, deployment.cronjob, timeout=3600)
+            own = finished_line(result)
+            rows.append({
+                "job": job, "records": prepared.records, "outcome": result.outcome, "load_1m": round(load, 1),
+                "seed_s": round(seeded, 1), "pod_start_s": round(result.pod_started or 0.0, 1),
+                "job_run_s": round(result.duration - (result.pod_started or 0.0), 1),
+                "job_own_s": own.get("duration_s"), "records_in": own.get("records_in"),
+            })
+            print(json.dumps(rows[-1]), flush=True)
+            if not result.succeeded:
+                print(result.summary(), file=sys.stderr)
+            if not keep:
+                prepared.cleanup()
+    finally:
+        if not keep:
+            kube.core.delete_namespace(NAMESPACE)
+        pool.stop_started()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--job", choices=sorted(PREPARERS), default="wma-agent-count")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the namespace, input and index afterwards")
+    args = parser.parse_args()
+    rows = bench(args.job, args.sizes, args.seed, args.keep)
+    print(f"\n{'job':>16} {'records':>9} {'outcome':>10} {'load':>5} {'seed s':>7} {'pod start s':>11} "
+          f"{'job run s':>9} {'job own s':>9}")
+    for row in rows:
+        print(f"{row['job']:>16} {row['records']:>9} {row['outcome']:>10} {row['load_1m']:>5} {row['seed_s']:>7} "
+              f"{row['pod_start_s']:>11} {row['job_run_s']:>9} {row['job_own_s']!s:>9}")
+
+
+if __name__ == "__main__":
+    main()
