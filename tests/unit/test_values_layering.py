@@ -1,0 +1,135 @@
+"""Values layering: a job value beats the environment value, which beats the chart default.
+
+Order, later wins: the library defaults (merged under the chart's values at render time), the job chart's
+values.yaml, values/<env>/_env.yaml, values/<env>/<job>.yaml. Maps merge key by key; lists and scalars are
+replaced. Rendered with the real helm through harness.charts.render.render_chart on a job chart scaffolded in
+a temporary copy of the repository, with the real environment files, and on every real job chart.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.charts.discover import VALUES_DIR, environments, job_charts
+from harness.charts.render import render_chart
+from harness.paths import REPO_ROOT
+from harness.scaffold import new_job
+
+JOB = "layering-probe"
+
+
+def _cronjob(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    (cronjob,) = [o for o in objects if o["kind"] == "CronJob"]
+    return cronjob
+
+
+def _main_env(cronjob: dict[str, Any]) -> dict[str, Any]:
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (main,) = [c for c in pod["containers"] if c["name"] == "main"]
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in main.get("env", [])}
+
+
+def _rule_labels(objects: list[dict[str, Any]]) -> dict[str, str]:
+    (rule,) = [o for o in objects if o["kind"] == "PrometheusRule"]
+    failed = [r for g in rule["spec"]["groups"] for r in g["rules"] if r.get("alert") == "CronJobFailed"]
+    return dict(failed[0]["labels"])
+
+
+@pytest.fixture(scope="module")
+def chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scaffolded job chart (schedule 00 06 * * *, 100m/256Mi) beside a copy of the library."""
+    root = tmp_path_factory.mktemp("repo")
+    shutil.copytree(REPO_ROOT / "charts" / "cronjob-common", root / "charts" / "cronjob-common",
+                    ignore=shutil.ignore_patterns("test-chart"))
+    new_job(JOB, root=root)
+    return root / "charts" / "jobs" / JOB
+
+
+@pytest.fixture(scope="module")
+def job_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What values/prod/<job>.yaml would say for this job."""
+    path = tmp_path_factory.mktemp("values") / f"{JOB}.yaml"
+    path.write_text(yaml.safe_dump({
+        "cronjob": {"schedule": "15 03 * * *"},
+        "env": {"SINK_URL": "https://es-job.example.cern.ch:9203", "INDEX_PREFIX": "probe"},
+        "metrics": {"prometheusRule": {"alertLabels": {"receiver": "job-owner"}}},
+    }))
+    return path
+
+
+def test_environment_file_beats_chart_default(chart: Path) -> None:
+    env_file = VALUES_DIR / "prod" / "_env.yaml"
+    objects = render_chart(chart, values_files=[env_file], namespace="cmsmon-prod")
+    cronjob = _cronjob(objects)
+    # library default environment "dev" -> prod's
+    assert cronjob["metadata"]["labels"]["environment"] == "prod"
+    env = _main_env(cronjob)
+    assert env["PUSHGATEWAY_URL"] == "http://pushgateway.cmsmon-prod.svc.cluster.local:9091"
+    assert env["SINK_URL"] == "https://os-cms.cern.ch:443/os"
+    # global.imageRegistry replaces the chart's image.registry
+    container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "registry.cern.ch/cmsmonitoring/layering-probe:0.1.0"
+    assert _rule_labels(objects)["receiver"] == "cms-monitoring-oncall"
+    # not set by the environment: the chart's own value stays
+    assert cronjob["spec"]["schedule"] == "00 06 * * *"
+    assert container["resources"]["requests"] == {"cpu": "100m", "memory": "256Mi"}
+
+
+def test_job_file_beats_environment_file_and_maps_merge(chart: Path, job_file: Path) -> None:
+    env_file = VALUES_DIR / "prod" / "_env.yaml"
+    objects = render_chart(chart, values_files=[env_file, job_file], namespace="cmsmon-prod")
+    cronjob = _cronjob(objects)
+    env = _main_env(cronjob)
+    assert cronjob["spec"]["schedule"] == "15 03 * * *"  # job > chart default
+    assert env["SINK_URL"] == "https://es-job.example.cern.ch:9203"  # job > environment
+    assert env["INDEX_PREFIX"] == "probe"  # added by the job
+    assert env["HDFS_URL"] == "hdfs://analytix"  # kept from the environment: env is a map, merged by key
+    labels = _rule_labels(objects)
+    assert labels["receiver"] == "job-owner"  # job > environment
+    assert labels["team"] == "cms-monitoring"  # environment label kept beside it
+    assert labels["env"] == "prod"
+
+
+def test_layering_order_is_file_order(chart: Path, job_file: Path) -> None:
+    """Helm applies -f files in order; given the other way round the environment would win."""
+    env_file = VALUES_DIR / "prod" / "_env.yaml"
+    env = _main_env(_cronjob(render_chart(chart, values_files=[job_file, env_file])))
+    assert env["SINK_URL"] == "https://os-cms.cern.ch:443/os"
+
+
+@pytest.mark.parametrize("env_name", environments())
+def test_every_environment_file_is_complete(env_name: str) -> None:
+    """Each environment names itself, its registry, its Pushgateway and its alert routing."""
+    values = yaml.safe_load((VALUES_DIR / env_name / "_env.yaml").read_text())
+    assert values["environment"] == env_name
+    assert values["global"]["imageRegistry"]
+    assert values["metrics"]["pushgateway"]["url"].startswith("http://pushgateway.")
+    rule = values["metrics"]["prometheusRule"]
+    assert rule["alertLabels"]["env"] == env_name
+    assert rule["alertLabels"]["receiver"]
+    assert rule["runbookBaseUrl"].startswith("https://")
+    assert "resources" not in values, "an environment-wide resources value would override every job's sizing"
+
+
+@pytest.mark.parametrize(
+    ("chart_dir", "env_name"),
+    [(c, e) for c in job_charts() for e in environments() if (VALUES_DIR / e / f"{c.name}.yaml").exists()],
+    ids=lambda v: v.name if isinstance(v, Path) else v,
+)
+def test_real_job_charts_layer_their_environment(chart_dir: Path, env_name: str) -> None:
+    files = [VALUES_DIR / env_name / "_env.yaml", VALUES_DIR / env_name / f"{chart_dir.name}.yaml"]
+    env_values = yaml.safe_load(files[0].read_text())
+    job_values = yaml.safe_load(files[1].read_text()) or {}
+    cronjob = _cronjob(render_chart(chart_dir, values_files=files, namespace=f"cmsmon-{env_name}"))
+    assert cronjob["metadata"]["labels"]["environment"] == env_name
+    env = _main_env(cronjob)
+    assert env["PUSHGATEWAY_URL"] == env_values["metrics"]["pushgateway"]["url"]
+    scalars = {k: str(v) for k, v in (job_values.get("env") or {}).items() if not isinstance(v, dict)}
+    assert {k: env[k] for k in scalars} == scalars
+    if "schedule" in job_values.get("cronjob", {}):
+        assert cronjob["spec"]["schedule"] == job_values["cronjob"]["schedule"]
