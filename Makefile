@@ -26,7 +26,7 @@ $(SETUP_STAMP): pyproject.toml tools/versions.toml
 	@echo "==> Python venv $(VENV) with pinned dependencies"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@$(PY) -m harness.toolchain helm helm4 promtool checkov readme-generator
+	@$(PY) -m harness.toolchain helm helm4 kubectl promtool checkov readme-generator
 	@rm -f $(VENV)/.setup-* && touch $@
 
 .PHONY: schemas
@@ -81,8 +81,9 @@ package: setup ## helm package every chart (with its library dependency) into di
 	@$(PY) -m harness package
 
 .PHONY: bench
-bench: setup ## Benchmarks (render+validate N charts; cluster, services and job timings where available)
+bench: setup ## Benchmarks: render+validate N charts, test data generation (cluster and job timings: bench/*.py)
 	@$(PY) bench/bench_render.py
+	@$(PY) bench/bench_datagen.py --sizes 1000 100000
 
 .PHONY: clean
 clean: ## Remove the venv, tools links, reports and packages (the ~/.cache build cache stays)

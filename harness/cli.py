@@ -112,7 +112,8 @@ def new_job(name: str) -> None:
 
 def _attach_optional_groups() -> None:
     # Cluster and services commands live with their code; attach them when those packages provide them.
-    for module, attr in (("harness.cluster.cli", "cluster"), ("harness.services.cli", "services")):
+    for module, attr in (("harness.cluster.cli", "cluster"), ("harness.services.cli", "services"),
+                         ("harness.datagen.cli", "datagen")):
         try:
             group = getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError):
