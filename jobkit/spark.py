@@ -54,8 +54,9 @@ def spark_conf(config: Config, app_name: str) -> dict[str, str]:
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         # Dates and day boundaries must not depend on the node's time zone.
         "spark.sql.session.timeZone": "UTC",
-        # No UI port to collide with other drivers on a host-network node.
+        # No UI port to collide with other drivers on a host-network node, no progress bars in logs.
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
     }
     if not master.startswith("local"):
         conf["spark.executor.instances"] = str(config.integer("SPARK_EXECUTOR_INSTANCES"))

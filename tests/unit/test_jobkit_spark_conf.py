@@ -26,6 +26,7 @@ def test_local_defaults() -> None:
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
     }
 
 
@@ -41,6 +42,7 @@ def test_client_mode_on_yarn_with_fixed_ports_and_local_ip() -> None:
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.driver.port": "5001",
         "spark.blockManager.port": "5101",
         "spark.port.maxRetries": "0",
