@@ -109,6 +109,18 @@ def remove_container_log_links(pod_logs: Path) -> None:
             link.unlink()
 
 
+def kubepods_pids() -> list[int]:
+    """PIDs of processes still inside the kubelet's ``kubepods`` cgroups (containers whose shim is gone)."""
+    pids: set[int] = set()
+    for hierarchy in ("pids", "memory", "unified"):
+        tree = _CGROUP_V1_ROOT / hierarchy / "kubepods"
+        if tree.is_dir():
+            for procs in tree.rglob("cgroup.procs"):
+                with contextlib.suppress(OSError):
+                    pids.update(int(line) for line in procs.read_text().split())
+    return sorted(pids)
+
+
 def remove_kubepods_cgroups() -> list[str]:
     """Remove the kubelet's (now empty) ``kubepods`` cgroup trees; return those still busy."""
     busy: list[str] = []

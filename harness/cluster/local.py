@@ -338,10 +338,14 @@ class LocalCluster(Cluster):
                 self.process(name).stop()
             shims = cleanup.kill_pids(cleanup.shim_pids(layout.containerd.socket))
             leftovers = [f"containerd shim pid {pid}" for pid in shims]
+            # Containers whose shim died with containerd (a crash, a killed session) are orphans left
+            # in the kubelet's cgroups: they are this node's pods, stop them too.
+            leftovers += [f"container pid {pid}" for pid in cleanup.kill_pids(cleanup.kubepods_pids())]
             leftovers += cleanup.unmount_all(layout.root)
             cleanup.delete_link(layout.network.bridge)
             cleanup.remove_container_log_links(layout.pod_logs)
-            cleanup.remove_kubepods_cgroups()
+            for busy in cleanup.remove_kubepods_cgroups():
+                say(f"  cgroup not removed (still busy): {busy}")
             # Leases of pods that no longer exist would otherwise exhaust the pod subnet over time.
             shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)
             if leftovers:
