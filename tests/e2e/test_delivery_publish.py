@@ -1,0 +1,129 @@
+"""Chart delivery end to end: `harness package` -> helm push to a real OCI registry (Debian's docker-registry on
+127.0.0.1) -> helm pull the same bytes back -> helm template the pulled chart with an environment's values, as
+`helm install` per job would. Every job chart is published, plus a freshly scaffolded one so the test means
+something before job charts exist."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.charts.discover import VALUES_DIR, job_charts
+from harness.charts.render import KUBE_VERSION, LIBRARY_DIR, helm_binary
+from harness.charts.validate import validate_objects
+from harness.delivery.publish import packages_in, publish
+from harness.delivery.registry import Registry
+from harness.paths import REPO_ROOT
+from harness.scaffold import new_job
+
+pytestmark = pytest.mark.e2e
+
+PROBE = "publish-probe"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _chart_meta(package: Path) -> dict[str, Any]:
+    out = subprocess.run([helm_binary(3), "show", "chart", str(package)], capture_output=True, text=True, check=True)
+    return dict(yaml.safe_load(out.stdout))
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    service = Registry(root=tmp_path_factory.mktemp("registry"))
+    started = time.monotonic()
+    service.start()
+    print(f"FIGURE registry start {time.monotonic() - started:.2f}s")
+    try:
+        yield service
+    finally:
+        service.destroy()
+    assert not service.process.running()
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`harness package` output plus a scaffolded job chart packaged the same way."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "harness", "package", "--destination", str(out)], check=True, cwd=REPO_ROOT)
+    repo = tmp_path_factory.mktemp("repo")
+    shutil.copytree(LIBRARY_DIR, repo / "charts" / "cronjob-common", ignore=shutil.ignore_patterns("test-chart"))
+    new_job(PROBE, root=repo)
+    helm = helm_binary(3)
+    chart = repo / "charts" / "jobs" / PROBE
+    subprocess.run([helm, "dependency", "build", "--skip-refresh", str(chart)], check=True, capture_output=True)
+    subprocess.run([helm, "package", str(chart), "--destination", str(out)], check=True, capture_output=True)
+    return out
+
+
+def test_registry_listens_on_loopback_only(registry: Registry) -> None:
+    listeners = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout
+    mine = [line.split()[3] for line in listeners.splitlines() if f"pid={registry.process.pid}," in line]
+    assert mine == [registry.address]
+
+
+def test_package_contains_the_library_and_every_job_chart(dist: Path) -> None:
+    names = {_chart_meta(p)["name"] for p in packages_in(dist)}
+    assert names == {"cronjob-common", PROBE, *(c.name for c in job_charts())}
+    for package in packages_in(dist):
+        listing = subprocess.run(["tar", "-tzf", str(package)], capture_output=True, text=True, check=True).stdout
+        name = _chart_meta(package)["name"]
+        if name != "cronjob-common":
+            # the library travels inside each job chart; the job's code and tests stay out (.helmignore)
+            assert f"{name}/charts/cronjob-common/Chart.yaml" in listing.split()
+            assert f"{name}/app/" not in listing and f"{name}/tests/" not in listing
+
+
+def test_publish_then_pull_and_template(registry: Registry, dist: Path, tmp_path: Path) -> None:
+    started = time.monotonic()
+    pushed = publish(packages_in(dist), f"oci://{registry.address}/charts", plain_http=True)
+    print(f"FIGURE helm push of {len(pushed)} charts {time.monotonic() - started:.2f}s")
+    helm = helm_binary(3)
+    assert {p.reference for p in pushed} == {
+        f"{registry.address}/charts/{_chart_meta(p)['name']}:{_chart_meta(p)['version']}" for p in packages_in(dist)}
+    for item in pushed:
+        meta = _chart_meta(item.package)
+        pulled_dir = tmp_path / meta["name"]
+        pulled_dir.mkdir()
+        subprocess.run([helm, "pull", f"oci://{registry.address}/charts/{meta['name']}", "--version",
+                        meta["version"], "--plain-http", "--destination", str(pulled_dir)],
+                       check=True, capture_output=True)
+        pulled = pulled_dir / item.package.name
+        assert _sha256(pulled) == _sha256(item.package)
+        if meta["name"] == "cronjob-common":
+            continue  # a library chart is not installable by itself
+        env_files = [VALUES_DIR / "prod" / "_env.yaml", VALUES_DIR / "prod" / f"{meta['name']}.yaml"]
+        cmd = [helm, "template", meta["name"], str(pulled), "--namespace", "cmsmon-prod",
+               "--kube-version", KUBE_VERSION]
+        for values in (f for f in env_files if f.exists()):
+            cmd += ["-f", str(values)]
+        rendered = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert rendered.returncode == 0, rendered.stderr
+        objects = [o for o in yaml.safe_load_all(rendered.stdout) if o]
+        assert validate_objects(objects) == []
+        (cronjob,) = [o for o in objects if o["kind"] == "CronJob"]
+        assert cronjob["metadata"]["labels"]["environment"] == "prod"
+        assert cronjob["metadata"]["labels"]["helm.sh/chart"] == f"{meta['name']}-{meta['version']}"
+
+
+def test_install_straight_from_the_registry_reference(registry: Registry, dist: Path) -> None:
+    """`helm template oci://...` (and so `helm install oci://...`) resolves the pushed chart by version."""
+    publish([p for p in packages_in(dist) if p.name.startswith(PROBE)], f"{registry.address}/charts",
+            plain_http=True)
+    done = subprocess.run([helm_binary(3), "template", PROBE, f"oci://{registry.address}/charts/{PROBE}",
+                           "--version", "0.1.0", "--plain-http", "--kube-version", KUBE_VERSION,
+                           "--set", "environment=preprod"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    kinds = sorted(o["kind"] for o in yaml.safe_load_all(done.stdout) if o)
+    assert kinds == ["ConfigMap", "CronJob", "PrometheusRule", "ServiceAccount"]
