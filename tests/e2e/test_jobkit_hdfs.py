@@ -5,6 +5,7 @@ parquet to a day directory and to ``day=`` partitions, where a re-run replaces o
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -41,15 +42,27 @@ def webhdfs(hdfs: Hdfs) -> Any:
     return webhdfs_client_from_config(load(WEBHDFS_VARS, {"WEBHDFS_URL": hdfs.webhdfs_url, "HDFS_USER": "cmsmon"}))
 
 
+DRIVER_PORT, BLOCKMANAGER_PORT = free_port(), free_port()
+
+
 @pytest.fixture(scope="module")
 def spark(hdfs: Hdfs) -> Iterator[Any]:
     pytest.importorskip("pyspark")
     environ = {"SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1", "HDFS_URL": hdfs.rpc_url,
-               "SPARK_DRIVER_PORT": str(free_port()), "SPARK_BLOCKMANAGER_PORT": str(free_port()),
+               "SPARK_DRIVER_PORT": str(DRIVER_PORT), "SPARK_BLOCKMANAGER_PORT": str(BLOCKMANAGER_PORT),
                "SPARK_DRIVER_MEMORY": "512m"}
     session = build_session(load(SPARK_VARS, environ), "jobkit-e2e")
     yield session
     session.stop()
+
+
+def test_driver_listens_on_its_fixed_ports_on_loopback_only(spark: Any) -> None:
+    out = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True, check=True).stdout
+    listening = {line.split()[3] for line in out.splitlines()}
+    for port in (DRIVER_PORT, BLOCKMANAGER_PORT):
+        bound = {a.rsplit(":", 1)[0] for a in listening if a.rsplit(":", 1)[1] == str(port)}
+        # The JVM's dual-stack socket shows 127.0.0.1 in its IPv4-mapped form; either way only loopback.
+        assert len(bound) == 1 and bound <= {"127.0.0.1", "[::ffff:127.0.0.1]"}, bound
 
 
 def test_webhdfs_file_is_replaced(webhdfs: Any) -> None:
