@@ -98,6 +98,19 @@ def delete_link(name: str) -> bool:
     return not Path(f"/sys/class/net/{name}").exists()
 
 
+def remove_cni_results(network: str, container_ids: list[str]) -> None:
+    """Remove libcni's cached results of this cluster's sandboxes (kept when pods are killed, not
+    torn down through the CRI)."""
+    results = Path("/var/lib/cni/results")
+    if not results.is_dir():
+        return
+    for entry in results.iterdir():
+        if any(f"-{cid}-" in entry.name for cid in container_ids) and (
+            entry.name.startswith(f"{network}-") or entry.name.startswith("cni-loopback-")
+        ):
+            entry.unlink(missing_ok=True)
+
+
 def remove_container_log_links(pod_logs: Path) -> None:
     """Remove the kubelet's /var/log/containers links that point into this cluster's pod log dir."""
     links = Path("/var/log/containers")
@@ -109,11 +122,22 @@ def remove_container_log_links(pod_logs: Path) -> None:
             link.unlink()
 
 
-def kubepods_pids() -> list[int]:
-    """PIDs of processes still inside the kubelet's ``kubepods`` cgroups (containers whose shim is gone)."""
+def _hierarchies() -> list[Path]:
+    return sorted(p for p in _CGROUP_V1_ROOT.iterdir() if p.is_dir()) if _CGROUP_V1_ROOT.is_dir() else []
+
+
+def create_cgroup_root(cgroup_root: str) -> None:
+    """Create ``cgroup_root`` in every mounted hierarchy (the kubelet requires it to exist)."""
+    for hierarchy in _hierarchies():
+        (hierarchy / cgroup_root.strip("/")).mkdir(exist_ok=True)
+
+
+def kubepods_pids(cgroup_root: str) -> list[int]:
+    """PIDs still inside the kubelet's ``kubepods`` cgroups under ``cgroup_root`` (containers whose
+    shim is gone)."""
     pids: set[int] = set()
     for hierarchy in ("pids", "memory", "unified"):
-        tree = _CGROUP_V1_ROOT / hierarchy / "kubepods"
+        tree = _CGROUP_V1_ROOT / hierarchy / cgroup_root.strip("/") / "kubepods"
         if tree.is_dir():
             for procs in tree.rglob("cgroup.procs"):
                 with contextlib.suppress(OSError):
@@ -121,18 +145,17 @@ def kubepods_pids() -> list[int]:
     return sorted(pids)
 
 
-def remove_kubepods_cgroups() -> list[str]:
-    """Remove the kubelet's (now empty) ``kubepods`` cgroup trees; return those still busy."""
+def remove_kubepods_cgroups(cgroup_root: str) -> list[str]:
+    """Remove the kubelet's (now empty) ``kubepods`` cgroups under ``cgroup_root``, and that root
+    unless it is the top; return those still busy."""
     busy: list[str] = []
-    if not _CGROUP_V1_ROOT.is_dir():
-        return busy
-    for hierarchy in _CGROUP_V1_ROOT.iterdir():
-        tree = hierarchy / "kubepods"
-        if not tree.is_dir():
-            continue
+    for hierarchy in _hierarchies():
+        parent = hierarchy / cgroup_root.strip("/")
+        tree = parent / "kubepods"
         # Leaves first: rmdir only succeeds on a cgroup without children and without tasks.
         children = sorted((p for p in tree.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
-        for directory in [*children, tree]:
+        own_root = [parent] if parent != hierarchy else []
+        for directory in [d for d in [*children, tree, *own_root] if d.is_dir()]:
             try:
                 directory.rmdir()
             except OSError as exc:

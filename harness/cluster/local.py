@@ -218,6 +218,7 @@ class LocalCluster(Cluster):
         ))
         layout.kubelet_dir.mkdir(parents=True, exist_ok=True)
         layout.pod_logs.mkdir(parents=True, exist_ok=True)
+        cleanup.create_cgroup_root(layout.cgroup_root)
         local_config.write_kubelet_config(layout)
         layout.marker.write_text(json.dumps(self._versions()) + "\n")
 
@@ -302,11 +303,15 @@ class LocalCluster(Cluster):
         )
 
     # --- down ----------------------------------------------------------------------------------
-    def _stop_containers(self) -> None:
-        """Kill every container task so containerd's shims exit and release their mounts."""
+    def _stop_containers(self) -> list[str]:
+        """Kill every container task so containerd's shims exit and release their mounts.
+
+        Returns:
+            The IDs of all containers (sandboxes included) containerd knows.
+        """
         socket = self.layout.containerd.socket
         if not self.process("containerd").running() or not socket.exists():
-            return
+            return []
         base = ["ctr", "--address", str(socket), "-n", "k8s.io", "tasks"]
 
         def remaining() -> list[str]:
@@ -323,6 +328,7 @@ class LocalCluster(Cluster):
 
         wait_until(all_deleted, timeout=30, what="the cluster's container tasks to stop",
                    describe=lambda: " ".join(remaining()))
+        return ctr(socket, "containers", "list", "--quiet").stdout.split()
 
     def down(self, *, purge: bool = False) -> None:
         """Stop every process ``up`` started, unmount, remove the bridge; ``purge`` deletes the data.
@@ -333,18 +339,20 @@ class LocalCluster(Cluster):
         layout = self.layout
         with step(f"local cluster: stopping ({layout.root})"):
             self.process("kubelet").stop()
-            self._stop_containers()
+            containers = self._stop_containers()
             for name in ("containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
                 self.process(name).stop()
             shims = cleanup.kill_pids(cleanup.shim_pids(layout.containerd.socket))
             leftovers = [f"containerd shim pid {pid}" for pid in shims]
             # Containers whose shim died with containerd (a crash, a killed session) are orphans left
             # in the kubelet's cgroups: they are this node's pods, stop them too.
-            leftovers += [f"container pid {pid}" for pid in cleanup.kill_pids(cleanup.kubepods_pids())]
+            orphans = cleanup.kill_pids(cleanup.kubepods_pids(layout.cgroup_root))
+            leftovers += [f"container pid {pid}" for pid in orphans]
             leftovers += cleanup.unmount_all(layout.root)
             cleanup.delete_link(layout.network.bridge)
             cleanup.remove_container_log_links(layout.pod_logs)
-            for busy in cleanup.remove_kubepods_cgroups():
+            cleanup.remove_cni_results(layout.network.bridge, containers)
+            for busy in cleanup.remove_kubepods_cgroups(layout.cgroup_root):
                 say(f"  cgroup not removed (still busy): {busy}")
             # Leases of pods that no longer exist would otherwise exhaust the pod subnet over time.
             shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)

@@ -41,7 +41,10 @@ class LocalPorts:
 
 @dataclass(frozen=True)
 class LocalNetwork:
-    """In-node addressing: Service ClusterIPs and the pod bridge (never routed anywhere)."""
+    """In-node addressing: Service ClusterIPs and the pod bridge (never routed anywhere).
+
+    The bridge name doubles as the CNI network's name, so each cluster on the machine has its own.
+    """
 
     service_cidr: str = "10.96.0.0/24"
     pod_subnet: str = "10.88.0.0/24"
@@ -60,6 +63,9 @@ class LocalLayout:
     root: Path
     ports: LocalPorts = field(default_factory=LocalPorts)
     network: LocalNetwork = field(default_factory=LocalNetwork)
+    #: parent cgroup of the kubelet's ``kubepods`` tree; a second cluster on the machine (tests) uses
+    #: its own so that neither kubelet nor ``down`` touches the other's pods
+    cgroup_root: str = "/"
 
     @property
     def pki(self) -> Pki:
@@ -238,6 +244,7 @@ def kubelet_config(layout: LocalLayout) -> dict[str, object]:
         "containerRuntimeEndpoint": f"unix://{layout.containerd.socket}",
         # No systemd on these hosts; containerd's runc is configured with SystemdCgroup = false to match.
         "cgroupDriver": "cgroupfs",
+        "cgroupRoot": layout.cgroup_root,
         # Developer machines may have swap on; the cluster is a test fixture, not a production node.
         "failSwapOn": False,
         # Locally imported images cannot be pulled again (there is no registry): never garbage-collect
@@ -277,7 +284,7 @@ def cni_conflist(layout: LocalLayout) -> str:
     """
     conf = {
         "cniVersion": "1.0.0",
-        "name": "cronharness",
+        "name": layout.network.bridge,
         "plugins": [
             {
                 "type": "bridge",

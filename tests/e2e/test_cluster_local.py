@@ -1,10 +1,10 @@
 """The local cluster provider from nothing: up, run a Job on a locally built image, read its logs back
 through the API, check every listener is on loopback, then ``down`` leaves no process, mount or bridge.
 
-The cluster under test lives in its own temporary state dir, so it never touches the machine's
-default cluster's data. Both use the same loopback ports, bridge and cgroups, so a default cluster
-that is running when the module starts is stopped first (its data kept) and started again afterwards.
-Start-up and down times are printed as ``FIGURE`` lines (``-s`` shows them).
+The cluster under test is a second, separate instance: its own temporary state dir, free loopback
+ports, bridge, pod subnet and cgroup root, so it runs beside the machine's default cluster (which
+other tests may be using) without touching it. Start-up and down times are printed as ``FIGURE``
+lines (``-s`` shows them).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from harness.cluster import cleanup
 from harness.cluster.local import LocalCluster
-from harness.cluster.local_config import NODE_NAME, LocalLayout, LocalPorts
+from harness.cluster.local_config import NODE_NAME, LocalLayout, LocalNetwork, LocalPorts
 from harness.cluster.node_images import busybox_image
 from harness.errors import HarnessError
 from harness.paths import state_root
@@ -40,13 +40,18 @@ def _listeners(pids: set[int]) -> set[str]:
     }
 
 
+def _free_ports() -> LocalPorts:
+    return LocalPorts(*(free_port() for _ in range(7)))
+
+
+TEST_NETWORK = LocalNetwork(pod_subnet="10.88.1.0/24", bridge="cronhtest0")
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    default = LocalCluster()
-    default_was_running = default.process("kube-apiserver").running()
-    if default_was_running:
-        default.down()
-    local = LocalCluster(LocalLayout(tmp_path_factory.mktemp("cluster")))
+    layout = LocalLayout(tmp_path_factory.mktemp("cluster"), ports=_free_ports(), network=TEST_NETWORK,
+                         cgroup_root="/cronharness-test")
+    local = LocalCluster(layout)
     started = time.monotonic()
     try:
         local.up()
@@ -54,8 +59,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
         yield local
     finally:
         local.down()
-        if default_was_running:
-            default.up()
 
 
 def test_up_is_idempotent_and_healthy(cluster: LocalCluster) -> None:
@@ -118,7 +121,7 @@ def test_job_runs_to_completion_and_logs_come_back(cluster: LocalCluster) -> Non
     assert cluster.kubectl("logs", "job/hello") == f"hello from sh on {NODE_NAME}\n"
     pod = json.loads(cluster.kubectl("get", "pods", "-l", "job-name=hello", "-o", "json"))["items"][0]
     assert pod["status"]["phase"] == "Succeeded"
-    assert pod["status"]["podIP"].startswith("10.88.0.")
+    assert pod["status"]["podIP"].startswith("10.88.1.")
 
 
 def test_service_account_token_is_mounted(cluster: LocalCluster) -> None:
@@ -176,15 +179,13 @@ def test_down_leaves_no_process_mount_or_bridge(cluster: LocalCluster) -> None:
     assert cleanup.shim_pids(layout.containerd.socket) == []
     assert cleanup.mounts_under(layout.root) == []
     assert not Path(f"/sys/class/net/{layout.network.bridge}").exists()
+    assert not list(Path("/sys/fs/cgroup").glob("*/cronharness-test"))
+    assert not [p for p in Path("/var/lib/cni/results").glob(f"{layout.network.bridge}-*")]
     assert all(not cluster.process(name).running() for name in COMPONENTS)
     # up again on the same data: the Job from before is still there, completed.
     cluster.up()
     job = json.loads(cluster.kubectl("get", "job", "hello", "-o", "json"))
     assert job["status"]["succeeded"] == 1
-
-
-def _free_ports() -> LocalPorts:
-    return LocalPorts(*(free_port() for _ in range(7)))
 
 
 def test_port_in_use_gives_clear_message(tmp_path: Path) -> None:
