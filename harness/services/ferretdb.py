@@ -13,7 +13,6 @@ accumulator per ``$group`` when checking sums.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,18 +28,6 @@ from harness.toolchain.go import GO_MODULES_DIR
 
 PACKAGE = "cronharness/tools/ferretdb"
 WRAPPER = GO_MODULES_DIR / "ferretdb"
-
-
-def _build_label(version: str) -> str:
-    """``version`` plus a digest of the wrapper's own Go source.
-
-    go_build keys its cache on go.mod and go.sum; this wrapper also has a main package, and a change
-    to it must give a new build too.
-    """
-    source = hashlib.sha256()
-    for path in sorted(WRAPPER.glob("*.go")):
-        source.update(path.read_bytes())
-    return f"{version}+{source.hexdigest()[:8]}"
 
 
 class FerretDB(Service):
@@ -72,7 +59,7 @@ class FerretDB(Service):
         try:
             # modernc.org/sqlite is pure Go: no C toolchain is needed.
             bin_dir = go_build(
-                "ferretdb", [PACKAGE], version=_build_label(self.version), env={"CGO_ENABLED": "0"}
+                "ferretdb", [PACKAGE], version=self.version, env={"CGO_ENABLED": "0"}
             )
         except (RuntimeError, subprocess.CalledProcessError) as exc:
             raise HarnessError(

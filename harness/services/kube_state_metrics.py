@@ -84,13 +84,7 @@ class KubeStateMetrics(Service):
             )
         except RuntimeError as exc:
             raise HarnessError(f"cannot build kube-state-metrics {self.version}: {exc}") from exc
-        # Go names the binary after the module ("kube-state-metrics"), not after its "/v2" suffix,
-        # while go_build's cache check looks for "v2": the link lets that check find the binary.
-        program = bin_dir / "kube-state-metrics"
-        alias = bin_dir / MODULE.rsplit("/", 1)[-1]
-        if program.exists() and not alias.exists():
-            alias.symlink_to(program.name)
-        self._program = program
+        self._program = bin_dir / "kube-state-metrics"
 
     def argv(self) -> list[str]:
         if self._program is None:

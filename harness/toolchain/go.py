@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,14 +25,23 @@ GO_MODULES_DIR = REPO_ROOT / "tools" / "go"
 
 
 def _digest(module_dir: Path, packages: Sequence[str], ldflags: str) -> str:
+    # go.mod/go.sum pin the dependencies; the wrapper's own *.go files (e.g. a small main) are code too.
     sha = hashlib.sha256()
-    for name in ("go.mod", "go.sum"):
-        path = module_dir / name
+    for path in [module_dir / "go.mod", module_dir / "go.sum", *sorted(module_dir.glob("*.go"))]:
         if path.exists():
             sha.update(path.read_bytes())
     sha.update("\0".join(packages).encode())
     sha.update(ldflags.encode())
     return sha.hexdigest()[:12]
+
+
+def binary_name(package: str) -> str:
+    """The file name ``go build -o DIR/`` gives a main package: its last path element, skipping a
+    major-version suffix (``k8s.io/kube-state-metrics/v2`` -> ``kube-state-metrics``)."""
+    parts = package.rstrip("/").split("/")
+    if len(parts) > 1 and re.fullmatch(r"v[2-9][0-9]*", parts[-1]):
+        return parts[-2]
+    return parts[-1]
 
 
 def _go() -> str:
@@ -92,7 +102,7 @@ def go_build(
     if not (module_dir / "go.mod").exists():
         raise RuntimeError(f"no wrapper module at {module_dir}/go.mod")
     out = cache_root() / "go" / f"{name}-{version}-{_digest(module_dir, packages, ldflags)}"
-    binaries = [out / pkg.rstrip("/").rsplit("/", 1)[-1] for pkg in packages]
+    binaries = [out / binary_name(pkg) for pkg in packages]
     if all(b.exists() for b in binaries):
         return out
 
@@ -100,7 +110,9 @@ def go_build(
     build_env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", **(env or {})}
     label = f"{name} {version}"
     with step(f"building {label} from Go modules (cached in {out} afterwards)"):
-        subprocess.run([go, "mod", "download"], cwd=module_dir, env=build_env, check=True)
+        # `go list -deps` downloads exactly the modules the build needs. (No `go mod download`: it also
+        # asks for every module's .info, which the proxy refuses for some served versions, e.g. FerretDB.)
+        say(f"    {label}: resolving modules from the Go module proxy")
         listed = subprocess.run(
             [go, "list", "-deps", *packages], cwd=module_dir, env=build_env,
             capture_output=True, text=True, check=True,
