@@ -127,3 +127,14 @@ def test_sigterm_exits_143_with_a_reason(tmp_path: Path) -> None:
     assert (child.returncode, stderr) == (143, "sleepy: failed: terminated by SIGTERM\n")
     finished = json.loads(stdout.splitlines()[-1])
     assert (finished["msg"], finished["fields"]["exit_code"]) == ("job finished", 143)
+
+
+def test_library_log_records_use_the_same_json_format() -> None:
+    def main(ctx: RunContext) -> None:
+        logging.getLogger("pymongo.topology").warning("server %s unreachable", "127.0.0.1:1")
+        logging.getLogger("pymongo.topology").info("chatty detail")  # client libraries: warnings only
+
+    _, _, lines = run(main)
+    library = [line for line in lines if line["fields"].get("logger")]
+    assert [(line["level"], line["msg"], line["fields"]) for line in library] == [
+        ("warning", "server 127.0.0.1:1 unreachable", {"logger": "pymongo.topology"})]
