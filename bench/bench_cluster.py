@@ -1,16 +1,16 @@
 """Benchmark of the local cluster: start to Ready with binaries cached, and pod start latency.
 
-Run: ``.venv/bin/python bench/bench_cluster.py [--runs N]`` (as root, on the machine's default
-local cluster). Prints one ``FIGURE`` line per measurement. The cluster is left as it was found
-(running or stopped); its data is kept.
+Run: ``.venv/bin/python bench/bench_cluster.py [--runs N]`` (as root). Prints one ``FIGURE`` line per
+measurement. It measures a separate cluster instance (temporary state dir, free loopback ports, its
+own bridge and cgroup root), so the machine's default cluster and whoever uses it are not disturbed.
 
 What is measured:
-- ``restart``: ``down`` then ``up`` of the existing cluster (data kept): processes start, the node
-  turns Ready and the default ServiceAccount exists.
-- ``fresh``: ``up`` of a new cluster in an empty temporary state dir (new certificates, new etcd,
-  new containerd root), binaries from the cache.
+- ``fresh``: ``up`` in an empty state dir (new certificates, new etcd, new containerd root), binaries
+  from the cache, until the node is Ready and the default ServiceAccount exists.
 - pod latency, per Job: created -> its pod Running -> Succeeded (the container runs ``sleep 1``),
   watched through the API; the median of ``--runs`` Jobs.
+- resident memory of each component after those Jobs.
+- ``restart``: ``down`` then ``up`` of the same instance (data kept).
 """
 
 from __future__ import annotations
@@ -24,9 +24,13 @@ from pathlib import Path
 
 from kubernetes import client, config, watch
 
+from harness.cluster.k8s_build import build_etcd, build_kubernetes
 from harness.cluster.local import LocalCluster
-from harness.cluster.local_config import LocalLayout
+from harness.cluster.local_config import LocalLayout, LocalNetwork, LocalPorts
 from harness.cluster.node_images import busybox_image
+from harness.process import free_port
+
+COMPONENTS = ("etcd", "containerd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")
 
 
 def timed_up(cluster: LocalCluster) -> float:
@@ -81,47 +85,52 @@ def pod_latency(cluster: LocalCluster, image: str, name: str) -> tuple[float, fl
     return running, succeeded
 
 
+def rss_mib(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=5, help="Jobs for the pod latency median")
     args = parser.parse_args()
-
-    cluster = LocalCluster()
-    was_running = cluster.process("kube-apiserver").running()
-    cluster.up()  # builds binaries on a cold machine; not part of any figure
-    cluster.down()
-    restart = timed_up(cluster)
-    print(f"FIGURE cluster restart to Ready (binaries cached, data kept) {restart:.1f}s", flush=True)
-
+    build_kubernetes()  # a cold machine builds here; not part of any figure
+    build_etcd()
     image, archive = busybox_image()
-    cluster.load_image(archive)
-    samples = [pod_latency(cluster, image, f"bench-{i}-{int(time.time())}") for i in range(args.runs)]
-    to_running = statistics.median(s[0] for s in samples)
-    to_succeeded = statistics.median(s[1] for s in samples)
-    print(
-        f"FIGURE pod start latency median of {args.runs}: created->Running {to_running:.2f}s, "
-        f"created->Succeeded {to_succeeded:.2f}s (container runs `sleep 1`)",
-        flush=True,
-    )
-    print(
-        "  samples (running, succeeded): " + ", ".join(f"({r:.2f}, {s:.2f})" for r, s in samples), flush=True
-    )
 
-    cluster.down()
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
-        fresh = LocalCluster(LocalLayout(Path(tmp)))
+        layout = LocalLayout(
+            Path(tmp), ports=LocalPorts(*(free_port() for _ in range(7))),
+            network=LocalNetwork(pod_subnet="10.88.2.0/24", bridge="cronhbench0"),
+            cgroup_root="/cronharness-bench",
+        )
+        cluster = LocalCluster(layout)
         try:
-            print(
-                f"FIGURE cluster fresh start to Ready (binaries cached, empty state dir) "
-                f"{timed_up(fresh):.1f}s",
-                flush=True,
-            )
+            fresh = timed_up(cluster)
+            print(f"FIGURE cluster fresh start to Ready (binaries cached, empty state dir) {fresh:.1f}s",
+                  flush=True)
+            cluster.load_image(archive)
+            samples = [pod_latency(cluster, image, f"bench-{i}") for i in range(args.runs)]
+            to_running = statistics.median(s[0] for s in samples)
+            to_succeeded = statistics.median(s[1] for s in samples)
+            print(f"FIGURE pod start latency median of {args.runs}: created->Running {to_running:.2f}s, "
+                  f"created->Succeeded {to_succeeded:.2f}s (container runs `sleep 1`)", flush=True)
+            print("  samples (running, succeeded): "
+                  + ", ".join(f"({r:.2f}, {s:.2f})" for r, s in samples), flush=True)
+            memory = {name: rss_mib(cluster.process(name).pid) for name in COMPONENTS}
+            print("FIGURE resident memory MiB: " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items())
+                  + f", total {sum(memory.values()):.0f}", flush=True)
+            cluster.down()
+            restart = timed_up(cluster)
+            print(f"FIGURE cluster restart to Ready (binaries cached, data kept) {restart:.1f}s", flush=True)
         finally:
-            fresh.down()
-    if was_running:
-        cluster.up()
+            cluster.down()
     return 0
 
 
