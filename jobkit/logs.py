@@ -91,10 +91,16 @@ def setup_logging(job: str, stream: IO[str] | None = None, level: str | None = N
     for old in [h for h in root.handlers if isinstance(h, JobkitHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel((level or os.environ.get("LOG_LEVEL") or "INFO").upper())
+    wanted = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
+    known = logging.getLevelNamesMapping()
+    root.setLevel(known.get(wanted, logging.INFO))
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
-    return job_logger()
+    log = job_logger()
+    if wanted not in known:
+        # A typo in LOG_LEVEL must not stop the job: say so and log at INFO.
+        log.warning(f"LOG_LEVEL={wanted!r} is not a log level; using INFO", allowed="DEBUG, INFO, WARNING, ERROR")
+    return log
 
 
 def job_logger() -> JobLogger:

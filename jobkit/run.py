@@ -96,7 +96,7 @@ def execute(
     env = os.environ if environ is None else environ
     args = sys.argv[1:] if argv is None else list(argv)
     err = stderr or sys.stderr
-    log = setup_logging(job, stdout)
+    log = setup_logging(job, stdout, env.get("LOG_LEVEL"))
     started = time.time()
     try:
         dry_run = dry_run_requested(env, args)

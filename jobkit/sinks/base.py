@@ -110,6 +110,18 @@ def maybe_dry(sink: Sink, dry_run: bool) -> Sink:
     return DryRunSink(sink) if dry_run else sink
 
 
+def check_mode(mode: str) -> Mode:
+    """``mode`` when it is ``replace`` or ``upsert``.
+
+    Raises:
+        ValueError: for any other mode (a job bug, named with the allowed values).
+    """
+    for known in MODES:
+        if mode == known:
+            return known
+    raise ValueError(f"sink mode {mode!r} is unknown; allowed: {', '.join(MODES)}")
+
+
 def batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     """``records`` in lists of at most ``size`` (the last may be shorter).
 

@@ -30,7 +30,7 @@ from jobkit.errors import SinkError
 from jobkit.ids import IdFunc
 from jobkit.logs import job_logger
 from jobkit.retry import DEFAULT_BACKOFF, Backoff, retry
-from jobkit.sinks.base import Mode, Record, Sink, WriteResult, batched
+from jobkit.sinks.base import Mode, Record, Sink, WriteResult, batched, check_mode
 
 MONGO_VARS = (
     Var("MONGO_URI", "str", required=True, help="MongoDB connection string, e.g. mongodb://host:27017/"),
@@ -126,7 +126,7 @@ class CollectionSink(Sink):
         self.database = database
         self.collection = collection
         self.id_of = id_of
-        self.mode = mode
+        self.mode = check_mode(mode)
         self.indexes = tuple(indexes)
         self.batch_size = batch_size
         self.backoff = backoff

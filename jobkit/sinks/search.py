@@ -22,7 +22,7 @@ from jobkit.errors import SinkError
 from jobkit.ids import IdFunc
 from jobkit.logs import job_logger
 from jobkit.retry import DEFAULT_BACKOFF, Backoff, retry
-from jobkit.sinks.base import Mode, Record, Sink, WriteResult, batched
+from jobkit.sinks.base import Mode, Record, Sink, WriteResult, batched, check_mode
 from jobkit.sinks.search_backends import BulkOp, SearchBackend, transient_status
 
 Period = Literal["daily", "monthly"]
@@ -136,7 +136,7 @@ class IndexSink(Sink):
         self.backend = backend
         self.index = index
         self.id_of = id_of
-        self.mode = mode
+        self.mode = check_mode(mode)
         self.mappings = mappings or {}
         self.settings = DEFAULT_SETTINGS if settings is None else settings
         self.batch_size = batch_size

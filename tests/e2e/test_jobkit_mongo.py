@@ -13,9 +13,10 @@ import pytest
 from pymongo import MongoClient
 
 from harness.services.ferretdb import FerretDB
+from jobkit.config import load
 from jobkit.ids import key_id
 from jobkit.sinks.base import WriteResult
-from jobkit.sinks.mongo import OLD, STAGING, CollectionSink, IndexSpec, mongo_database
+from jobkit.sinks.mongo import MONGO_VARS, OLD, STAGING, CollectionSink, IndexSpec, mongo_database_from_config
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +40,8 @@ def ferretdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FerretDB]:
 
 @pytest.fixture
 def db(ferretdb: FerretDB, request: pytest.FixtureRequest) -> Iterator[Any]:
-    database = mongo_database(ferretdb.uri, f"jobkit_{request.node.name[:40]}")
+    config = load(MONGO_VARS, {"MONGO_URI": ferretdb.uri, "MONGO_DB": f"jobkit_{request.node.name[:40]}"})
+    database = mongo_database_from_config(config)
     yield database
     database.client.drop_database(database.name)
     database.client.close()

@@ -138,3 +138,15 @@ def test_library_log_records_use_the_same_json_format() -> None:
     library = [line for line in lines if line["fields"].get("logger")]
     assert [(line["level"], line["msg"], line["fields"]) for line in library] == [
         ("warning", "server 127.0.0.1:1 unreachable", {"logger": "pymongo.topology"})]
+
+
+def test_log_level_from_the_environment_and_a_bad_one_falls_back_to_info() -> None:
+    def main(ctx: RunContext) -> None:
+        ctx.log.debug("detail")
+        ctx.log.info("step")
+
+    _, _, quiet = run(main, {"LOG_LEVEL": "warning"})
+    assert [line["msg"] for line in quiet] == []
+    _, _, typo = run(main, {"LOG_LEVEL": "verbose"})
+    assert typo[0]["msg"] == "LOG_LEVEL='VERBOSE' is not a log level; using INFO"
+    assert "step" in [line["msg"] for line in typo] and "detail" not in [line["msg"] for line in typo]

@@ -207,3 +207,8 @@ def test_dry_run_sink_counts_and_writes_nothing() -> None:
 def test_batched() -> None:
     assert [len(b) for b in batched(iter(RECORDS), 2)] == [2, 2, 1]
     assert list(batched([], 3)) == []
+
+
+def test_unknown_mode_is_rejected() -> None:
+    with pytest.raises(ValueError, match="sink mode 'append' is unknown; allowed: replace, upsert"):
+        IndexSink(InMemorySearchBackendForUnitTest(), "x", ID, mode="append")  # type: ignore[arg-type]
