@@ -272,6 +272,7 @@ def kubelet_argv(binary: Path, layout: LocalLayout) -> list[str]:
 
 
 def containerd_argv(layout: LocalLayout) -> list[str]:
+    """containerd (Debian's, on PATH) with the config written for this cluster."""
     return ["containerd", f"--config={layout.containerd.config}"]
 
 
@@ -303,4 +304,5 @@ def cni_conflist(layout: LocalLayout) -> str:
 
 
 def write_kubelet_config(layout: LocalLayout) -> None:
+    """Write :func:`kubelet_config` as YAML where ``--config`` points."""
     layout.kubelet_config.write_text(yaml.safe_dump(kubelet_config(layout), sort_keys=False))
