@@ -44,9 +44,11 @@ def apt_ensure(*packages: str) -> None:
                 with open(policy, "w") as fh:
                     fh.write("#!/bin/sh\nexit 101\n")
                 os.chmod(policy, 0o755)
+            # Wait for the dpkg lock instead of failing when another install (a parallel test) holds it.
+            lock = ["-o", "DPkg::Lock::Timeout=300"]
             for cmd in (
-                ["apt-get", "update", "-qq"],
-                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+                ["apt-get", *lock, "update", "-qq"],
+                ["apt-get", *lock, "install", "-y", "-qq", "--no-install-recommends", *missing],
             ):
                 done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
                 if done.returncode != 0:
