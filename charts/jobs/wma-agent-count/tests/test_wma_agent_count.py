@@ -165,7 +165,7 @@ def pushed(pushgateway: Pushgateway, job_label: str) -> dict[str, float]:
     for group in groups:
         if group["labels"].get("job") == job_label:
             for name, family in group.items():
-                if name != "labels" and family.get("metrics"):
+                if isinstance(family, dict) and family.get("metrics"):
                     values[name] = float(family["metrics"][0]["value"])
     return values
 
@@ -223,6 +223,7 @@ def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namesp
     phase_timer.add({"seed inputs": time.monotonic() - started})
 
     push_job = f"{JOB}-{namespace}"
+    pushed_after = time.time()
     deployment = deploy_job(JOB, values=run_values(hdfs, search, gateway, root=root, end=end, prefix=PREFIX,
                                                     push_job=push_job))
     first = run_job(deployment)
@@ -240,6 +241,7 @@ def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namesp
     assert stats["in_window"] == len(window_records)
     assert stats["duplicates"] == len(window_records) - sum(doc["count"] for doc in expected.values())
     metrics = pushed(gateway, push_job)
+    assert metrics["push_time_seconds"] >= pushed_after  # this run's push, not a previous session's
     assert metrics["cronjob_last_status"] == 1
     assert metrics["cronjob_records_out"] == len(expected)
     assert metrics["cronjob_last_success_timestamp_seconds"] == metrics["cronjob_last_end_timestamp_seconds"]
