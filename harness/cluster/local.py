@@ -8,6 +8,7 @@ any later command (another shell, another pytest session) can see, reuse or stop
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -15,7 +16,8 @@ import ssl
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,15 +247,28 @@ class LocalCluster(Cluster):
         wait_until(probe, timeout=component.start_timeout, what=f"{component.name} to become healthy",
                    describe=lambda: f"log tail:\n{process.log_tail(10)}")
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Serialize up/down across processes (parallel pytest workers share one cluster)."""
+        self.layout.root.mkdir(parents=True, exist_ok=True)
+        with open(self.layout.root / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def up(self) -> None:
         """Start every component that is not running, then wait for a Ready node and the default SA.
 
         Idempotent: running components are kept (and health-checked), stopped ones are started.
+        Concurrent calls (from several processes) are serialized.
 
         Raises:
             HarnessError: for missing prerequisites, a port in use, stale data, or a component that
                 exits or does not become healthy (with its log tail).
         """
+        with self._exclusive():
+            self._up()
+
+    def _up(self) -> None:
         with step("local cluster: prerequisites (packages, Kubernetes and etcd binaries)"):
             self._check_prerequisites()
             self._binaries()
@@ -336,6 +351,12 @@ class LocalCluster(Cluster):
         Raises:
             HarnessError: naming whatever is left (a process, a mount) with how to remove it.
         """
+        if not self.layout.root.exists():
+            return
+        with self._exclusive():
+            self._down(purge=purge)
+
+    def _down(self, *, purge: bool) -> None:
         layout = self.layout
         with step(f"local cluster: stopping ({layout.root})"):
             self.process("kubelet").stop()
