@@ -81,14 +81,17 @@ class Cluster(ABC):
         """Run the pinned kubectl against this cluster and return its stdout.
 
         Raises:
-            HarnessError: when kubectl exits non-zero (with its stderr).
+            HarnessError: when kubectl exits non-zero (with its stderr) or runs past ``timeout``.
         """
         from harness.toolchain.tools import ensure
 
         cmd = [str(ensure("kubectl")), "--kubeconfig", str(self.kubeconfig), *args]
-        done = subprocess.run(
-            cmd, input=input_text, capture_output=True, text=True, check=False, timeout=timeout
-        )
+        try:
+            done = subprocess.run(
+                cmd, input=input_text, capture_output=True, text=True, check=False, timeout=timeout
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise HarnessError(f"`kubectl {' '.join(args)}` did not finish within {timeout:.0f}s") from exc
         if done.returncode != 0:
             raise HarnessError(f"`kubectl {' '.join(args)}` failed: {done.stderr.strip()}")
         return done.stdout
