@@ -34,6 +34,7 @@ from harness.paths import state_root
 from harness.process import ManagedProcess, require_free_port
 from harness.toolchain import apt_ensure, pinned
 from harness.toolchain.progress import say, step
+from harness.toolchain.tools import ensure
 from harness.waiting import wait_until
 
 # Debian packages the node needs (names pinned in tools/versions.toml [cluster]).
@@ -272,6 +273,7 @@ class LocalCluster(Cluster):
         with step("local cluster: prerequisites (packages, Kubernetes and etcd binaries)"):
             self._check_prerequisites()
             self._binaries()
+            ensure("kubectl")  # links it into .tools/bin, as the usage message says
         self._check_stale()
         components = self._components()
         if all(self.process(c.name).running() for c in components) and self._node_ready():
