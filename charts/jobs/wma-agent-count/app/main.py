@@ -54,7 +54,11 @@ MAPPINGS = {
         "sites": {"type": "keyword", "ignore_above": 256},
     }
 }
-URL_SCHEMES = {"SINK_URL": ("http", "https"), "HDFS_URL": ("hdfs", "viewfs", "file")}
+# Allowed schemes per variable, each with the example shown in the error message.
+URL_SCHEMES = {
+    "SINK_URL": {"http": "http://host:port", "https": "https://host:port"},
+    "HDFS_URL": {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"},
+}
 
 
 def check_urls(config: Config) -> None:
@@ -70,7 +74,7 @@ def check_urls(config: Config) -> None:
             parts = urlsplit(url)
             if parts.scheme not in allowed or (parts.scheme != "file" and not parts.hostname):
                 raise ConfigError(f"{name}={url!r} is not a URL with scheme {' or '.join(allowed)} and a host; "
-                                  f"allowed: {', '.join(f'{scheme}://host:port' for scheme in allowed)}")
+                                  f"allowed: {', '.join(allowed.values())}")
 
 
 def window_of(config: Config, today: datetime) -> Window:

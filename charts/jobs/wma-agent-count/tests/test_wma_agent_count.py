@@ -293,8 +293,9 @@ def test_bad_sink_url_fails_fast(endpoints: tuple[Hdfs, OpenSearch, Pushgateway]
     reason = (f"{JOB}: failed: invalid configuration: SINK_URL='ftp://127.0.0.1:21' is not a URL with scheme "
               f"http or https and a host; allowed: http://host:port, https://host:port")
     assert reason in result.summary(), result.summary()
-    pods = kube.core.list_namespaced_pod(namespace, label_selector=f"job-name={result.name}").items
-    finished = pods[0].status.container_statuses[0].state.terminated.finished_at
+    pods = kube.plain(kube.core.list_namespaced_pod(namespace, label_selector=f"job-name={result.name}"))["items"]
+    terminated = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
+    finished = datetime.fromisoformat(terminated["finishedAt"])
     # Reported from the Job's Failed condition, not by waiting for the 300 s timeout.
     assert (verdict_at - finished).total_seconds() < 15, result.summary()
     assert result.duration < 120, result.summary()
