@@ -84,6 +84,7 @@ package: setup ## helm package every chart (with its library dependency) into di
 bench: setup ## Benchmarks: render+validate N charts, test data generation (cluster and job timings: bench/*.py)
 	@$(PY) bench/bench_render.py
 	@$(PY) bench/bench_datagen.py --sizes 1000 100000
+	@$(PY) bench/bench_cluster.py --runs 5
 
 .PHONY: clean
 clean: ## Remove the venv, tools links, reports and packages (the ~/.cache build cache stays)

@@ -45,6 +45,7 @@ def cluster(harness_options: HarnessOptions) -> Iterator[Cluster]:
     chosen = get_cluster(harness_options.cluster)
     was_up = all(c.healthy for c in chosen.status())
     chosen.up()
+    chosen.install_crds()  # job charts render PrometheusRule/ServiceMonitor/PodMonitor objects
     yield chosen
     if not was_up and not harness_options.keep and chosen.provider == "local":
         chosen.down()
