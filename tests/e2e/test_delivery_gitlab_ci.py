@@ -1,0 +1,82 @@
+""".gitlab-ci.yml with gitlab-ci-local (npm), shell executor, no Docker: the file is valid against GitLab's
+schema, its jobs and stages are the intended pipeline, and the lint and unit jobs pass when run as GitLab would
+run them, on a fresh clone of the committed repository (like CI), each job in its own isolated copy.
+
+The lint + unit run takes minutes (a new venv per job, every chart rendered, the unit suite); its wall time is
+printed as a FIGURE line (`-s` shows it).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.delivery.gitlab_ci import gitlab_ci_local, machine_cache_variables
+from harness.paths import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+RUN_TIMEOUT = 40 * 60
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("gitlab-ci") / "repo"
+    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(target)], check=True)
+    return target
+
+
+def _gcl(clone: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(gitlab_ci_local()), "--no-color", *args], cwd=clone, capture_output=True, text=True,
+                          check=False, timeout=timeout)
+
+
+def test_pipeline_file_is_valid_and_has_the_intended_jobs(clone: Path) -> None:
+    validated = _gcl(clone, "--list", "--json-schema-validation")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "json schema validated" in validated.stdout
+    listed = _gcl(clone, "--list-json")
+    assert listed.returncode == 0, listed.stderr
+    jobs = {j["name"]: (j["stage"], tuple(n["job"] for n in j.get("needs") or [])) for j in json.loads(listed.stdout)}
+    assert jobs == {
+        "lint": ("lint", ()),
+        "unit": ("unit", ("lint",)),
+        "e2e": ("e2e", ("unit",)),
+        "check-versions": ("package", ("unit",)),
+        "package": ("package", ("unit",)),
+        "publish": ("package", ("package", "check-versions", "e2e")),
+        "deploy-dev": ("deploy", ("publish",)),
+        "deploy-preprod": ("deploy", ("deploy-dev",)),
+        "deploy-prod": ("deploy", ("deploy-preprod",)),
+    }
+
+
+def test_expanded_pipeline_runs_make_targets_and_syncs_each_environment(clone: Path) -> None:
+    preview = _gcl(clone, "--preview")
+    assert preview.returncode == 0, preview.stderr
+    expanded = yaml.safe_load(preview.stdout)
+    assert expanded["stages"] == [".pre", "lint", "unit", "e2e", "package", "deploy", ".post"]
+    assert expanded["lint"]["script"] == ["make lint"]
+    assert expanded["e2e"]["variables"]["HARNESS_CLUSTER"] == "kind"
+    assert expanded["check-versions"]["variables"]["GIT_DEPTH"] == "0"
+    for env in ("dev", "preprod", "prod"):
+        job = expanded[f"deploy-{env}"]
+        assert job["variables"]["DEPLOY_ENV"] == env
+        assert any("argocd app sync" in line and "cronharness.io/environment=$DEPLOY_ENV" in line
+                   for line in job["script"])
+
+
+def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
+    variables = [arg for name, value in machine_cache_variables().items() for arg in ("--variable", f"{name}={value}")]
+    started = time.monotonic()
+    done = _gcl(clone, "lint", "unit", "--force-shell-executor", "--shell-isolation", "--timestamps", *variables,
+                timeout=RUN_TIMEOUT)
+    print(f"FIGURE gitlab-ci-local lint + unit (fresh clone, shell executor) {time.monotonic() - started:.0f}s")
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-6000:]
+    assert " PASS  lint" in output and " PASS  unit" in output, output[-3000:]
