@@ -10,13 +10,15 @@ are compiled with ``javac`` into the same versioned directory.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -85,6 +87,20 @@ def _run_mvn(cmd: list[str], label: str) -> None:
         )
 
 
+@contextmanager
+def _cache_lock() -> Iterator[None]:
+    """Serialise resolves and compiles across processes (pytest-xdist workers, parallel commands):
+    Maven's local repository is not safe for concurrent writers, and a finished cache directory
+    must never be replaced under a running JVM."""
+    maven_root().mkdir(parents=True, exist_ok=True)
+    with open(maven_root() / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _publish(tmp: Path, out: Path) -> None:
     """Move a finished temporary directory to its cache name (a half-done one never gets it)."""
     if out.exists():
@@ -117,8 +133,9 @@ def resolve(name: str, version: str, coordinates: Sequence[str], exclusions: Seq
     if mvn is None:
         raise HarnessError("Maven (mvn) is needed to fetch Java services; install it: apt-get install maven")
     label = f"{name} {version}"
-    with step(f"resolving {label} from Maven Central (cached in {out} afterwards)"):
-        maven_root().mkdir(parents=True, exist_ok=True)
+    with step(f"resolving {label} from Maven Central (cached in {out} afterwards)"), _cache_lock():
+        if (out / _DONE_MARKER).exists():  # another process resolved it while we waited
+            return out / "lib"
         with tempfile.TemporaryDirectory(dir=maven_root(), prefix=f".{name}-") as tmp:
             pom = Path(tmp) / "pom.xml"
             pom.write_text(_pom(name, version, coordinates, exclusions))
@@ -152,7 +169,8 @@ def compile_launcher(name: str, lib: Path) -> Path:
     """Compile the Java sources of tools/maven/<name>/ against ``lib``; cached by source digest.
 
     Args:
-        name: folder under tools/maven holding the ``*.java`` sources (default package).
+        name: folder under tools/maven holding the ``*.java`` sources (the main class in the default
+            package; helpers may sit in the packages whose package-private hooks they use).
         lib: jar directory returned by :func:`resolve` (the compile classpath).
 
     Returns:
@@ -171,7 +189,9 @@ def compile_launcher(name: str, lib: Path) -> Path:
     javac = shutil.which("javac")
     if javac is None:
         raise HarnessError("javac is needed to build the service launcher; install openjdk-17-jdk-headless")
-    with tempfile.TemporaryDirectory(dir=lib.parent, prefix=".classes-") as tmp:
+    with _cache_lock(), tempfile.TemporaryDirectory(dir=lib.parent, prefix=".classes-") as tmp:
+        if (out / _DONE_MARKER).exists():  # another process compiled it while we waited
+            return out
         cmd = [javac, "-nowarn", "-d", tmp, "-cp", classpath(lib), *map(str, sources)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:

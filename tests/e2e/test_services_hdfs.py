@@ -73,6 +73,12 @@ def hdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hdfs]:
     assert not service.root.exists()
 
 
+def fs_shell(service: Hdfs, *args: str) -> bytes:
+    done = subprocess.run(service.fs_shell(*args), capture_output=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stdout
+
+
 def read_all(service: Hdfs) -> dict[str, bytes]:
     client = webhdfs_client(service)
     contents = {}
@@ -102,6 +108,18 @@ def test_webhdfs_redirects_to_loopback_datanode(hdfs: Hdfs) -> None:
     assert reply.status_code == 307
     location = urlsplit(reply.headers["Location"])
     assert (location.hostname, location.port) == ("127.0.0.1", hdfs.ports["dn_http"])
+
+
+def test_rpc_clients_read_and_write_through_the_loopback_datanode(hdfs: Hdfs, tmp_path: Path) -> None:
+    """Hadoop's own client over hdfs://127.0.0.1:<rpc> (as Spark uses it) sees the same files."""
+    json_path = next(iter(FILES))
+    assert fs_shell(hdfs, "-cat", json_path) == FILES[json_path]
+
+    local = tmp_path / "rpc.bin"
+    local.write_bytes(random.Random(7).randbytes(1024 * 1024 + 3))
+    fs_shell(hdfs, "-put", str(local), "/cms/rpc.bin")
+    with webhdfs_client(hdfs).read("/cms/rpc.bin") as reader:
+        assert reader.read() == local.read_bytes()
 
 
 def test_restart_keeps_files(hdfs: Hdfs) -> None:
