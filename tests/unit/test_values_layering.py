@@ -133,3 +133,20 @@ def test_real_job_charts_layer_their_environment(chart_dir: Path, env_name: str)
     assert {k: env[k] for k in scalars} == scalars
     if "schedule" in job_values.get("cronjob", {}):
         assert cronjob["spec"]["schedule"] == job_values["cronjob"]["schedule"]
+
+
+@pytest.mark.parametrize("env_name", environments())
+def test_host_ports_are_unique_across_the_jobs_of_an_environment(env_name: str) -> None:
+    """Host-network Spark drivers of different jobs may share a node: their host ports must not collide
+    (the library checks within one job; this checks across jobs, chart values and job file together)."""
+    owners: dict[int, str] = {}
+    for chart_dir in job_charts():
+        job_file = VALUES_DIR / env_name / f"{chart_dir.name}.yaml"
+        if not job_file.exists():
+            continue
+        ports = {**(yaml.safe_load((chart_dir / "values.yaml").read_text()).get("ports") or {}),
+                 **(yaml.safe_load(job_file.read_text()).get("ports") or {})}
+        for name, port in ports.items():
+            if port.get("hostPort"):
+                taken = owners.setdefault(port["hostPort"], f"{chart_dir.name}.{name}")
+                assert taken == f"{chart_dir.name}.{name}", f"hostPort {port['hostPort']}: {taken} and {chart_dir.name}"
