@@ -88,10 +88,15 @@ def read_all(service: Hdfs) -> dict[str, bytes]:
     return contents
 
 
-def test_write_list_read_back(hdfs: Hdfs) -> None:
-    client = webhdfs_client(hdfs)
+def seed(service: Hdfs) -> None:
+    client = webhdfs_client(service)
     for path, data in FILES.items():
         client.write(path, data=data, overwrite=True)
+
+
+def test_write_list_read_back(hdfs: Hdfs) -> None:
+    seed(hdfs)
+    client = webhdfs_client(hdfs)
 
     assert sorted(client.list(DAY)) == ["_SUCCESS", "part-00000.json", "part-00001.bin"]
     assert {p: client.status(p)["length"] for p in FILES} == {p: len(d) for p, d in FILES.items()}
@@ -101,6 +106,7 @@ def test_write_list_read_back(hdfs: Hdfs) -> None:
 
 
 def test_webhdfs_redirects_to_loopback_datanode(hdfs: Hdfs) -> None:
+    seed(hdfs)
     reply = requests.get(
         f"{hdfs.webhdfs_url}/webhdfs/v1{next(iter(FILES))}",
         params={"op": "OPEN", "user.name": "test"}, allow_redirects=False, timeout=10,
@@ -112,6 +118,7 @@ def test_webhdfs_redirects_to_loopback_datanode(hdfs: Hdfs) -> None:
 
 def test_rpc_clients_read_and_write_through_the_loopback_datanode(hdfs: Hdfs, tmp_path: Path) -> None:
     """Hadoop's own client over hdfs://127.0.0.1:<rpc> (as Spark uses it) sees the same files."""
+    seed(hdfs)
     json_path = next(iter(FILES))
     assert fs_shell(hdfs, "-cat", json_path) == FILES[json_path]
 
@@ -123,6 +130,7 @@ def test_rpc_clients_read_and_write_through_the_loopback_datanode(hdfs: Hdfs, tm
 
 
 def test_restart_keeps_files(hdfs: Hdfs) -> None:
+    seed(hdfs)
     stop_and_check_gone(hdfs)
     timed_start(hdfs, "warm")
     assert read_all(hdfs) == FILES

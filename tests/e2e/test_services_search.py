@@ -41,11 +41,12 @@ class Backend:
 
     service: type[Service]
     client: Callable[[Any], Any]
+    version_prefix: str
 
 
 BACKENDS = {
-    "elasticsearch": Backend(Elasticsearch, elasticsearch_client),
-    "opensearch": Backend(OpenSearch, opensearch_client),
+    "elasticsearch": Backend(Elasticsearch, elasticsearch_client, "8."),
+    "opensearch": Backend(OpenSearch, opensearch_client, "2."),
 }
 
 
@@ -98,19 +99,34 @@ def read_back(client: Any) -> dict[str, dict[str, Any]]:
     return {doc_id: client.get(index=INDEX, id=doc_id)["_source"] for doc_id in DOCS}
 
 
-def test_index_with_ids_and_read_back(search: tuple[Service, Any]) -> None:
-    _, client = search
-    client.indices.create(index=INDEX, body={
-        "settings": {"number_of_shards": 1, "number_of_replicas": 0},
-        "mappings": {"properties": {"Site": {"type": "keyword"}, "CpuTimeHr": {"type": "double"},
-                                    "ExitCode": {"type": "integer"}, "Workflow": {"type": "keyword"}}},
-    })
+def seed(client: Any) -> None:
+    """Create the index (once) and write every document under its explicit id; idempotent."""
+    if not client.indices.exists(index=INDEX):
+        client.indices.create(index=INDEX, body={
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+            "mappings": {"properties": {"Site": {"type": "keyword"}, "CpuTimeHr": {"type": "double"},
+                                        "ExitCode": {"type": "integer"}, "Workflow": {"type": "keyword"}}},
+        })
     for doc_id, doc in DOCS.items():
         client.index(index=INDEX, id=doc_id, body=doc)
-    # Writing the same ids again must overwrite, never duplicate (the jobs' idempotence contract).
-    for doc_id, doc in list(DOCS.items())[:10]:
-        client.index(index=INDEX, id=doc_id, body=doc)
     client.indices.refresh(index=INDEX)
+
+
+def test_one_real_node_of_the_pinned_major(search: tuple[Service, Any]) -> None:
+    service, client = search
+    nodes = client.nodes.info()["nodes"]
+    assert len(nodes) == 1
+    (node,) = nodes.values()
+    assert node["version"].startswith(BACKENDS[service.name].version_prefix)
+    assert node["http"]["publish_address"] == f"127.0.0.1:{service.ports['http']}"
+    print(f"FIGURE {service.name} version {node['version']}")
+
+
+def test_index_with_ids_and_read_back(search: tuple[Service, Any]) -> None:
+    _, client = search
+    seed(client)
+    # Writing the same ids again must overwrite, never duplicate (the jobs' idempotence contract).
+    seed(client)
 
     assert client.count(index=INDEX)["count"] == len(DOCS)
     assert read_back(client) == DOCS
@@ -130,6 +146,7 @@ def test_index_with_ids_and_read_back(search: tuple[Service, Any]) -> None:
 
 def test_restart_keeps_index(search: tuple[Service, Any]) -> None:
     service, client = search
+    seed(client)
     stop_and_check_gone(service)
     timed_start(service, "warm")
     client.cluster.health(index=INDEX, wait_for_status="green")
