@@ -44,6 +44,8 @@ public final class ElasticsearchLauncher {
                 .put("discovery.type", "single-node")
                 // Tests fill small disks on shared machines: never turn indices read-only for that.
                 .put("cluster.routing.allocation.disk.threshold_enabled", false)
+                // No log4j2.properties: INFO to the console, which the harness keeps as the service log.
+                .put("logger.level", "INFO")
                 .build();
         LogConfigurator.configureWithoutConfig(settings);
         final Environment environment = InternalSettingsPreparer.prepareEnvironment(
