@@ -24,10 +24,28 @@ from xml.sax.saxutils import escape
 
 from harness.errors import HarnessError
 from harness.paths import REPO_ROOT, cache_root
+from harness.toolchain.apt import apt_ensure
 from harness.toolchain.progress import say, step
+from harness.toolchain.versions import pinned
 
 LAUNCHERS_DIR = REPO_ROOT / "tools" / "maven"
 _DONE_MARKER = ".resolved"
+
+
+def _tool(program: str, package_pin: str) -> str:
+    """The path of ``program``, installing its Debian package (pinned in [services-java]) if missing.
+
+    Raises:
+        HarnessError: when the program is still missing after the install.
+    """
+    found = shutil.which(program)
+    if found is None:
+        package = pinned("services-java", package_pin)
+        apt_ensure(package)
+        found = shutil.which(program)
+        if found is None:
+            raise HarnessError(f"{program} is still missing after installing {package}; install a JDK 17 and Maven")
+    return found
 
 
 def maven_root() -> Path:
@@ -129,9 +147,7 @@ def resolve(name: str, version: str, coordinates: Sequence[str], exclusions: Seq
     out = maven_root() / f"{name}-{version}-{digest}"
     if (out / _DONE_MARKER).exists():
         return out / "lib"
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise HarnessError("Maven (mvn) is needed to fetch Java services; install it: apt-get install maven")
+    mvn = _tool("mvn", "maven")
     label = f"{name} {version}"
     with step(f"resolving {label} from Maven Central (cached in {out} afterwards)"), _cache_lock():
         if (out / _DONE_MARKER).exists():  # another process resolved it while we waited
@@ -186,9 +202,7 @@ def compile_launcher(name: str, lib: Path) -> Path:
     out = lib.parent / f"classes-{digest}"
     if (out / _DONE_MARKER).exists():
         return out
-    javac = shutil.which("javac")
-    if javac is None:
-        raise HarnessError("javac is needed to build the service launcher; install openjdk-17-jdk-headless")
+    javac = _tool("javac", "jdk")
     with _cache_lock(), tempfile.TemporaryDirectory(dir=lib.parent, prefix=".classes-") as tmp:
         if (out / _DONE_MARKER).exists():  # another process compiled it while we waited
             return out
@@ -226,10 +240,6 @@ def java_argv(
     Raises:
         HarnessError: when no ``java`` is on PATH.
     """
-    java = shutil.which("java")
-    if java is None:
-        raise HarnessError(
-            "a Java 17 runtime is needed for the Java services; apt-get install openjdk-17-jre-headless"
-        )
+    java = _tool("java", "jdk")
     jvm = ["-Xms128m", f"-Xmx{heap}", "-XX:+UseSerialGC", *options]
     return [java, *jvm, "-cp", classpath(*entries), main_class, *args]
