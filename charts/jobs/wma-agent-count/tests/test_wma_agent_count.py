@@ -148,13 +148,17 @@ def assert_documents(actual: dict[str, dict[str, Any]], expected: dict[str, dict
         assert got == {k: v for k, v in want.items() if k != "avg_steps_count"}, key
 
 
+def log_events(result: JobResult, message: str) -> list[dict[str, Any]]:
+    """The fields of each of the job's JSON log lines ``message``, in order."""
+    events = [json.loads(line) for text in result.logs.values() for line in text.splitlines() if line.startswith("{")]
+    return [dict(event["fields"]) for event in events if event.get("msg") == message]
+
+
 def log_event(result: JobResult, message: str) -> dict[str, Any]:
     """The fields of the job's JSON log line ``message`` (the last one when repeated)."""
-    for text in result.logs.values():
-        for line in reversed(text.splitlines()):
-            if line.startswith("{") and json.loads(line).get("msg") == message:
-                return dict(json.loads(line)["fields"])
-    raise AssertionError(f"no {message!r} log line in:\n{result.summary()}")
+    events = log_events(result, message)
+    assert events, f"no {message!r} log line in:\n{result.summary()}"
+    return events[-1]
 
 
 def pushed(pushgateway: Pushgateway, job_label: str) -> dict[str, float]:
@@ -274,6 +278,31 @@ def test_missing_day_partition_fails(endpoints: tuple[Hdfs, OpenSearch, Pushgate
               f"{start}..{end} (exclusive) is missing or empty (1 day(s) missing); set ALLOW_MISSING_DAYS=1")
     assert reason in result.summary(), result.summary()
     assert index_documents(search, f"{prefix}-*") == {}
+    webhdfs_client(hdfs).delete(f"/test/{namespace}", recursive=True)
+
+
+def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str,
+                                deploy_job: Callable[..., Deployment],
+                                run_job: Callable[..., JobResult]) -> None:
+    """DRY_RUN=1 reads and aggregates, logs what it would write, and writes no index and no metrics."""
+    hdfs, search, gateway = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root = f"/test/{namespace}/wmarchive/raw/metric"
+    prefix = f"{namespace}-{PREFIX}"
+    push_job = f"{JOB}-{namespace}"
+    clear_partitions(hdfs, root, start, end)
+    expected = expected_documents(seed(hdfs, root, start, end), start, end)
+
+    deployment = deploy_job(JOB, values=run_values(hdfs, search, gateway, root=root, end=end, prefix=prefix,
+                                                   push_job=push_job, DRY_RUN="1"))
+    result = run_job(deployment)
+    assert result.succeeded, result.summary()
+    would_write = log_events(result, "dry run: would write")
+    indices = {f"{prefix}-{doc['day'][:7]}" for doc in expected.values()}
+    assert {fields["target"] for fields in would_write} == {f"opensearch index {index}" for index in indices}
+    assert sum(int(fields["records"]) for fields in would_write) == len(expected)
+    assert index_documents(search, f"{prefix}-*") == {}
+    assert pushed(gateway, push_job) == {}
     webhdfs_client(hdfs).delete(f"/test/{namespace}", recursive=True)
 
 
