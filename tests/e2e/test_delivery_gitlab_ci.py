@@ -39,7 +39,7 @@ def _gcl(clone: Path, *args: str, timeout: float = 300) -> subprocess.CompletedP
 def test_pipeline_file_is_valid_and_has_the_intended_jobs(clone: Path) -> None:
     validated = _gcl(clone, "--list", "--json-schema-validation")
     assert validated.returncode == 0, validated.stdout + validated.stderr
-    assert "json schema validated" in validated.stdout
+    assert "json schema validated" in validated.stderr
     listed = _gcl(clone, "--list-json")
     assert listed.returncode == 0, listed.stderr
     jobs = {j["name"]: (j["stage"], tuple(n["job"] for n in j.get("needs") or [])) for j in json.loads(listed.stdout)}
@@ -54,6 +54,18 @@ def test_pipeline_file_is_valid_and_has_the_intended_jobs(clone: Path) -> None:
         "deploy-preprod": ("deploy", ("deploy-dev",)),
         "deploy-prod": ("deploy", ("deploy-preprod",)),
     }
+
+
+def test_schema_validation_rejects_an_unknown_job_keyword(clone: Path, tmp_path: Path) -> None:
+    """The check above has teeth: a misspelt keyword fails GitLab's schema."""
+    broken = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(clone), str(broken)], check=True)
+    text = (broken / ".gitlab-ci.yml").read_text()
+    misspelt = text.replace("  stage: lint\n", "  stage: lint\n  scriptt: [make lint]\n", 1)
+    (broken / ".gitlab-ci.yml").write_text(misspelt)
+    done = _gcl(broken, "--list", "--json-schema-validation")
+    assert done.returncode == 1
+    assert "scriptt" in done.stdout + done.stderr
 
 
 def test_expanded_pipeline_runs_make_targets_and_syncs_each_environment(clone: Path) -> None:
