@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -28,11 +29,23 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+# Listening ports are taken below the kernel's ephemeral range (32768-60999 by default): a port the OS
+# handed out would soon be reused as the source port of some client connection, and the service could
+# then neither bind it again after a restart nor be shown to have released it.
+LISTEN_PORTS = range(20000, 32000)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port on loopback that is free right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A loopback port outside the ephemeral range that is free right now.
+
+    Raises:
+        HarnessError: when no port of LISTEN_PORTS is free.
+    """
+    rng = random.Random()
+    for port in rng.sample(LISTEN_PORTS, 200):
+        if port_is_free(port, host):
+            return port
+    raise HarnessError(f"no free port in {LISTEN_PORTS.start}-{LISTEN_PORTS.stop - 1} on {host}")
 
 
 def require_free_port(port: int, owner: str) -> None:

@@ -65,11 +65,6 @@ class AlertReceiver(Service):
     start_timeout: ClassVar[float] = 30.0
 
     @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
-        return f"http://{HOST}:{self.ports['http']}"
-
-    @property
     def webhook_url(self) -> str:
         """The URL Alertmanager's ``webhook_configs`` posts to."""
         return self.url + WEBHOOK_PATH

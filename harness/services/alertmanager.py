@@ -8,15 +8,13 @@ within seconds of Prometheus firing or resolving the alert.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
 from harness.errors import HarnessError
 from harness.services.alert_receiver import AlertReceiver
-from harness.services.base import HOST, Service
+from harness.services.base import Service
 from harness.toolchain import apt_ensure, pinned
 
 PROGRAM = "/usr/bin/prometheus-alertmanager"
@@ -51,16 +49,6 @@ class Alertmanager(Service):
         self.webhook_url = webhook_url
         self.timing = {"group_wait": group_wait, "group_interval": group_interval,
                        "repeat_interval": repeat_interval}
-
-    @property
-    def address(self) -> str:
-        """``127.0.0.1:PORT`` (what Prometheus sends alerts to)."""
-        return f"{HOST}:{self.ports['http']}"
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
-        return f"http://{self.address}"
 
     @property
     def config_file(self) -> Path:
@@ -117,8 +105,4 @@ class Alertmanager(Service):
         ]
 
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (OSError, urllib.error.URLError):
-            return False
+        return self.http_ok("/-/ready")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.error
+import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,6 +62,25 @@ class Service(ABC):
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
+
+    # --- HTTP services: the "http" port role --------------------------------------------------
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:PORT`` of the "http" port (e.g. a Prometheus scrape target)."""
+        return f"{HOST}:{self.ports['http']}"
+
+    @property
+    def url(self) -> str:
+        """Base URL of the "http" port, e.g. ``http://127.0.0.1:PORT``."""
+        return f"http://{self.address}"
+
+    def http_ok(self, path: str, timeout: float = 2.0) -> bool:
+        """True when GET ``url + path`` answers 200 (a health probe: never raises)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=timeout) as resp:
+                return bool(resp.status == 200)
+        except (OSError, urllib.error.URLError):
+            return False
 
     def _saved_ports(self) -> dict[str, int]:
         try:

@@ -50,15 +50,6 @@ class KubeStateMetrics(Service):
         self._program: Path | None = None
 
     @property
-    def address(self) -> str:
-        """``127.0.0.1:PORT`` of the metrics listener (a Prometheus scrape target)."""
-        return f"{HOST}:{self.ports['http']}"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.address}"
-
-    @property
     def version(self) -> str:
         return pinned("services-mongo-monitoring", "kube-state-metrics")
 
@@ -101,11 +92,7 @@ class KubeStateMetrics(Service):
 
     def healthy(self) -> bool:
         # /livez is delegated to the API server's: healthy means running and talking to the cluster.
-        try:
-            with urllib.request.urlopen(f"{self.url}/livez", timeout=5) as resp:
-                return bool(resp.status == 200)
-        except (OSError, urllib.error.URLError):
-            return False
+        return self.http_ok("/livez", timeout=5)
 
     def metrics(self) -> str:
         """The current exposition (Prometheus text format) of the cluster's state.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.errors import HarnessError
-from harness.services.base import HOST, Service
+from harness.services.base import Service
 from harness.toolchain import apt_ensure, pinned
 
 PROGRAM = "/usr/bin/prometheus"
@@ -62,15 +62,6 @@ class Prometheus(Service):
         self.evaluation_interval = evaluation_interval
 
     # --- files ---------------------------------------------------------------------------------
-    @property
-    def address(self) -> str:
-        return f"{HOST}:{self.ports['http']}"
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
-        return f"http://{self.address}"
-
     @property
     def config_file(self) -> Path:
         return self.root / "prometheus.yml"
@@ -180,11 +171,7 @@ class Prometheus(Service):
         ]
 
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (OSError, urllib.error.URLError):
-            return False
+        return self.http_ok("/-/ready")
 
     def reload(self) -> None:
         """Re-read the configuration and the rule files (POST /-/reload).

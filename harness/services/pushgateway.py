@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from harness.errors import HarnessError
-from harness.services.base import HOST, Service
+from harness.services.base import Service
 from harness.toolchain import apt_ensure, pinned
 
 PROGRAM = "/usr/bin/prometheus-pushgateway"
@@ -26,16 +26,6 @@ class Pushgateway(Service):
     name: ClassVar[str] = "pushgateway"
     default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
     start_timeout: ClassVar[float] = 30.0
-
-    @property
-    def address(self) -> str:
-        """``127.0.0.1:PORT`` (a Prometheus scrape target)."""
-        return f"{HOST}:{self.ports['http']}"
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
-        return f"http://{self.address}"
 
     @property
     def persistence_file(self) -> str:
@@ -56,11 +46,7 @@ class Pushgateway(Service):
         ]
 
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (OSError, urllib.error.URLError):
-            return False
+        return self.http_ok("/-/ready")
 
     def push(self, job: str, text: str, grouping: Mapping[str, str] | None = None) -> None:
         """Replace the metric group ``job`` (+ grouping labels) with ``text`` (Prometheus text format).
