@@ -6,6 +6,7 @@ something before job charts exist."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import yaml
 from harness.charts.discover import VALUES_DIR, job_charts
 from harness.charts.render import KUBE_VERSION, LIBRARY_DIR, helm_binary
 from harness.charts.validate import validate_objects
+from harness.cluster.base import Cluster
 from harness.delivery.publish import packages_in, publish
 from harness.delivery.registry import Registry
 from harness.paths import REPO_ROOT
@@ -127,3 +129,26 @@ def test_install_straight_from_the_registry_reference(registry: Registry, dist: 
     assert done.returncode == 0, done.stderr
     kinds = sorted(o["kind"] for o in yaml.safe_load_all(done.stdout) if o)
     assert kinds == ["ConfigMap", "CronJob", "PrometheusRule", "ServiceAccount"]
+
+
+def test_helm_install_from_the_registry_into_the_cluster(
+    registry: Registry, dist: Path, cluster: Cluster, namespace: str,
+) -> None:
+    """`helm install` of each job chart straight from the registry, with the prod environment's values, creates
+    its objects on the real API server (suspended, so nothing runs)."""
+    pushed = publish([p for p in packages_in(dist) if not p.name.startswith("cronjob-common-")],
+                     f"oci://{registry.address}/charts", plain_http=True)
+    helm = helm_binary(3)
+    for item in pushed:
+        meta = _chart_meta(item.package)
+        cmd = [helm, "install", meta["name"], f"oci://{registry.address}/charts/{meta['name']}", "--version",
+               meta["version"], "--plain-http", "--namespace", namespace, "--kubeconfig", str(cluster.kubeconfig),
+               "--set", "cronjob.suspend=true", "--wait", "--timeout", "2m"]
+        for values in (VALUES_DIR / "prod" / "_env.yaml", VALUES_DIR / "prod" / f"{meta['name']}.yaml"):
+            cmd += ["-f", str(values)] if values.exists() else []
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        cronjobs = json.loads(cluster.kubectl("get", "cronjobs", "-n", namespace, "-l",
+                                              f"app.kubernetes.io/instance={meta['name']}", "-o", "json"))["items"]
+        assert [c["spec"]["suspend"] for c in cronjobs] == [True]
+        assert cronjobs[0]["metadata"]["labels"]["helm.sh/chart"] == f"{meta['name']}-{meta['version']}"
