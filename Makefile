@@ -85,6 +85,7 @@ bench: setup ## Benchmarks: render+validate N charts, test data generation (clus
 	@$(PY) bench/bench_render.py
 	@$(PY) bench/bench_datagen.py --sizes 1000 100000
 	@$(PY) bench/bench_cluster.py --runs 5
+	@$(PY) bench/bench_jobs.py --sizes 10000
 
 .PHONY: clean
 clean: ## Remove the venv, tools links, reports and packages (the ~/.cache build cache stays)

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from harness.charts.discover import Scenario
-from harness.charts.render import RenderError, helm_binary, render_chart
+from harness.charts.render import RenderError, build_dependencies, helm_binary, render_chart
 from harness.charts.validate import validate_objects
 from harness.paths import REPO_ROOT, tools_bin
 
@@ -58,6 +58,7 @@ def check_scenario(scenario: Scenario) -> Result:
 def helm_lint(chart: Path) -> list[str]:
     problems = []
     for major in (3, 4):
+        build_dependencies(chart, helm_binary(major))  # a fresh clone has no charts/*.tgz yet
         done = subprocess.run([helm_binary(major), "lint", "--strict", str(chart)],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from harness.cluster.containerd import import_image
 from harness.errors import HarnessError
 from harness.paths import state_root
 from harness.toolchain import step
@@ -57,11 +58,7 @@ def load_image(
                 raise HarnessError(
                     f"no containerd listens on {socket}: start the local cluster with `harness cluster up`"
                 )
-            _run(
-                ["ctr", "--address", str(socket), "-n", "k8s.io", "images", "import", str(archive)],
-                f"importing {archive.name} into containerd",
-                "apt-get install containerd",
-            )
+            import_image(socket, archive)
         elif provider == "kind":
             _run(
                 ["kind", "load", "image-archive", str(archive), "--name", kind_cluster],

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from harness.process import pid_alive, port_is_free
 from harness.services.hdfs import Hdfs, webhdfs_client
+from tests.e2e.service_checks import loopback_listeners, rss_mib, stop_and_check_gone
 
 pytestmark = pytest.mark.e2e
 
@@ -30,22 +30,6 @@ FILES: dict[str, bytes] = {
 DAY = "/cms/condor/2026/11/22"
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for pid {pid}")
-
-
-def loopback_listeners(pid: int) -> set[int]:
-    """Ports ``pid`` listens on, asserting every one is bound to 127.0.0.1 (IPv4 or v4-mapped)."""
-    out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout
-    addresses = [line.split()[3] for line in out.splitlines() if f"pid={pid}," in line]
-    hosts = {address.rsplit(":", 1)[0] for address in addresses}
-    assert hosts <= {"127.0.0.1", "[::ffff:127.0.0.1]"}, addresses
-    return {int(address.rsplit(":", 1)[1]) for address in addresses}
-
-
 def timed_start(service: Hdfs, kind: str) -> None:
     started = time.monotonic()
     service.start()
@@ -54,13 +38,6 @@ def timed_start(service: Hdfs, kind: str) -> None:
     assert pid is not None
     print(f"FIGURE {service.name} {kind} start {seconds:.2f}s rss {rss_mib(pid):.1f}MiB")
     assert set(service.ports.values()) <= loopback_listeners(pid)
-
-
-def stop_and_check_gone(service: Hdfs) -> None:
-    pid = service.process.pid
-    service.stop()
-    assert pid is not None and not pid_alive(pid)
-    assert all(port_is_free(port) for port in service.ports.values())
 
 
 @pytest.fixture(scope="module")

@@ -8,22 +8,14 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
 
-from harness.process import pid_alive, port_is_free
 from harness.services.ferretdb import FerretDB
+from tests.e2e.service_checks import rss_mib, stop_and_check_gone
 
 pytestmark = pytest.mark.e2e
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for pid {pid}")
 
 
 def timed_start(service: FerretDB, kind: str) -> None:
@@ -42,15 +34,6 @@ def timed_start(service: FerretDB, kind: str) -> None:
     except BaseException:
         service.stop()
         raise
-
-
-def stop_and_check_gone(service: FerretDB) -> None:
-    pid = service.process.pid
-    assert pid is not None
-    print(f"FIGURE {service.name} rss before stop (after use) {rss_mib(pid):.1f}MiB")
-    service.stop()
-    assert not pid_alive(pid)
-    assert all(port_is_free(port) for port in service.ports.values())
 
 
 @pytest.fixture(scope="module")

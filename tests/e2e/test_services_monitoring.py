@@ -21,7 +21,7 @@ import pytest
 from harness.cluster.base import Cluster
 from harness.cluster.providers import get_cluster
 from harness.errors import HarnessError
-from harness.process import free_port, pid_alive, port_is_free
+from harness.process import free_port
 from harness.services.alert_receiver import AlertReceiver
 from harness.services.alertmanager import Alertmanager
 from harness.services.base import Service
@@ -29,6 +29,7 @@ from harness.services.kube_state_metrics import KubeStateMetrics
 from harness.services.prometheus import Prometheus
 from harness.services.pushgateway import Pushgateway
 from harness.waiting import wait_until
+from tests.e2e.service_checks import listening_addresses, rss_mib, stop_and_check_gone
 
 pytestmark = pytest.mark.e2e
 
@@ -37,18 +38,6 @@ LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 # --- helpers -----------------------------------------------------------------------------------
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for pid {pid}")
-
-
-def listening_addresses(pid: int) -> set[str]:
-    """Every TCP address the process listens on (from ``ss``)."""
-    out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout
-    return {line.split()[3] for line in out.splitlines() if f"pid={pid}," in line}
 
 
 def timed_start(service: Service, kind: str) -> int:
@@ -73,18 +62,6 @@ def _check_started(service: Service, kind: str, seconds: float) -> int:
     assert addresses, f"{service.name} listens nowhere"
     assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
     return pid
-
-
-def stop_and_check_gone(service: Service) -> None:
-    """Stop ``service`` and assert neither its process nor its ports are left."""
-    pid = service.process.pid
-    assert pid is not None
-    print(f"FIGURE {service.name} rss before stop (after use) {rss_mib(pid):.1f}MiB")
-    service.stop()
-    assert not pid_alive(pid)
-    assert not service.process.running()
-    for port in service.ports.values():
-        assert port_is_free(port), f"{service.name} left 127.0.0.1:{port} taken"
 
 
 def http(method: str, url: str, body: str | None = None) -> str:

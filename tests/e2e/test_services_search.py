@@ -6,19 +6,17 @@ printed as ``FIGURE`` lines (``-s`` shows them).
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.process import pid_alive, port_is_free
 from harness.services.base import Service
 from harness.services.elasticsearch import Elasticsearch, elasticsearch_client
 from harness.services.opensearch import OpenSearch, opensearch_client
+from tests.e2e.service_checks import loopback_listeners, rss_mib, stop_and_check_gone
 
 pytestmark = pytest.mark.e2e
 
@@ -50,21 +48,6 @@ BACKENDS = {
 }
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for pid {pid}")
-
-
-def loopback_listeners(pid: int) -> set[int]:
-    """Ports ``pid`` listens on, asserting every one is bound to 127.0.0.1 (IPv4 or v4-mapped)."""
-    out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout
-    addresses = [line.split()[3] for line in out.splitlines() if f"pid={pid}," in line]
-    assert {address.rsplit(":", 1)[0] for address in addresses} <= {"127.0.0.1", "[::ffff:127.0.0.1]"}, addresses
-    return {int(address.rsplit(":", 1)[1]) for address in addresses}
-
-
 def timed_start(service: Service, kind: str) -> None:
     """Start, print start time and memory, and check it listens on exactly its loopback ports."""
     started = time.monotonic()
@@ -74,13 +57,6 @@ def timed_start(service: Service, kind: str) -> None:
     assert pid is not None
     print(f"FIGURE {service.name} {kind} start {seconds:.2f}s rss {rss_mib(pid):.1f}MiB")
     assert loopback_listeners(pid) == set(service.ports.values())
-
-
-def stop_and_check_gone(service: Service) -> None:
-    pid = service.process.pid
-    service.stop()
-    assert pid is not None and not pid_alive(pid)
-    assert all(port_is_free(port) for port in service.ports.values())
 
 
 @pytest.fixture(scope="module", params=sorted(BACKENDS))
