@@ -9,6 +9,7 @@ printed as a FIGURE line (`-s` shows it).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -91,4 +92,6 @@ def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
     print(f"FIGURE gitlab-ci-local lint + unit (fresh clone, shell executor) {time.monotonic() - started:.0f}s")
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
-    assert " PASS  lint" in output and " PASS  unit" in output, output[-3000:]
+    # summary lines such as " PASS  [4.28 min] lint" (the duration is there with --timestamps)
+    assert {m.group(2) for m in re.finditer(r"^ (PASS|FAIL) +(?:\[[^]]*\] +)?(\S+)", output, re.M)
+            if m.group(1) == "PASS"} == {"lint", "unit"}, output[-3000:]
