@@ -1,0 +1,279 @@
+"""The library chart's alerts and dashboard against the real Prometheus stack and the real local cluster.
+
+Each test installs ``charts/cronjob-common/test-chart`` (helm upgrade --install) into its own namespace
+with the alerting test app (``tests/e2e/alerting/app``: exits 0 or 1, sleeps, pushes to the Pushgateway,
+chosen by environment), loads the installed PrometheusRule into Prometheus exactly as rendered (its
+``spec.groups`` as a rule file, like prometheus-operator), runs the job through the harness and waits for
+the alert at the Alertmanager webhook receiver. Test values shrink ``for`` durations and windows so the
+whole file runs in a few minutes. The receiver and Prometheus are shared by the session, so every check
+filters by the test's namespace (never ``clear()``), and each test removes its rule file and Pushgateway
+group at teardown.
+
+Latencies (job failure -> alert at the receiver) are printed as ``FIGURE`` lines (run with ``-s``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes.client.exceptions import ApiException
+
+from harness import jobrun
+from harness.charts.render import build_dependencies, helm_binary
+from harness.cluster.base import Cluster
+from harness.jobrun import JobResult
+from harness.kube import Kube
+from harness.paths import REPO_ROOT
+from harness.services.alert_receiver import AlertReceiver, ReceivedAlert
+from harness.services.pool import ServicePool
+from harness.services.prometheus import Prometheus
+from harness.services.pushgateway import Pushgateway
+from harness.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+APP = Path(__file__).resolve().parent / "alerting" / "app"
+CHART = REPO_ROOT / "charts" / "cronjob-common" / "test-chart"
+IMAGE_REPOSITORY = "cronharness/alerting-app"
+IMAGE_TAG = "test"
+RELEASE = "alert"
+# Due on 1 January only: the controller schedules no run of its own while a test runs; every run is
+# triggered by the test. Windows and limits are set explicitly per test instead of from this period.
+QUIET_SCHEDULE = "0 0 1 1 *"
+RUNBOOKS = "https://cmsmonit-docs.web.cern.ch/cronjobs/runbooks"
+JOB_TIMEOUT = 120.0
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The session's monitoring services (started once by the ``services`` pool)."""
+
+    prometheus: Prometheus
+    receiver: AlertReceiver
+    pushgateway: Pushgateway
+
+
+@pytest.fixture(scope="module")
+def stack(cluster: Cluster, services: ServicePool) -> Stack:
+    prometheus, receiver, pushgateway = (services.get(n) for n in ("prometheus", "alert-receiver", "pushgateway"))
+    assert isinstance(prometheus, Prometheus) and isinstance(receiver, AlertReceiver)
+    assert isinstance(pushgateway, Pushgateway)
+    return Stack(prometheus, receiver, pushgateway)
+
+
+@pytest.fixture(scope="module")
+def app_image(cluster: Cluster) -> dict[str, str]:
+    """Build the test app on the python base, load it into the cluster; return the chart's image values."""
+    from harness.images import build_job_image, ensure_base
+
+    archive = build_job_image(APP, f"localhost/{IMAGE_REPOSITORY}:{IMAGE_TAG}", ensure_base("python"))
+    cluster.load_image(archive)
+    return {"registry": "localhost", "repository": IMAGE_REPOSITORY, "tag": IMAGE_TAG, "pullPolicy": "Never"}
+
+
+@dataclass
+class Release:
+    """The test chart installed in one namespace, with its rule file loaded into Prometheus."""
+
+    namespace: str
+    cronjob: str
+    push_job: str
+    manifest: list[dict[str, Any]]
+    upgrade: Callable[[dict[str, Any]], None]
+
+    def kind(self, kind: str) -> dict[str, Any]:
+        found = [d for d in self.manifest if d["kind"] == kind]
+        assert len(found) == 1, f"expected one {kind} in the release, got {len(found)}"
+        return found[0]
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def alerts_values(**per_alert: dict[str, Any]) -> dict[str, Any]:
+    return {"metrics": {"prometheusRule": {"alerts": per_alert}}}
+
+
+@pytest.fixture
+def install(cluster: Cluster, namespace: str, stack: Stack, app_image: dict[str, str]) -> Iterator[
+        Callable[[dict[str, Any]], Release]]:
+    """install(values) -> Release: helm upgrade --install the test chart, load its PrometheusRule as rendered."""
+    helm = helm_binary(3)
+    build_dependencies(CHART, helm)
+    push_job = f"alerting-{namespace}"
+    base: dict[str, Any] = {
+        "cronjob": {"schedule": QUIET_SCHEDULE},
+        "image": app_image,
+        # The pod reaches the Pushgateway on the host's loopback.
+        "pod": {"hostNetwork": True},
+        "metrics": {"pushgateway": {"url": stack.pushgateway.url, "job": push_job, "instance": "e2e"}},
+    }
+    rule_files: list[Path] = []
+
+    def helm_upgrade(values: dict[str, Any]) -> list[dict[str, Any]]:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "values.yaml"
+            path.write_text(yaml.safe_dump(deep_merge(base, values)))
+            done = subprocess.run(
+                [helm, "upgrade", "--install", RELEASE, str(CHART), "--namespace", namespace,
+                 "--kubeconfig", str(cluster.kubeconfig), "-f", str(path)],
+                capture_output=True, text=True, check=False, timeout=180)
+        assert done.returncode == 0, f"helm upgrade --install failed: {done.stderr}"
+        shown = subprocess.run([helm, "get", "manifest", RELEASE, "--namespace", namespace,
+                                "--kubeconfig", str(cluster.kubeconfig)],
+                               capture_output=True, text=True, check=True, timeout=60)
+        return [d for d in yaml.safe_load_all(shown.stdout) if d]
+
+    def load_rules(manifest: list[dict[str, Any]]) -> None:
+        rule = next(d for d in manifest if d["kind"] == "PrometheusRule")
+        rule_files.append(stack.prometheus.write_prometheus_rule(rule))
+        stack.prometheus.reload()
+        group = rule["spec"]["groups"][0]["name"]
+        wait_until(lambda: any(g["name"] == group and g.get("lastEvaluation", "").startswith("20")
+                               for g in stack.prometheus.rule_groups()),
+                   timeout=30, what=f"rule group {group} loaded and evaluated by Prometheus")
+
+    def _install(values: dict[str, Any]) -> Release:
+        manifest = helm_upgrade(values)
+        load_rules(manifest)
+        release = Release(namespace, "", push_job, manifest, lambda v: None)
+        release.cronjob = release.kind("CronJob")["metadata"]["name"]
+
+        def upgrade(new_values: dict[str, Any]) -> None:
+            release.manifest = helm_upgrade(deep_merge(values, new_values))
+            load_rules(release.manifest)
+
+        release.upgrade = upgrade
+        return release
+
+    yield _install
+    for path in rule_files:
+        path.unlink(missing_ok=True)
+    if rule_files:
+        stack.prometheus.reload()
+    request = urllib.request.Request(f"{stack.pushgateway.url}/metrics/job/{push_job}/instance/e2e",
+                                     method="DELETE")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def run(kube: Kube, release: Release, outcome: str) -> JobResult:
+    result = jobrun.run(kube, release.namespace, release.cronjob, timeout=JOB_TIMEOUT)
+    assert result.outcome == outcome, result.summary()
+    return result
+
+
+def finished_at(kube: Kube, namespace: str, job_name: str) -> float:
+    """Unix time the job's main container terminated (the API gives whole seconds)."""
+    pods = kube.plain(kube.core.list_namespaced_pod(namespace, label_selector=f"job-name={job_name}"))["items"]
+    ends = [c["state"]["terminated"]["finishedAt"] for p in pods for c in p["status"].get("containerStatuses", [])
+            if c["name"] == "main" and c.get("state", {}).get("terminated")]
+    assert ends, f"no terminated main container in job {namespace}/{job_name}"
+    return parse_time(ends[-1])
+
+
+def parse_time(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def received(stack: Stack, name: str, namespace: str, status: str | None = None) -> list[ReceivedAlert]:
+    return [a for a in stack.receiver.alerts(name, status) if a.labels.get("namespace") == namespace]
+
+
+def wait_received(stack: Stack, name: str, namespace: str, status: str = "firing", *, timeout: float = 120,
+                  after: int = 0) -> tuple[ReceivedAlert, float]:
+    """Wait for notification number ``after + 1`` of alert ``name`` with ``status`` in ``namespace``.
+
+    Returns:
+        The alert and the Unix time the test saw it at the receiver (polled every 0.2 s).
+    """
+    def probe() -> ReceivedAlert | None:
+        found = received(stack, name, namespace, status)
+        return found[after] if len(found) > after else None
+
+    def describe() -> str:
+        ours = [(a.name, a.status) for a in stack.receiver.alerts() if a.labels.get("namespace") == namespace]
+        pending = [(a["labels"]["alertname"], a["state"]) for a in prometheus_alerts(stack, namespace)]
+        return f"received for {namespace}: {ours or 'nothing'}; Prometheus holds {pending or 'nothing'}"
+
+    alert = wait_until(probe, timeout=timeout, what=f"alert {name} ({status}) for {namespace} at the receiver",
+                       interval=0.2, describe=describe)
+    return alert, time.time()
+
+
+def prometheus_alerts(stack: Stack, namespace: str, name: str | None = None) -> list[dict[str, Any]]:
+    return [a for a in stack.prometheus.alerts()
+            if a["labels"].get("namespace") == namespace and (name is None or a["labels"]["alertname"] == name)]
+
+
+def delete_job(kube: Kube, namespace: str, name: str) -> None:
+    kube.batch.delete_namespaced_job(name, namespace, propagation_policy="Background")
+
+    def gone() -> bool:
+        try:
+            kube.batch.read_namespaced_job(name, namespace)
+        except ApiException as exc:
+            return bool(exc.status == 404)
+        return False
+
+    wait_until(gone, timeout=60, what=f"job {namespace}/{name} deleted")
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_failed_run_fires_and_resolves_after_rerun_and_cleanup(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    release = install(deep_merge({"env": {"MODE": "fail"}}, alerts_values(CronJobFailed={"for": "5s"})))
+    ns, cj = release.namespace, release.cronjob
+
+    failed = run(kube, release, "failed")
+    assert failed.exit_code == 1
+    failure = finished_at(kube, ns, failed.name)
+    alert, seen = wait_received(stack, "CronJobFailed", ns)
+    held = prometheus_alerts(stack, ns, "CronJobFailed")
+
+    assert dict(alert.labels) == {"alertname": "CronJobFailed", "cronjob": cj, "namespace": ns,
+                                  "job_name": failed.name, "owner_name": cj, "severity": "critical"}
+    assert alert.annotations["summary"] == f"Cron job {ns}/{cj}: run {failed.name} failed"
+    assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobfailed"
+    assert alert.annotations["description"].startswith(f"Job {ns}/{failed.name} created by CronJob {cj} has failed")
+    # Latency breakdown: failure -> pending (kube-state-metrics watch + scrape + evaluation), pending ->
+    # firing (`for`, counted in evaluation ticks), firing -> receiver (send + group_wait).
+    active_at = parse_time(held[0]["activeAt"]) if held else float("nan")
+    fired_at = parse_time(alert.starts_at)
+    print(f"FIGURE CronJobFailed for=5s: failure->receiver {seen - failure:.1f}s "
+          f"(failure->pending {active_at - failure:.1f}s, pending->firing {fired_at - active_at:.1f}s, "
+          f"firing->receiver {seen - fired_at:.1f}s; finishedAt has 1 s resolution)")
+    assert 5 <= seen - failure < 30
+
+    # Fix the cause, re-run, delete the failed Job: the alert resolves.
+    release.upgrade({"env": {"MODE": "succeed"}})
+    run(kube, release, "succeeded")
+    delete_job(kube, ns, failed.name)
+    resolved, _ = wait_received(stack, "CronJobFailed", ns, "resolved", timeout=60)
+    assert resolved.labels["job_name"] == failed.name
+    assert prometheus_alerts(stack, ns, "CronJobFailed") == []
