@@ -9,6 +9,11 @@ whole file runs in a few minutes. The receiver and Prometheus are shared by the 
 filters by the test's namespace (never ``clear()``), and each test removes its rule file and Pushgateway
 group at teardown.
 
+Namespaces are named after the test (the ``namespace`` fixture), so a re-run reuses the name while the
+receiver's history and Prometheus' TSDB (a restarted Prometheus still answers the previous session's
+last samples for up to 5 minutes) remember the previous run: each install therefore uses a fresh release
+name, which makes the CronJob's name, the ``cronjob`` label and the Pushgateway job unique per run.
+
 Latencies (job failure -> alert at the receiver) are printed as ``FIGURE`` lines (run with ``-s``).
 """
 
@@ -21,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +55,6 @@ APP = Path(__file__).resolve().parent / "alerting" / "app"
 CHART = REPO_ROOT / "charts" / "cronjob-common" / "test-chart"
 IMAGE_REPOSITORY = "cronharness/alerting-app"
 IMAGE_TAG = "test"
-RELEASE = "alert"
 # Due on 1 January only: the controller schedules no run of its own while a test runs; every run is
 # triggered by the test. Windows and limits are set explicitly per test instead of from this period.
 QUIET_SCHEDULE = "0 0 1 1 *"
@@ -120,7 +125,8 @@ def install(cluster: Cluster, namespace: str, stack: Stack, app_image: dict[str,
     """install(values) -> Release: helm upgrade --install the test chart, load its PrometheusRule as rendered."""
     helm = helm_binary(3)
     build_dependencies(CHART, helm)
-    push_job = f"alerting-{namespace}"
+    release_name = f"a{uuid.uuid4().hex[:8]}"
+    push_job = f"{release_name}-{namespace}"
     base: dict[str, Any] = {
         "cronjob": {"schedule": QUIET_SCHEDULE},
         "image": app_image,
@@ -135,11 +141,11 @@ def install(cluster: Cluster, namespace: str, stack: Stack, app_image: dict[str,
             path = Path(tmp) / "values.yaml"
             path.write_text(yaml.safe_dump(deep_merge(base, values)))
             done = subprocess.run(
-                [helm, "upgrade", "--install", RELEASE, str(CHART), "--namespace", namespace,
+                [helm, "upgrade", "--install", release_name, str(CHART), "--namespace", namespace,
                  "--kubeconfig", str(cluster.kubeconfig), "-f", str(path)],
                 capture_output=True, text=True, check=False, timeout=180)
         assert done.returncode == 0, f"helm upgrade --install failed: {done.stderr}"
-        shown = subprocess.run([helm, "get", "manifest", RELEASE, "--namespace", namespace,
+        shown = subprocess.run([helm, "get", "manifest", release_name, "--namespace", namespace,
                                 "--kubeconfig", str(cluster.kubeconfig)],
                                capture_output=True, text=True, check=True, timeout=60)
         return [d for d in yaml.safe_load_all(shown.stdout) if d]
@@ -199,34 +205,39 @@ def parse_time(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def received(stack: Stack, name: str, namespace: str, status: str | None = None) -> list[ReceivedAlert]:
-    return [a for a in stack.receiver.alerts(name, status) if a.labels.get("namespace") == namespace]
+def ours(labels: dict[str, str] | Any, release: Release) -> bool:
+    return bool(labels.get("namespace") == release.namespace and labels.get("cronjob") == release.cronjob)
 
 
-def wait_received(stack: Stack, name: str, namespace: str, status: str = "firing", *, timeout: float = 120,
+def received(stack: Stack, name: str, release: Release, status: str | None = None) -> list[ReceivedAlert]:
+    return [a for a in stack.receiver.alerts(name, status) if ours(a.labels, release)]
+
+
+def wait_received(stack: Stack, name: str, release: Release, status: str = "firing", *, timeout: float = 120,
                   after: int = 0) -> tuple[ReceivedAlert, float]:
-    """Wait for notification number ``after + 1`` of alert ``name`` with ``status`` in ``namespace``.
+    """Wait for notification number ``after + 1`` of alert ``name`` with ``status`` for the release's CronJob.
 
     Returns:
         The alert and the Unix time the test saw it at the receiver (polled every 0.2 s).
     """
     def probe() -> ReceivedAlert | None:
-        found = received(stack, name, namespace, status)
+        found = received(stack, name, release, status)
         return found[after] if len(found) > after else None
 
     def describe() -> str:
-        ours = [(a.name, a.status) for a in stack.receiver.alerts() if a.labels.get("namespace") == namespace]
-        pending = [(a["labels"]["alertname"], a["state"]) for a in prometheus_alerts(stack, namespace)]
-        return f"received for {namespace}: {ours or 'nothing'}; Prometheus holds {pending or 'nothing'}"
+        got = [(a.name, a.status) for a in stack.receiver.alerts() if ours(a.labels, release)]
+        pending = [(a["labels"]["alertname"], a["state"]) for a in prometheus_alerts(stack, release)]
+        return f"received: {got or 'nothing'}; Prometheus holds {pending or 'nothing'}"
 
-    alert = wait_until(probe, timeout=timeout, what=f"alert {name} ({status}) for {namespace} at the receiver",
+    where = f"{release.namespace}/{release.cronjob}"
+    alert = wait_until(probe, timeout=timeout, what=f"alert {name} ({status}) for {where} at the receiver",
                        interval=0.2, describe=describe)
     return alert, time.time()
 
 
-def prometheus_alerts(stack: Stack, namespace: str, name: str | None = None) -> list[dict[str, Any]]:
+def prometheus_alerts(stack: Stack, release: Release, name: str | None = None) -> list[dict[str, Any]]:
     return [a for a in stack.prometheus.alerts()
-            if a["labels"].get("namespace") == namespace and (name is None or a["labels"]["alertname"] == name)]
+            if ours(a["labels"], release) and (name is None or a["labels"]["alertname"] == name)]
 
 
 def delete_job(kube: Kube, namespace: str, name: str) -> None:
@@ -253,8 +264,8 @@ def test_failed_run_fires_and_resolves_after_rerun_and_cleanup(
     failed = run(kube, release, "failed")
     assert failed.exit_code == 1
     failure = finished_at(kube, ns, failed.name)
-    alert, seen = wait_received(stack, "CronJobFailed", ns)
-    held = prometheus_alerts(stack, ns, "CronJobFailed")
+    alert, seen = wait_received(stack, "CronJobFailed", release)
+    held = prometheus_alerts(stack, release, "CronJobFailed")
 
     assert dict(alert.labels) == {"alertname": "CronJobFailed", "cronjob": cj, "namespace": ns,
                                   "job_name": failed.name, "owner_name": cj, "severity": "critical"}
@@ -274,6 +285,107 @@ def test_failed_run_fires_and_resolves_after_rerun_and_cleanup(
     release.upgrade({"env": {"MODE": "succeed"}})
     run(kube, release, "succeeded")
     delete_job(kube, ns, failed.name)
-    resolved, _ = wait_received(stack, "CronJobFailed", ns, "resolved", timeout=60)
+    resolved, _ = wait_received(stack, "CronJobFailed", release, "resolved", timeout=60)
     assert resolved.labels["job_name"] == failed.name
-    assert prometheus_alerts(stack, ns, "CronJobFailed") == []
+    assert prometheus_alerts(stack, release, "CronJobFailed") == []
+
+
+def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_old(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    window = 20
+    release = install(deep_merge({"env": {"MODE": "fail"}},
+                                 alerts_values(CronJobNoRecentSuccess={"windowSeconds": window})))
+    ns, cj = release.namespace, release.cronjob
+    created = parse_time(release_cronjob(kube, release)["metadata"]["creationTimestamp"])
+    run(kube, release, "failed")
+
+    # Never succeeded: no last-success series exists, the CronJob's age decides.
+    alert, seen = wait_received(stack, "CronJobNoRecentSuccess", release, timeout=90)
+    assert dict(alert.labels) == {"alertname": "CronJobNoRecentSuccess", "cronjob": cj, "namespace": ns,
+                                  "severity": "critical"}
+    assert alert.annotations["summary"] == f"Cron job {ns}/{cj} has not succeeded for more than {window}s"
+    assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobnorecentsuccess"
+    selector = f'{{namespace="{ns}", cronjob="{cj}"}}'
+    assert stack.prometheus.query(f"kube_cronjob_status_last_successful_time{selector}") == []
+    assert len(stack.prometheus.query(f"kube_cronjob_created{selector}")) == 1
+    assert parse_time(alert.starts_at) - created >= window
+    print(f"FIGURE CronJobNoRecentSuccess never succeeded, window {window}s: created->receiver {seen - created:.1f}s")
+
+    # A success resolves it ...
+    release.upgrade({"env": {"MODE": "succeed"}})
+    succeeded = run(kube, release, "succeeded")
+    wait_received(stack, "CronJobNoRecentSuccess", release, "resolved", timeout=60)
+    # The CronJob's lastSuccessfulTime is the Job's completionTime (set by the job controller).
+    success = parse_time(kube.plain(kube.batch.read_namespaced_job(succeeded.name, ns))["status"]["completionTime"])
+    # ... and only failures afterwards make it fire again once the success is older than the window.
+    release.upgrade({"env": {"MODE": "fail"}})
+    run(kube, release, "failed")
+    again, seen = wait_received(stack, "CronJobNoRecentSuccess", release, timeout=90, after=1)
+    last_success = stack.prometheus.query(f"kube_cronjob_status_last_successful_time{selector}")
+    assert len(last_success) == 1
+    assert float(last_success[0]["value"][1]) == pytest.approx(success, abs=1)
+    assert parse_time(again.starts_at) - success >= window
+    print(f"FIGURE CronJobNoRecentSuccess stale success, window {window}s: success->receiver {seen - success:.1f}s")
+
+
+def release_cronjob(kube: Kube, release: Release) -> dict[str, Any]:
+    cronjob: dict[str, Any] = kube.plain(kube.batch.read_namespaced_cron_job(release.cronjob, release.namespace))
+    return cronjob
+
+
+def test_suspended_cronjob_fires(install: Callable[[dict[str, Any]], Release], stack: Stack) -> None:
+    release = install(deep_merge({"cronjob": {"suspend": True}}, alerts_values(CronJobSuspended={"for": "5s"})))
+    ns, cj = release.namespace, release.cronjob
+    alert, _ = wait_received(stack, "CronJobSuspended", release, timeout=60)
+    assert dict(alert.labels) == {"alertname": "CronJobSuspended", "cronjob": cj, "namespace": ns,
+                                  "severity": "warning"}
+    assert alert.annotations["summary"] == f"Cron job {ns}/{cj} is suspended"
+    assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobsuspended"
+    # Suspended on purpose is not "no recent success": that alert stays silent for a suspended job.
+    assert received(stack, "CronJobNoRecentSuccess", release) == []
+
+
+def test_run_past_its_limit_fires_running_too_long(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    limit = 10
+    release = install(deep_merge({"env": {"MODE": "succeed", "SLEEP_SECONDS": "300"}},
+                                 alerts_values(CronJobRunningTooLong={"maxDurationSeconds": limit})))
+    ns, cj = release.namespace, release.cronjob
+    job_name = jobrun.trigger(kube, ns, cj)
+    alert, seen = wait_received(stack, "CronJobRunningTooLong", release, timeout=90)
+    job = kube.plain(kube.batch.read_namespaced_job(job_name, ns))
+    started = parse_time(job["status"]["startTime"])
+    assert job["status"].get("active") == 1, "the run must still be active when the alert fires"
+    assert dict(alert.labels) == {"alertname": "CronJobRunningTooLong", "cronjob": cj, "namespace": ns,
+                                  "job_name": job_name, "owner_name": cj, "severity": "warning"}
+    assert alert.annotations["summary"] == (f"Cron job {ns}/{cj}: run {job_name} has been running longer "
+                                            f"than {limit}s")
+    assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobrunningtoolong"
+    assert parse_time(alert.starts_at) - started >= limit
+    print(f"FIGURE CronJobRunningTooLong limit {limit}s: job start->receiver {seen - started:.1f}s")
+    delete_job(kube, ns, job_name)
+
+
+def test_stale_pushgateway_data_fires_push_stale(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    # The shortest period the chart derives is one minute; suspended, so the controller starts no run and
+    # the single push below stays the last one (CronJobSuspended is off: not what this test is about).
+    release = install({
+        "cronjob": {"schedule": "*/1 * * * *", "suspend": True},
+        "env": {"MODE": "succeed", "PUSH": "1"},
+        "metrics": {"pushgateway": {"staleAfterPeriods": 1},
+                    "prometheusRule": {"alerts": {"CronJobSuspended": {"enabled": False}}}},
+    })
+    ns, cj = release.namespace, release.cronjob
+    run(kube, release, "succeeded")
+    wait_until(lambda: stack.prometheus.query(f'push_time_seconds{{job="{release.push_job}"}}'),
+               timeout=30, what="the push scraped by Prometheus")
+    pushed = stack.prometheus.query(f'push_time_seconds{{job="{release.push_job}"}}')
+    push_time = float(pushed[0]["value"][1])
+    alert, seen = wait_received(stack, "CronJobPushStale", release, timeout=150)
+    assert dict(alert.labels) == {"alertname": "CronJobPushStale", "cronjob": cj, "namespace": ns,
+                                  "job": release.push_job, "severity": "warning"}
+    assert alert.annotations["summary"] == f"Cron job {ns}/{cj}: last Pushgateway push is older than 60s"
+    assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobpushstale"
+    assert parse_time(alert.starts_at) - push_time >= 60
+    print(f"FIGURE CronJobPushStale threshold 60s: push->receiver {seen - push_time:.1f}s")
