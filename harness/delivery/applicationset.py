@@ -58,6 +58,13 @@ def sanitize_name(name: str) -> str:
 def git_files(repo: Path, pattern: str) -> list[str]:
     """Repository paths matching ``pattern`` as the repo-server's ``git ls-files -- <pattern>`` lists them.
 
+    Args:
+        repo: a git work tree.
+        pattern: a git pathspec (``*`` also matches ``/``).
+
+    Returns:
+        Repository-relative paths of existing files, sorted.
+
     Raises:
         HarnessError: when ``repo`` is not a git work tree.
     """
@@ -88,6 +95,13 @@ def _path_params(file_path: str) -> dict[str, Any]:
 def git_files_params(generator: dict[str, Any], repo: Path) -> list[dict[str, Any]]:
     """The parameter sets of one git files generator (goTemplate mode), in Argo CD's order.
 
+    Args:
+        generator: the ``git`` entry of the ApplicationSet's generator.
+        repo: the work tree standing for the generator's repoURL.
+
+    Returns:
+        One mapping per Application: the file's own keys plus ``path``.
+
     Raises:
         HarnessError: for generator features the model does not implement, or an unparsable file.
     """
@@ -116,6 +130,13 @@ def git_files_params(generator: dict[str, Any], repo: Path) -> list[dict[str, An
 def expand(appset: dict[str, Any], repo: Path = REPO_ROOT) -> list[dict[str, Any]]:
     """The Application objects ``appset`` generates from the files in ``repo``.
 
+    Args:
+        appset: the parsed ApplicationSet.
+        repo: the work tree standing for the generators' repoURL.
+
+    Returns:
+        The Applications, in generation order.
+
     Raises:
         HarnessError: for ApplicationSet features outside the model (anything but git files generators in
             goTemplate mode without templatePatch) or a template error.
@@ -140,6 +161,13 @@ def expand(appset: dict[str, Any], repo: Path = REPO_ROOT) -> list[dict[str, Any
 
 def generated_applications(appset_file: Path = APPLICATIONSET, repo: Path = REPO_ROOT) -> list[GeneratedApplication]:
     """Expand ``appset_file`` against ``repo`` and summarise each Application.
+
+    Args:
+        appset_file: the ApplicationSet manifest.
+        repo: the work tree standing for its repoURL.
+
+    Returns:
+        One summary per Application, in generation order.
 
     Raises:
         HarnessError: see :func:`expand`; also when an Application has no chart source (a source with ``path``).

@@ -136,7 +136,18 @@ def render(template: str, data: Mapping[str, Any]) -> str:
 
 
 def render_tree(node: Any, data: Mapping[str, Any]) -> Any:
-    """Render every string and every string map key of a parsed YAML tree (what Argo CD templates)."""
+    """Render every string and every string map key of a parsed YAML tree (what Argo CD templates).
+
+    Args:
+        node: the tree (the ApplicationSet's ``template``).
+        data: the generator's parameters for one Application.
+
+    Returns:
+        A new tree with every string rendered.
+
+    Raises:
+        TemplateError: see :func:`render`.
+    """
     if isinstance(node, str):
         return render(node, data)
     if isinstance(node, list):

@@ -129,7 +129,14 @@ def changed_since(repo: Path, commit: str, chart: str) -> list[str]:
 
 
 def check_chart(repo: Path, chart: str) -> VersionCheck:
-    """Check one chart (``chart`` is its directory relative to ``repo``).
+    """Check one chart.
+
+    Args:
+        repo: the git work tree.
+        chart: the chart directory relative to ``repo``.
+
+    Returns:
+        The outcome; ``problem`` is empty when the chart is fine.
 
     Raises:
         HarnessError: when git fails or the history is too shallow to decide.
@@ -165,6 +172,12 @@ def published_charts(repo: Path = REPO_ROOT) -> list[str]:
 
 def check_versions(repo: Path = REPO_ROOT) -> list[VersionCheck]:
     """Check every published chart of ``repo``.
+
+    Args:
+        repo: the git work tree.
+
+    Returns:
+        One outcome per chart, the library first.
 
     Raises:
         HarnessError: when ``repo`` is not a git work tree or its history is too shallow.
