@@ -8,6 +8,7 @@ a temporary copy of the repository, with the real environment files, and on ever
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def job_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("values") / f"{JOB}.yaml"
     path.write_text(yaml.safe_dump({
         "cronjob": {"schedule": "15 03 * * *"},
-        "env": {"SINK_URL": "https://es-job.example.cern.ch:9203", "INDEX_PREFIX": "probe"},
+        "env": {"LOG_LEVEL": "DEBUG", "INDEX_PREFIX": "probe", "SINK_URL": "{{ .Values.env.ELASTICSEARCH_URL }}"},
         "metrics": {"prometheusRule": {"alertLabels": {"receiver": "job-owner"}}},
     }))
     return path
@@ -70,7 +71,8 @@ def test_environment_file_beats_chart_default(chart: Path) -> None:
     assert cronjob["metadata"]["labels"]["environment"] == "prod"
     env = _main_env(cronjob)
     assert env["PUSHGATEWAY_URL"] == "http://pushgateway.cmsmon-prod.svc.cluster.local:9091"
-    assert env["SINK_URL"] == "https://os-cms.cern.ch:443/os"
+    assert env["OPENSEARCH_URL"] == "https://os-cms.cern.ch:443/os"
+    assert "SINK_URL" not in env  # the environment names endpoints; it never picks a job's sink
     # global.imageRegistry replaces the chart's image.registry
     container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "registry.cern.ch/cmsmonitoring/layering-probe:0.1.0"
@@ -86,8 +88,9 @@ def test_job_file_beats_environment_file_and_maps_merge(chart: Path, job_file: P
     cronjob = _cronjob(objects)
     env = _main_env(cronjob)
     assert cronjob["spec"]["schedule"] == "15 03 * * *"  # job > chart default
-    assert env["SINK_URL"] == "https://es-job.example.cern.ch:9203"  # job > environment
+    assert env["LOG_LEVEL"] == "DEBUG"  # job > environment (prod says INFO)
     assert env["INDEX_PREFIX"] == "probe"  # added by the job
+    assert env["SINK_URL"] == "https://es-cms.cern.ch:9203"  # the job's reference to the environment's endpoint
     assert env["HDFS_URL"] == "hdfs://analytix"  # kept from the environment: env is a map, merged by key
     labels = _rule_labels(objects)
     assert labels["receiver"] == "job-owner"  # job > environment
@@ -99,7 +102,7 @@ def test_layering_order_is_file_order(chart: Path, job_file: Path) -> None:
     """Helm applies -f files in order; given the other way round the environment would win."""
     env_file = VALUES_DIR / "prod" / "_env.yaml"
     env = _main_env(_cronjob(render_chart(chart, values_files=[job_file, env_file])))
-    assert env["SINK_URL"] == "https://os-cms.cern.ch:443/os"
+    assert env["LOG_LEVEL"] == "INFO"
 
 
 @pytest.mark.parametrize("env_name", environments())
@@ -129,8 +132,11 @@ def test_real_job_charts_layer_their_environment(chart_dir: Path, env_name: str)
     assert cronjob["metadata"]["labels"]["environment"] == env_name
     env = _main_env(cronjob)
     assert env["PUSHGATEWAY_URL"] == env_values["metrics"]["pushgateway"]["url"]
-    scalars = {k: str(v) for k, v in (job_values.get("env") or {}).items() if not isinstance(v, dict)}
-    assert {k: env[k] for k in scalars} == scalars
+    # a job's string values, with references to other variables ({{ .Values.env.X }}) resolved by layering
+    layered_env = {**(env_values.get("env") or {}), **(job_values.get("env") or {})}
+    expected = {k: re.sub(r"\{\{ *\.Values\.env\.(\w+) *\}\}", lambda m: str(layered_env[m.group(1)]), str(v))
+                for k, v in (job_values.get("env") or {}).items() if not isinstance(v, dict)}
+    assert {k: env[k] for k in expected} == expected
     if "schedule" in job_values.get("cronjob", {}):
         assert cronjob["spec"]["schedule"] == job_values["cronjob"]["schedule"]
 
