@@ -1,7 +1,9 @@
 """A MongoDB collection as a sink, within what FerretDB 1.x (the test server) supports.
 
-Documents are written with bulk upserts (``ReplaceOne`` by ``_id``, unordered), so a retried batch
-or a re-run overwrites instead of duplicating. FerretDB 1.24 lacks ``$out``, ``$merge`` and
+Documents are written under deterministic ``_id`` values: bulk upserts (``ReplaceOne`` by ``_id``,
+unordered) into an existing collection, plain bulk inserts into a fresh staging collection (FerretDB's
+upserts look each id up first and are two orders of magnitude slower), so a retried batch or a re-run
+overwrites instead of duplicating. FerretDB 1.24 lacks ``$out``, ``$merge`` and
 ``renameCollection`` with ``dropTarget``, but renames to a free name; ``replace`` mode builds on that:
 
 1. the records (and the indexes) go into a staging collection ``<name>__jobkit_new``;
@@ -44,7 +46,9 @@ SERVER_SELECTION_MS = 30_000
 Document = dict[str, Any]
 
 if TYPE_CHECKING:
+    from pymongo.collection import Collection
     from pymongo.database import Database
+    from pymongo.errors import BulkWriteError
 
 
 @dataclass(frozen=True)
@@ -149,22 +153,55 @@ class CollectionSink(Sink):
         except KeyError as exc:
             raise SinkError(f"{self.target}: {exc.args[0]}") from None
 
-    def _upsert_all(self, name: str, records: Iterable[Record]) -> set[Any]:
+    def _rejected(self, exc: BulkWriteError) -> SinkError:
+        errors = exc.details.get("writeErrors") or [{}]
+        first = errors[0]
+        op = first.get("op") or {}
+        return SinkError(f"{self.target}: {len(errors)} documents rejected; "
+                         f"first: _id {op.get('_id')!r}: {first.get('errmsg')}")
+
+    def _upsert(self, collection: Collection[Document], documents: list[Document]) -> None:
         from pymongo import ReplaceOne
         from pymongo.errors import BulkWriteError
 
+        operations = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents]
+        try:
+            self._retry(functools.partial(collection.bulk_write, operations, ordered=False), "bulk upsert")
+        except BulkWriteError as exc:
+            raise self._rejected(exc) from None
+
+    def _insert(self, collection: Collection[Document], documents: list[Document]) -> None:
+        from pymongo.errors import BulkWriteError, ConnectionFailure
+
+        try:
+            collection.insert_many(documents, ordered=False)
+        except ConnectionFailure as exc:
+            # Part of the batch may be in: finish it idempotently with upserts (retried with backoff).
+            job_logger().warning("bulk insert interrupted, finishing with upserts", target=self.target,
+                                 error=f"{type(exc).__name__}: {exc}")
+            self._upsert(collection, documents)
+        except BulkWriteError as exc:
+            raise self._rejected(exc) from None
+
+    def _write_all(self, name: str, records: Iterable[Record], fresh: bool) -> set[Any]:
+        """Write every record into collection ``name``; returns the distinct ids written.
+
+        Into a ``fresh`` (empty staging) collection plain inserts suffice and are far faster than
+        upserts on FerretDB, whose upsert looks each ``_id`` up first; an id repeated within the write
+        is upserted (the later record wins, as with upserts everywhere else).
+        """
         collection = self.database[name]
         ids: set[Any] = set()
         for batch in batched(records, self.batch_size):
-            documents = [self._document(record) for record in batch]
-            ids.update(document["_id"] for document in documents)
-            operations = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents]
-            try:
-                self._retry(functools.partial(collection.bulk_write, operations, ordered=False), "bulk upsert")
-            except BulkWriteError as exc:
-                first = (exc.details.get("writeErrors") or [{}])[0]
-                raise SinkError(f"{self.target}: {len(exc.details.get('writeErrors', []))} documents rejected; "
-                                f"first: _id {first.get('op', {}).get('_id')!r}: {first.get('errmsg')}") from None
+            new: list[Document] = []
+            repeated: list[Document] = []
+            for document in map(self._document, batch):
+                (repeated if document["_id"] in ids or not fresh else new).append(document)
+                ids.add(document["_id"])
+            if new:
+                self._insert(collection, new)
+            if repeated:
+                self._upsert(collection, repeated)
         return ids
 
     def _create_indexes(self, name: str) -> None:
@@ -207,12 +244,12 @@ class CollectionSink(Sink):
             SinkError: when documents are rejected, a record has no id, or the server stays unreachable.
         """
         if self.mode == "upsert":
-            ids = self._upsert_all(self.collection, records)
+            ids = self._write_all(self.collection, records, fresh=False)
             self._create_indexes(self.collection)
             job_logger().info("upserted collection", target=self.target, docs=len(ids))
             return WriteResult(self.target, len(ids))
         self._recover()
-        ids = self._upsert_all(self.collection + STAGING, records)
+        ids = self._write_all(self.collection + STAGING, records, fresh=True)
         if not ids:
             # An empty collection does not exist until written; create it so the swap has something to move.
             self.database.create_collection(self.collection + STAGING)

@@ -110,3 +110,10 @@ def test_interrupted_swap_is_repaired_by_the_next_run(db: Any, ferretdb: FerretD
     assert (db.list_collection_names(), content(db, "condor_detailed")) == (["condor_detailed"], expected(MAIN))
     sink.write(MAIN[:1])
     assert (db.list_collection_names(), content(db, "condor_detailed")) == (["condor_detailed"], expected(MAIN[:1]))
+
+
+def test_a_key_repeated_within_one_write_keeps_the_later_record(db: Any) -> None:
+    later = {**MAIN[0], "Jobs": 42}
+    sink = CollectionSink(db, "condor_main", ID, batch_size=2)
+    assert sink.write([MAIN[0], MAIN[1], MAIN[2], later]).written == 3
+    assert content(db, "condor_main") == expected([later, MAIN[1], MAIN[2]])
