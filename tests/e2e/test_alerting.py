@@ -20,7 +20,6 @@ Latencies (job failure -> alert at the receiver) are printed as ``FIGURE`` lines
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -240,6 +239,13 @@ def prometheus_alerts(stack: Stack, release: Release, name: str | None = None) -
             if ours(a["labels"], release) and (name is None or a["labels"]["alertname"] == name)]
 
 
+def wait_in_prometheus(stack: Stack, query: str, timeout: float = 30) -> list[dict[str, Any]]:
+    """Wait until ``query`` returns a series (the data has been scraped)."""
+    found: list[dict[str, Any]] = wait_until(lambda: stack.prometheus.query(query) or None, timeout=timeout,
+                                             what=f"{query} in Prometheus")
+    return found
+
+
 def delete_job(kube: Kube, namespace: str, name: str) -> None:
     kube.batch.delete_namespaced_job(name, namespace, propagation_policy="Background")
 
@@ -378,9 +384,7 @@ def test_stale_pushgateway_data_fires_push_stale(
     })
     ns, cj = release.namespace, release.cronjob
     run(kube, release, "succeeded")
-    wait_until(lambda: stack.prometheus.query(f'push_time_seconds{{job="{release.push_job}"}}'),
-               timeout=30, what="the push scraped by Prometheus")
-    pushed = stack.prometheus.query(f'push_time_seconds{{job="{release.push_job}"}}')
+    pushed = wait_in_prometheus(stack, f'push_time_seconds{{job="{release.push_job}"}}')
     push_time = float(pushed[0]["value"][1])
     alert, seen = wait_received(stack, "CronJobPushStale", release, timeout=150)
     assert dict(alert.labels) == {"alertname": "CronJobPushStale", "cronjob": cj, "namespace": ns,
@@ -389,3 +393,114 @@ def test_stale_pushgateway_data_fires_push_stale(
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobpushstale"
     assert parse_time(alert.starts_at) - push_time >= 60
     print(f"FIGURE CronJobPushStale threshold 60s: push->receiver {seen - push_time:.1f}s")
+
+
+def test_healthy_job_raises_no_alert(install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    # A real minute job: the controller runs it every minute, every run succeeds and pushes. Its
+    # thresholds are the ones derived from the schedule (no recent success and push stale after 2 periods,
+    # too long after 1), with the short `for` of the other tests.
+    release = install(deep_merge({"cronjob": {"schedule": "*/1 * * * *"}, "env": {"MODE": "succeed", "PUSH": "1"}},
+                                 alerts_values(CronJobFailed={"for": "5s"}, CronJobSuspended={"for": "5s"})))
+    ns, cj = release.namespace, release.cronjob
+    run(kube, release, "succeeded")
+    observed_from = time.monotonic()
+    selector = f'{{namespace="{ns}", cronjob="{cj}"}}'
+    # Silence must come from rules that see the job's data, not from missing data.
+    for query in (f"kube_cronjob_created{selector}", f"kube_cronjob_status_last_successful_time{selector}",
+                  f'push_time_seconds{{job="{release.push_job}"}}'):
+        wait_in_prometheus(stack, query)
+
+    def scheduled_run_done() -> bool:
+        status = release_cronjob(kube, release).get("status", {})
+        return bool(status.get("lastScheduleTime")) and not status.get("active")
+
+    while time.monotonic() - observed_from < 75 or not scheduled_run_done():
+        assert prometheus_alerts(stack, release) == []
+        assert [(a.name, a.status) for a in stack.receiver.alerts() if ours(a.labels, release)] == []
+        assert time.monotonic() - observed_from < 150, "the controller started no scheduled run in time"
+        time.sleep(2)
+    groups = [g for g in stack.prometheus.rule_groups() if g["name"] == f"cronjob.{ns}.{cj}"]
+    assert len(groups) == 1
+    assert {(r["name"], r["health"], r["state"]) for r in groups[0]["rules"]} == {
+        (name, "ok", "inactive") for name in ("CronJobFailed", "CronJobRunningTooLong", "CronJobNoRecentSuccess",
+                                              "CronJobSuspended", "CronJobPushStale")}
+
+
+def dashboard_panels(release: Release) -> dict[str, str]:
+    """Panel title -> PromQL of every panel of the release's dashboard ConfigMap."""
+    configmap = next(d for d in release.manifest if d["kind"] == "ConfigMap"
+                     and d["metadata"]["name"].endswith("-dashboard"))
+    (text,) = configmap["data"].values()
+    panels: dict[str, str] = {}
+    for panel in json.loads(text)["panels"]:
+        (target,) = panel["targets"]
+        panels[panel["title"]] = target["expr"]
+    return panels
+
+
+def test_every_dashboard_panel_answers_for_the_job(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    release = install({"env": {"MODE": "succeed", "PUSH": "1"}})
+    succeeded = run(kube, release, "succeeded")
+    release.upgrade({"env": {"MODE": "fail", "PUSH": "1"}})
+    failed = run(kube, release, "failed")
+    panels = dashboard_panels(release)
+    assert len(panels) >= 5
+    # Wait until Prometheus has scraped both runs and the push; then every panel must answer at once.
+    ns = release.namespace
+    for query in (f'kube_job_status_completion_time{{namespace="{ns}", job_name="{succeeded.name}"}}',
+                  f'kube_job_status_failed{{namespace="{ns}", job_name="{failed.name}"}} > 0',
+                  f'kube_cronjob_status_last_successful_time{{namespace="{ns}", cronjob="{release.cronjob}"}}',
+                  f'push_time_seconds{{job="{release.push_job}"}}'):
+        wait_in_prometheus(stack, query)
+
+    # An invalid query raises (HarnessError with Prometheus' message); an empty answer fails below.
+    results = {title: stack.prometheus.query(expr) for title, expr in panels.items()}
+    empty = [f"{title}: {panels[title]}" for title, series in results.items() if not series]
+    assert empty == [], "dashboard panels without a series for the job"
+    # The panel values agree with what happened: one success, then one failure, nothing running.
+    values = {title: [float(s["value"][1]) for s in series] for title, series in results.items()}
+    assert 0 <= values["Time since last success"][0] < 120
+    assert [s["metric"].get("job_name") for s in results["Run duration"]] == [succeeded.name]
+    assert 0 < values["Run duration"][0] < JOB_TIMEOUT
+    assert values["Failed runs"] == [1.0]
+    assert values["Active runs"] == [0.0]
+    assert 0 <= values["Time since last Pushgateway push"][0] < 120
+
+
+def test_status_cli_shows_firing_alerts_next_to_the_cronjob(
+        install: Callable[[dict[str, Any]], Release], cluster: Cluster, kube: Kube, stack: Stack) -> None:
+    release = install(deep_merge({"cronjob": {"suspend": True}, "env": {"MODE": "fail"}},
+                                 alerts_values(CronJobFailed={"for": "0s"}, CronJobSuspended={"for": "0s"})))
+    ns, cj = release.namespace, release.cronjob
+    run(kube, release, "failed")
+    wait_until(lambda: {a["labels"]["alertname"] for a in prometheus_alerts(stack, release)
+                        if a["state"] == "firing"} == {"CronJobFailed", "CronJobSuspended"},
+               timeout=60, what="CronJobFailed and CronJobSuspended firing in Prometheus")
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "status", "--cluster", cluster.provider, "--prometheus",
+         stack.prometheus.url],
+        capture_output=True, text=True, check=False, timeout=120, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+    # The CLI prints its table on stderr (harness.console); rich may wrap long cells over several lines.
+    row = table_row(done.stderr, cj)
+    assert row[:2] == [ns, cj]
+    assert row[3] == "yes"  # suspended
+    assert row[-2] == "failed"  # last outcome
+    assert row[-1] == "CronJobFailed,CronJobSuspended"
+
+
+def table_row(text: str, key: str) -> list[str]:
+    """The cells (spaces removed) of the rich table row whose second cell is ``key``, wrapped lines joined."""
+    lines = [[c.strip() for c in line.strip()[1:-1].split("│")] for line in text.splitlines()
+             if line.startswith("│")]
+    joined: list[list[str]] = []
+    for cells in lines:
+        if joined and cells[0] == "":  # a continuation line of the row above (every row has a namespace)
+            joined[-1] = [a + b for a, b in zip(joined[-1], cells, strict=True)]
+        else:
+            joined.append(cells)
+    rows = [[c.replace(" ", "") for c in cells] for cells in joined]
+    found = [cells for cells in rows if cells[1] == key]
+    assert len(found) == 1, f"no single row for {key} in:\n{text}"
+    return found[0]
