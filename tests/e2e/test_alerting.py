@@ -282,8 +282,12 @@ def test_failed_run_fires_and_resolves_after_rerun_and_cleanup(
     # firing (`for`, counted in evaluation ticks), firing -> receiver (send + group_wait).
     active_at = parse_time(held[0]["activeAt"]) if held else float("nan")
     fired_at = parse_time(alert.starts_at)
+    conditions = kube.plain(kube.batch.read_namespaced_job(failed.name, ns))["status"]["conditions"]
+    job_failed = min(parse_time(c["lastTransitionTime"]) for c in conditions
+                     if c["type"] in ("FailureTarget", "Failed"))
     print(f"FIGURE CronJobFailed for=5s: failure->receiver {seen - failure:.1f}s "
-          f"(failure->pending {active_at - failure:.1f}s, pending->firing {fired_at - active_at:.1f}s, "
+          f"(failure->Job failed condition {job_failed - failure:.0f}s, "
+          f"failure->pending {active_at - failure:.1f}s, pending->firing {fired_at - active_at:.1f}s, "
           f"firing->receiver {seen - fired_at:.1f}s; finishedAt has 1 s resolution)")
     assert 5 <= seen - failure < 30
 
