@@ -52,11 +52,12 @@ unit: setup ## Fast tests that need no cluster (charts with the real helm, promt
 	@$(PY) -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 .PHONY: e2e
-e2e: setup ## End-to-end tests (local cluster and real services)
-	@$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+e2e: setup ## End-to-end tests: local cluster, real services, images, every job's success test, alerting, delivery
+	@mkdir -p reports
+	@$(PY) -m pytest -m e2e -ra --durations=20 --junitxml=reports/e2e-junit.xml $(PYTEST_ARGS) tests/e2e charts/jobs
 
 .PHONY: test
-test: lint unit ## The whole suite (README's test command; .ci/run calls it)
+test: lint unit e2e ## The whole suite (README's test command; .ci/run calls it)
 
 .PHONY: test-job
 test-job: setup ## Deploy job NAME to the cluster, trigger it, wait, run its success test
