@@ -46,6 +46,7 @@ lint: setup ## ruff + mypy, helm lint, render every chart x scenario with Helm 3
 	@$(PY) -m harness.generate.schemas --check
 	@$(PY) -m harness.generate.chart_readme --check
 	@$(PY) -m harness lint-charts
+	@echo "==> chart versions bumped where content changed"; $(PY) -m harness check-versions
 
 .PHONY: unit
 unit: setup ## Fast tests that need no cluster (charts with the real helm, promtool rule tests, Python units)
@@ -80,6 +81,14 @@ new-job: setup ## Scaffold charts/jobs/NAME (chart, app, test)
 .PHONY: package
 package: setup ## helm package every chart (with its library dependency) into dist/
 	@$(PY) -m harness package
+
+.PHONY: check-versions
+check-versions: setup ## Fail when a chart's packaged files changed since its version was last set (git history)
+	@$(PY) -m harness check-versions
+
+.PHONY: publish
+publish: package ## helm push dist/*.tgz to $(HARNESS_CHART_REGISTRY) (default: a registry on 127.0.0.1)
+	@$(PY) -m harness publish $(if $(HARNESS_CHART_REGISTRY),--registry $(HARNESS_CHART_REGISTRY))
 
 .PHONY: bench
 bench: setup ## Benchmarks: render+validate N charts, test data generation (cluster and job timings: bench/*.py)

@@ -110,6 +110,16 @@ def new_job(name: str) -> None:
                   f"`make test-job NAME={name}`")
 
 
+def _attach_delivery_commands() -> None:
+    from harness.delivery.cli import check_versions, publish, registry
+
+    for command in (check_versions, publish, registry):
+        main.add_command(command)
+
+
+_attach_delivery_commands()
+
+
 def _attach_optional_groups() -> None:
     # Cluster and services commands live with their code; attach them when those packages provide them.
     for module, attr in (("harness.cluster.cli", "cluster"), ("harness.services.cli", "services"),
