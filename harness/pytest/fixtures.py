@@ -70,20 +70,14 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 
 
-@pytest.fixture
-def namespace(request: pytest.FixtureRequest, kube: Kube, harness_options: HarnessOptions) -> Iterator[str]:
-    """A fresh namespace for this test (name from the test and the xdist worker), deleted afterwards."""
-    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
-    name = f"t-{_worker()}-{digest}"
-    kube.core.create_namespace({"metadata": {"name": name, "labels": {"cronharness.io/test": "true"}}})  # type: ignore[arg-type]
-    yield name
-    if harness_options.keep:
-        return
+def _delete_namespace(kube: Kube, name: str, timeout: float = 120) -> None:
+    """Delete namespace ``name`` and wait until it is gone (a no-op when it does not exist)."""
     try:
         kube.core.delete_namespace(name)
     except ApiException as exc:
-        warnings.warn(f"could not delete namespace {name}: {exc.reason}", stacklevel=1)
-        return
+        if exc.status == 404:
+            return
+        raise
 
     def gone() -> bool:
         try:
@@ -92,10 +86,27 @@ def namespace(request: pytest.FixtureRequest, kube: Kube, harness_options: Harne
             return bool(exc.status == 404)
         return False
 
+    wait_until(gone, timeout=timeout, what=f"namespace {name} to be deleted")
+
+
+@pytest.fixture
+def namespace(request: pytest.FixtureRequest, kube: Kube, harness_options: HarnessOptions) -> Iterator[str]:
+    """A fresh namespace for this test (name from the test and the xdist worker), deleted afterwards.
+
+    A namespace of the same name left by an interrupted earlier run is deleted first, so one killed run
+    never breaks the next.
+    """
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
+    name = f"t-{_worker()}-{digest}"
+    _delete_namespace(kube, name)
+    kube.core.create_namespace({"metadata": {"name": name, "labels": {"cronharness.io/test": "true"}}})  # type: ignore[arg-type]
+    yield name
+    if harness_options.keep:
+        return
     try:
-        wait_until(gone, timeout=120, what=f"namespace {name} to be deleted")
+        _delete_namespace(kube, name)
     except Exception as exc:  # teardown problems are reported, not raised over the test's own result
-        warnings.warn(str(exc), stacklevel=1)
+        warnings.warn(f"could not delete namespace {name}: {exc}", stacklevel=1)
 
 
 class PhaseTimer:
