@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import random
+from collections import deque
+from collections.abc import Callable, Iterator
 from datetime import date
 from itertools import islice
 from typing import Any
@@ -22,6 +24,40 @@ def day_dir(root: str, day: date) -> str:
         ``<root>/YYYY/MM/DD``.
     """
     return f"{root}/{day:%Y/%m/%d}"
+
+
+def with_redeliveries(
+    rng: random.Random,
+    n: int,
+    rate: float,
+    make: Callable[[int], dict[str, Any]],
+    copy: Callable[[dict[str, Any]], dict[str, Any]],
+    recent: int = 32,
+) -> Iterator[dict[str, Any]]:
+    """Yield ``n`` payloads: new ones from ``make(i)`` (i counts distinct payloads), and with probability
+    ``rate`` a ``copy`` of one of the last ``recent`` new ones, as producers re-send reports in production.
+
+    Args:
+        rng: The source's seeded generator (the draws are part of its deterministic stream).
+        n: Payloads to yield.
+        rate: Probability of a re-delivery.
+        make: Builds the i-th distinct payload.
+        copy: Copies a payload for a re-delivery (deep enough that it shares nothing mutable).
+        recent: How many recent distinct payloads a re-delivery is drawn from.
+
+    Returns:
+        Iterator over the payloads.
+    """
+    window: deque[dict[str, Any]] = deque(maxlen=recent)
+    distinct = 0
+    for _ in range(n):
+        if window and rng.random() < rate:
+            yield copy(rng.choice(window))
+        else:
+            data = make(distinct)
+            distinct += 1
+            window.append(data)
+            yield data
 
 
 def to_line(record: dict[str, Any]) -> str:

@@ -32,12 +32,11 @@ from __future__ import annotations
 import random
 import uuid
 from bisect import bisect_right
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from harness.datagen.archive import day_dir, to_line, write_day
+from harness.datagen.archive import day_dir, to_line, with_redeliveries, write_day
 from harness.datagen.corruption import interleave
 from harness.datagen.seeding import derive_rng
 from harness.datagen.sites import SITES, Site
@@ -293,15 +292,8 @@ def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> It
 def _records(seed: int, n: int, day: date, duplicate_rate: float) -> Iterator[dict[str, Any]]:
     """The generator behind :func:`records`."""
     gen = _Generator(seed, n, day)
-    recent: deque[dict[str, Any]] = deque(maxlen=_RECENT_FOR_DUPLICATES)
-    distinct = 0
-    for _ in range(n):
-        if recent and gen.rng.random() < duplicate_rate:
-            data = dict(gen.rng.choice(recent))
-        else:
-            data = gen.record(distinct)
-            distinct += 1
-            recent.append(data)
+    # A condor record is flat: a shallow copy shares nothing mutable.
+    for data in with_redeliveries(gen.rng, n, duplicate_rate, gen.record, dict, _RECENT_FOR_DUPLICATES):
         yield {"data": data, "metadata": gen.metadata(data["RecordTime"])}
 
 

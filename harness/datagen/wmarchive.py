@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from harness.datagen.archive import day_dir, to_line, write_day
+from harness.datagen.archive import day_dir, to_line, with_redeliveries, write_day
 from harness.datagen.condor import ACQUISITION_ERAS, PRIMARY_DATASETS
 from harness.datagen.corruption import interleave
 from harness.datagen.seeding import derive_rng
@@ -165,15 +164,8 @@ def records(seed: int, n: int, day: date, *, duplicate_rate: float = 0.01) -> It
 def _records(seed: int, n: int, day: date, duplicate_rate: float) -> Iterator[dict[str, Any]]:
     """The generator behind :func:`records`."""
     gen = _Generator(seed, n, day)
-    recent: deque[dict[str, Any]] = deque(maxlen=_RECENT_FOR_DUPLICATES)
-    distinct = 0
-    for _ in range(n):
-        if recent and gen.rng.random() < duplicate_rate:
-            data = copy.deepcopy(gen.rng.choice(recent))
-        else:
-            data = gen.report(distinct)
-            distinct += 1
-            recent.append(data)
+    # A report nests meta_data and steps: a re-delivery gets its own deep copy.
+    for data in with_redeliveries(gen.rng, n, duplicate_rate, gen.report, copy.deepcopy, _RECENT_FOR_DUPLICATES):
         yield {"data": data, "metadata": gen.metadata(data["wmats"])}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 from harness.process import pid_alive, port_is_free
@@ -31,6 +32,22 @@ def loopback_listeners(pid: int) -> set[int]:
     addresses = listening_addresses(pid)
     assert {address.rsplit(":", 1)[0] for address in addresses} <= LOOPBACK_HOSTS, addresses
     return {int(address.rsplit(":", 1)[1]) for address in addresses}
+
+
+def timed_start(service: Service, kind: str, *, extra_ports: bool = False) -> None:
+    """Start ``service``, print its start time and memory, and check it listens on its loopback ports
+    (only those, unless ``extra_ports``: HDFS's DataNode also opens one internal port of its own)."""
+    started = time.monotonic()
+    service.start()
+    seconds = time.monotonic() - started
+    pid = service.process.pid
+    assert pid is not None
+    print(f"FIGURE {service.name} {kind} start {seconds:.2f}s rss {rss_mib(pid):.1f}MiB")
+    listening = loopback_listeners(pid)
+    if extra_ports:
+        assert set(service.ports.values()) <= listening
+    else:
+        assert listening == set(service.ports.values())
 
 
 def stop_and_check_gone(service: Service) -> None:

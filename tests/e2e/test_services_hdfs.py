@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import random
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ import pytest
 import requests
 
 from harness.services.hdfs import Hdfs, webhdfs_client
-from tests.e2e.service_checks import loopback_listeners, rss_mib, stop_and_check_gone
+from tests.e2e.service_checks import stop_and_check_gone, timed_start
 
 pytestmark = pytest.mark.e2e
 
@@ -30,20 +29,12 @@ FILES: dict[str, bytes] = {
 DAY = "/cms/condor/2026/11/22"
 
 
-def timed_start(service: Hdfs, kind: str) -> None:
-    started = time.monotonic()
-    service.start()
-    seconds = time.monotonic() - started
-    pid = service.process.pid
-    assert pid is not None
-    print(f"FIGURE {service.name} {kind} start {seconds:.2f}s rss {rss_mib(pid):.1f}MiB")
-    assert set(service.ports.values()) <= loopback_listeners(pid)
 
 
 @pytest.fixture(scope="module")
 def hdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hdfs]:
     service = Hdfs(root=tmp_path_factory.mktemp("hdfs"))
-    timed_start(service, "cold")
+    timed_start(service, "cold", extra_ports=True)
     yield service
     stop_and_check_gone(service)
     service.destroy()
@@ -109,6 +100,6 @@ def test_rpc_clients_read_and_write_through_the_loopback_datanode(hdfs: Hdfs, tm
 def test_restart_keeps_files(hdfs: Hdfs) -> None:
     seed(hdfs)
     stop_and_check_gone(hdfs)
-    timed_start(hdfs, "warm")
+    timed_start(hdfs, "warm", extra_ports=True)
     assert read_all(hdfs) == FILES
     assert sorted(webhdfs_client(hdfs).list(DAY)) == ["_SUCCESS", "part-00000.json", "part-00001.bin"]

@@ -6,7 +6,6 @@ printed as ``FIGURE`` lines (``-s`` shows them).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from harness.services.base import Service
 from harness.services.elasticsearch import Elasticsearch, elasticsearch_client
 from harness.services.opensearch import OpenSearch, opensearch_client
-from tests.e2e.service_checks import loopback_listeners, rss_mib, stop_and_check_gone
+from tests.e2e.service_checks import stop_and_check_gone, timed_start
 
 pytestmark = pytest.mark.e2e
 
@@ -48,15 +47,6 @@ BACKENDS = {
 }
 
 
-def timed_start(service: Service, kind: str) -> None:
-    """Start, print start time and memory, and check it listens on exactly its loopback ports."""
-    started = time.monotonic()
-    service.start()
-    seconds = time.monotonic() - started
-    pid = service.process.pid
-    assert pid is not None
-    print(f"FIGURE {service.name} {kind} start {seconds:.2f}s rss {rss_mib(pid):.1f}MiB")
-    assert loopback_listeners(pid) == set(service.ports.values())
 
 
 @pytest.fixture(scope="module", params=sorted(BACKENDS))
