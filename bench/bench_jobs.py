@@ -6,6 +6,8 @@ Reported per size: seeding time, trigger-to-pod-start, the job's run (pod start 
 duration from its ``job finished`` log line (process start to exit, Spark start included) and the records
 it read. The machine is shared, so the 1-minute load average at the start of each run is printed too.
 
+Inputs come from bench/preparers/<job>.py (one module per job).
+
 Usage: python bench/bench_jobs.py [--job wma-agent-count] [--sizes 10000 1000000] [--seed 1] [--keep]
 """
 
@@ -16,70 +18,20 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from preparers import preparers
 
 from harness import jobrun
 from harness.cluster.providers import get_cluster
-from harness.datagen import wmarchive
-from harness.datagen.writers import HdfsSink
 from harness.deploy import deploy
 from harness.jobrun import JobResult
 from harness.kube import Kube
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.opensearch import OpenSearch, opensearch_client
 from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
 from harness.waiting import wait_until
 
 NAMESPACE = "bench-jobs"
-# Records per part file: about 130 MB of JSON, close to one HDFS block, so Spark reads in parallel.
-RECORDS_PER_PART = 100_000
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A seeded input: the chart values that point the job at it, and how to clean it up."""
-
-    values: dict[str, Any]
-    records: int
-    cleanup: Callable[[], None]
-
-
-def prepare_wma_agent_count(pool: ServicePool, n: int, seed: int) -> Prepared:
-    """Seed ``n`` WMArchive records over the 7 days of the production window into a bench root."""
-    hdfs, search, gateway = (pool.get(name) for name in ("hdfs", "opensearch", "pushgateway"))
-    assert isinstance(hdfs, Hdfs) and isinstance(search, OpenSearch) and isinstance(gateway, Pushgateway)
-    root, prefix = "/bench/wmarchive/raw/metric", "bench-wmarchive-agent-count"
-    today = datetime.now(UTC).date()
-    end = today - timedelta(days=3)
-    days = [end - timedelta(days=k) for k in range(7, 0, -1)]
-    per_day = max(1, n // len(days))
-    client = webhdfs_client(hdfs)
-    client.delete("/bench/wmarchive", recursive=True)
-    parts = max(2, -(-per_day // RECORDS_PER_PART))
-    wmarchive.write_days(HdfsSink(client), seed, per_day, days, root=root, parts=parts)
-
-    def cleanup() -> None:
-        client.delete("/bench/wmarchive", recursive=True)
-        opensearch_client(search).indices.delete(index=f"{prefix}-*", params={"ignore_unavailable": "true"})
-
-    values = {
-        "pod": {"hostNetwork": True},
-        "resources": {"requests": {"cpu": "1", "memory": "1536Mi"}, "limits": {"memory": "2Gi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": "bench-wma-agent-count"}},
-        "env": {
-            "HDFS_URL": hdfs.rpc_url, "INPUT_PATH": root, "END_DATE": end.isoformat(), "SINK_URL": search.url,
-            "INDEX_PREFIX": prefix, "SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1",
-            "SPARK_DRIVER_MEMORY": "1g", "SPARK_SHUFFLE_PARTITIONS": "4",
-        },
-    }
-    return Prepared(values, per_day * len(days), cleanup)
-
-
-PREPARERS: dict[str, Callable[[ServicePool, int, int], Prepared]] = {"wma-agent-count": prepare_wma_agent_count}
+PREPARERS = preparers()
 
 
 def finished_line(result: JobResult) -> dict[str, Any]:

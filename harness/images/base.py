@@ -4,7 +4,7 @@ Each base is a chain of stages, one folder of images/ each, every stage built on
 (``--build-arg BASE_IMAGE``):
 
 - ``python``: ``python`` (debootstrap rootfs + venv with the job clients) -> ``jobkit``
-- ``spark``: ``python`` -> ``spark`` (Java runtime + pyspark) -> ``jobkit``
+- ``spark``: ``python`` -> ``spark`` (Java runtime + pyspark + spark-avro) -> ``jobkit``
 
 jobkit comes last because it changes most often: an edit to it rebuilds one small layer, never the
 Java install or pyspark. A stage's key digests its folder, its own inputs (rootfs recipe, pinned
@@ -32,6 +32,7 @@ from harness.images.cache import IGNORED_NAMES, cache_lock, tree_digest
 from harness.images.pyspark import ensure_pyspark_wheel
 from harness.images.rootfs import ensure_rootfs, rootfs_dir
 from harness.paths import REPO_ROOT, cache_root
+from harness.services.maven import resolve
 from harness.toolchain import pinned, step
 
 BaseKind = Literal["python", "spark"]
@@ -46,7 +47,7 @@ def _stage_inputs(stage: str) -> tuple[str, ...]:
     if stage == "python":
         return (rootfs_dir().name,)
     if stage == "spark":
-        return (pinned("images", "pyspark"), pinned("images", "java"))
+        return (pinned("images", "pyspark"), pinned("images", "java"), pinned("images", "spark-avro"))
     return (tree_digest(JOBKIT_DIR) if JOBKIT_DIR.is_dir() else "no-jobkit",)
 
 
@@ -89,10 +90,21 @@ def _stage_python(context: Path) -> dict[str, str]:
     return {}
 
 
+def _spark_avro_jar() -> Path:
+    """The spark-avro jar from Maven Central (Spark ships its avro reader as a separate module). Its
+    dependencies (scala-library, spark-tags, xz) are already among pyspark's jars at the same versions."""
+    version = pinned("images", "spark-avro")
+    jars = resolve("spark-avro", version, [f"org.apache.spark:spark-avro_2.12:{version}"])
+    return jars / f"spark-avro_2.12-{version}.jar"
+
+
 def _stage_spark(context: Path) -> dict[str, str]:
     wheel = ensure_pyspark_wheel()
     (context / "wheels").mkdir()
     _link_or_copy(wheel, context / "wheels" / wheel.name)
+    (context / "jars").mkdir()
+    avro = _spark_avro_jar()
+    _link_or_copy(avro, context / "jars" / avro.name)
     return {"PYSPARK_VERSION": pinned("images", "pyspark"), "JAVA_PACKAGE": pinned("images", "java")}
 
 
