@@ -1,0 +1,326 @@
+"""The Spark part of cpueff: which day partitions to read, the job filter and the three aggregations.
+
+HTCondor job records are archived by MONIT as JSON lines, one directory per day
+(``<root>/YYYY/MM/DD``; ``DD.tmp`` while MONIT has not compacted the day yet). A record can be archived
+a little after its ``RecordTime``, so the job also reads ``late_days`` directories on each side of the
+window and keeps the records whose ``RecordTime`` lies inside it. Lines that are not records (cut JSON,
+no ``GlobalJobId``/``RecordTime``/``Status``) are skipped and counted: the original job lost them
+silently in the same filter. Of the rest, jobs with ``Status`` Completed and ``JobFailed`` 0 count,
+once per ``GlobalJobId`` (MONIT re-delivers records unchanged).
+
+Every aggregate follows the original (dmwm/CMSMonitoring ``cpueff-goweb/spark/cpueff_condor_goweb.py``),
+including Spark's null rules: a sum of only nulls is null, a ratio with a null or zero divisor is null,
+and a null field is left out of the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as fn
+from pyspark.sql.types import DoubleType, IntegerType, LongType, StringType, StructField, StructType
+
+CORRUPT = "_corrupt_record"
+T1_T2 = ("T1", "T2")
+# The fields the aggregations read, typed as the original reads them; an explicit schema spares Spark
+# an inference pass, and a line that does not parse lands in CORRUPT instead of failing the read.
+SCHEMA = StructType([
+    StructField("data", StructType([
+        StructField("GlobalJobId", StringType()),
+        StructField("Workflow", StringType()),
+        StructField("WMAgent_RequestName", StringType()),
+        StructField("ScheddName", StringType()),
+        StructField("WMAgent_JobID", StringType()),
+        StructField("RecordTime", LongType()),
+        StructField("JobFailed", LongType()),
+        StructField("Status", StringType()),
+        StructField("Site", StringType()),
+        StructField("Tier", StringType()),
+        StructField("Type", StringType()),
+        StructField("WallClockHr", DoubleType()),
+        StructField("CpuTimeHr", DoubleType()),
+        StructField("CommittedCoreHr", DoubleType()),
+        StructField("CommittedWallClockHr", DoubleType()),
+        StructField("MaxWallTimeMins", DoubleType()),
+        StructField("RequestCpus", DoubleType()),
+        StructField("ChirpCMSSWReadTimeMsecs", DoubleType()),
+        StructField("ChirpCMSSWElapsed", DoubleType()),
+        StructField("CpuEffOutlier", IntegerType()),
+    ])),
+    StructField(CORRUPT, StringType()),
+])
+MAIN_KEYS = ("Type", "Workflow", "WmagentRequestName", "CpuEffOutlier")
+DETAILED_KEYS = ("Type", "Workflow", "WmagentRequestName", "Site", "Tier", "CpuEffOutlier")
+TIER_KEYS = ("Tier", "Type")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days ``start`` (inclusive) to ``end`` (exclusive), UTC."""
+
+    start: date
+    end: date
+
+    def days(self) -> list[date]:
+        """Every day of the window, oldest first."""
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
+
+    def bounds_ms(self) -> tuple[int, int]:
+        """Unix milliseconds of the window's first instant and of the instant just after it."""
+        def midnight_ms(day: date) -> int:
+            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+
+        return midnight_ms(self.start), midnight_ms(self.end)
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """The day directories of one run.
+
+    Attributes:
+        read: existing directories to read (window days, their late neighbours, ``.tmp`` ones included).
+        missing_window_days: window days with neither ``DD`` nor ``DD.tmp`` holding data.
+        missing_neighbours: neighbour days without data (normal).
+    """
+
+    read: list[str]
+    missing_window_days: list[tuple[date, str]] = field(default_factory=list)
+    missing_neighbours: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InputStats:
+    """What the input held (logged, and written to ``source_timestamp``).
+
+    Attributes:
+        lines: input lines read.
+        malformed: lines that are not condor records.
+        in_window: records whose ``RecordTime`` lies in the window.
+        selected: of those, Completed with ``JobFailed`` 0 (re-deliveries included).
+        jobs: distinct ``GlobalJobId`` among the selected records.
+    """
+
+    lines: int
+    malformed: int
+    in_window: int
+    selected: int
+    jobs: int
+
+    @property
+    def duplicates(self) -> int:
+        """Selected records that re-delivered a job already counted."""
+        return self.selected - self.jobs
+
+    @property
+    def malformed_fraction(self) -> float:
+        """Share of lines that were not records (0 for an empty input)."""
+        return self.malformed / self.lines if self.lines else 0.0
+
+
+@dataclass(frozen=True)
+class Collections:
+    """The documents of the three aggregate collections (without ``_id``)."""
+
+    main: list[dict[str, Any]]
+    detailed: list[dict[str, Any]]
+    tiers: list[dict[str, Any]]
+
+
+def day_dir(root: str, day: date) -> str:
+    """``<root>/YYYY/MM/DD``, the archive directory of one day."""
+    return f"{root.rstrip('/')}/{day:%Y/%m/%d}"
+
+
+def _has_data(spark: SparkSession, path: str) -> bool:
+    """True when ``path`` is a directory holding at least one visible, non-empty file."""
+    # Hadoop's FileSystem API through the py4j gateway: the same client (and configuration) Spark reads with.
+    jvm: Any = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
+        return False
+    # Spark skips names starting with _ or . (markers, partial files), so they do not count as data.
+    return any(
+        status.isFile() and status.getLen() > 0 and not status.getPath().getName().startswith(("_", "."))
+        for status in fs.listStatus(hadoop_path)
+    )
+
+
+def find_partitions(spark: SparkSession, root: str, window: Window, late_days: int, today: date) -> Partitions:
+    """Decide which day directories to read (``DD`` and ``DD.tmp``); never looks at days after ``today``.
+
+    Args:
+        spark: the session (its Hadoop configuration names the file system).
+        root: the archive root.
+        window: the days to aggregate.
+        late_days: neighbour days read on each side for records archived late.
+        today: the current UTC day.
+
+    Returns:
+        The directories to read and the missing days.
+    """
+    window_days = set(window.days())
+    first = window.start - timedelta(days=late_days)
+    last = min(window.end - timedelta(days=1) + timedelta(days=late_days), today)
+    read: list[str] = []
+    missing_window: list[tuple[date, str]] = []
+    missing_neighbours: list[str] = []
+    for i in range((last - first).days + 1):
+        day = first + timedelta(days=i)
+        path = day_dir(root, day)
+        # As the original: a day MONIT has not compacted yet lives in DD.tmp; read whichever exists.
+        found = [candidate for candidate in (path, f"{path}.tmp") if _has_data(spark, candidate)]
+        read.extend(found)
+        if not found and day in window_days:
+            missing_window.append((day, path))
+        elif not found:
+            missing_neighbours.append(path)
+    return Partitions(read, missing_window, missing_neighbours)
+
+
+def records(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
+    """One row per input line: a malformed flag and the record's fields (``data.*``).
+
+    Args:
+        spark: the session.
+        paths: the day directories.
+
+    Returns:
+        The rows (not yet computed).
+    """
+    raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+           .json(list(paths)))
+    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.GlobalJobId").isNull()
+                 | fn.col("data.RecordTime").isNull() | fn.col("data.Status").isNull())
+    return raw.select(malformed.alias("malformed"), "data.*")
+
+
+def _jobs(rows: DataFrame, window: Window) -> tuple[DataFrame, Column, Column]:
+    """The counted jobs with the derived columns, and the in-window and selection conditions."""
+    start_ms, end_ms = window.bounds_ms()
+    in_window = ~fn.col("malformed") & (fn.col("RecordTime") >= start_ms) & (fn.col("RecordTime") < end_ms)
+    selected = in_window & (fn.col("Status") == "Completed") & (fn.col("JobFailed") == 0)
+    cpus = fn.coalesce(fn.col("RequestCpus"), fn.lit(1.0))
+    jobs = (
+        rows.where(selected)
+        .dropDuplicates(["GlobalJobId"])
+        .select(
+            "Type", "Workflow", "Site", "CpuEffOutlier", "ScheddName", "WMAgent_JobID", "CpuTimeHr", "WallClockHr",
+            "CommittedCoreHr", "CommittedWallClockHr", "ChirpCMSSWReadTimeMsecs", "ChirpCMSSWElapsed",
+            fn.coalesce(fn.col("WMAgent_RequestName"), fn.lit("NULL")).alias("WmagentRequestName"),
+            fn.upper(fn.col("Tier")).alias("Tier"),
+            cpus.alias("RequestCpus"),
+            (fn.col("WallClockHr") * cpus).alias("CoreTimeHr"),
+            (cpus * fn.col("WallClockHr") - fn.col("CpuTimeHr")).alias("WastedCpuTimeHr"),
+            (60 * fn.col("CommittedWallClockHr") / fn.col("MaxWallTimeMins")).alias("CommittedOverMaxWallTime"),
+        )
+    )
+    return jobs, in_window, selected
+
+
+def _percent(numerator: Column, denominator: Column) -> Column:
+    """100 * numerator / denominator; null when either is null or the denominator is 0 (Spark's division)."""
+    return 100 * numerator / denominator
+
+
+def _efficiencies() -> list[Column]:
+    """The aggregates condor_main and condor_detailed share."""
+    s = fn.sum
+    return [
+        _percent(s("CpuTimeHr"), s("CoreTimeHr")).alias("CpuEff"),
+        _percent(s("CpuTimeHr"), s("CommittedCoreHr")).alias("NonEvictionEff"),
+        _percent(s("CommittedWallClockHr"), s("WallClockHr")).alias("ScheduleEff"),
+        _percent(s("ChirpCMSSWReadTimeMsecs") / 1000, s("ChirpCMSSWElapsed")).alias("CmsswReadTimePercentage"),
+        s("RequestCpus").alias("Cpus"),
+        s("CpuTimeHr").alias("CpuTimeHr"),
+        s("WallClockHr").alias("WallClockHr"),
+        s("CoreTimeHr").alias("CoreTimeHr"),
+        s("CommittedCoreHr").alias("CommittedCoreHr"),
+        s("CommittedWallClockHr").alias("CommittedWallClockHr"),
+        s("WastedCpuTimeHr").alias("WastedCpuTimeHr"),
+        fn.avg("CommittedOverMaxWallTime").alias("CommittedOverMaxWallTimeAvg"),
+    ]
+
+
+def _t1_t2() -> list[Column]:
+    """condor_main's sums over the jobs that ran at T1 or T2 sites only."""
+    def at_t1_t2(name: str) -> Column:
+        return fn.sum(fn.when(fn.col("Tier").isin(*T1_T2), fn.col(name)))
+
+    return [
+        _percent(at_t1_t2("CpuTimeHr"), at_t1_t2("CoreTimeHr")).alias("CpuEffT1T2"),
+        at_t1_t2("RequestCpus").alias("CpusT1T2"),
+        at_t1_t2("CpuTimeHr").alias("CpuTimeHrT1T2"),
+        at_t1_t2("WallClockHr").alias("WallClockHrT1T2"),
+        at_t1_t2("CoreTimeHr").alias("CoreTimeHrT1T2"),
+        at_t1_t2("WastedCpuTimeHr").alias("WastedCpuTimeHrT1T2"),
+    ]
+
+
+def _documents(frame: DataFrame, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The frame's rows as documents: key fields always present, other null fields left out."""
+    return [
+        {name: value for name, value in row.asDict(recursive=True).items() if value is not None or name in keys}
+        for row in frame.collect()
+    ]
+
+
+def aggregate(rows: DataFrame, window: Window) -> tuple[Collections, InputStats]:
+    """condor_main, condor_detailed and condor_tiers of the jobs inside ``window``, and the input statistics.
+
+    Args:
+        rows: output of :func:`records`.
+        window: the days to aggregate.
+
+    Returns:
+        The documents of each collection (sorted by their keys) and what the input held.
+    """
+    rows = rows.persist()
+    try:
+        jobs, in_window, selected = _jobs(rows, window)
+        jobs = jobs.persist()
+        totals = rows.agg(
+            fn.count(fn.lit(1)).alias("lines"),
+            fn.sum(fn.col("malformed").cast("long")).alias("malformed"),
+            fn.sum(in_window.cast("long")).alias("in_window"),
+            fn.sum(selected.cast("long")).alias("selected"),
+        ).first()
+        assert totals is not None  # a global aggregation always has one row
+        eviction_diff = (fn.col("NonEvictionEff") - fn.col("CpuEff")).alias("EvictionAwareEffDiff")
+        main = (jobs.groupBy(*MAIN_KEYS).agg(*_efficiencies(), *_t1_t2())
+                .select("*", eviction_diff).orderBy(*MAIN_KEYS))
+        detailed = (
+            jobs.groupBy(*DETAILED_KEYS)
+            .agg(
+                *_efficiencies(),
+                # Sorted (the original's set order varies between runs, which would change the document).
+                fn.sort_array(fn.collect_set("ScheddName")).alias("Schedds"),
+                fn.array_max(fn.collect_set("WMAgent_JobID")).alias("MaxWmagentJobId"),
+            )
+            .select("*", eviction_diff)
+            .orderBy(*DETAILED_KEYS)
+        )
+        tiers = (
+            jobs.where(fn.col("Tier") != "UNKNOWN")
+            .groupBy(*TIER_KEYS)
+            .agg(
+                _percent(fn.sum("CpuTimeHr"), fn.sum("CoreTimeHr")).alias("TierCpuEff"),
+                fn.sum("RequestCpus").alias("TierCpus"),
+                fn.sum("CpuTimeHr").alias("TierCpuTimeHr"),
+                fn.sum("WallClockHr").alias("TierWallClockHr"),
+            )
+            .orderBy(*TIER_KEYS)
+        )
+        result = Collections(_documents(main, MAIN_KEYS), _documents(detailed, DETAILED_KEYS),
+                             _documents(tiers, TIER_KEYS))
+        distinct_jobs = jobs.count()
+        jobs.unpersist()
+    finally:
+        rows.unpersist()
+    lines, malformed, in_window_n, selected_n = (
+        int(totals[name] or 0) for name in ("lines", "malformed", "in_window", "selected"))
+    return result, InputStats(lines, malformed, in_window_n, selected_n, distinct_jobs)

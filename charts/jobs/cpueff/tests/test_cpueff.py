@@ -1,0 +1,392 @@
+"""Success test of cpueff: condor records in HDFS -> the job in the cluster -> MongoDB collections (FerretDB).
+
+Every expected document is computed here, in plain Python over the generator's records, from the rules
+the README states (window, late partitions, the job filter, de-duplication by GlobalJobId, each field's
+formula, null fields left out, the document ids); nothing is imported from the job's code. Documents are
+read back with find() only: FerretDB 1.x computes just the first accumulator of a $group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+import pytest
+
+from harness.checks import logs, metrics, mongo
+from harness.datagen import condor
+from harness.datagen.archive import day_dir, to_line
+from harness.datagen.writers import HdfsSink, text_lines
+from harness.deploy import Deployment
+from harness.jobrun import JobResult
+from harness.pytest.scope import DataScope
+from harness.services.ferretdb import FerretDB
+from harness.services.hdfs import Hdfs, webhdfs_client
+from harness.services.pool import ServicePool
+from harness.services.pushgateway import Pushgateway
+
+pytestmark = pytest.mark.e2e
+
+JOB = "cpueff"
+SEED = 67
+PER_DAY = 40
+MALFORMED_PER_DAY = 1
+LATE_NEW = 15  # records of the window's last day archived the day after
+LATE_REDELIVERED = 10  # records of the window's last day re-delivered the day after
+COLLECTIONS = ("condor_detailed", "condor_main", "condor_tiers", "source_timestamp")
+MAIN_KEYS = ("Type", "Workflow", "WmagentRequestName", "CpuEffOutlier")
+DETAILED_KEYS = ("Type", "Workflow", "WmagentRequestName", "Site", "Tier", "CpuEffOutlier")
+TIER_KEYS = ("Tier", "Type")
+ID_INDEXES = {
+    "_id_": [("_id", 1)],
+    "_id_1_Workflow_1": [("_id", 1), ("Workflow", 1)],
+    "_id_1_WmagentRequestName_1": [("_id", 1), ("WmagentRequestName", 1)],
+    "Workflow_1": [("Workflow", 1)],
+    "WmagentRequestName_1": [("WmagentRequestName", 1)],
+}
+INDEXES = {
+    "condor_main": ID_INDEXES,
+    "condor_detailed": {**ID_INDEXES, "Site_1": [("Site", 1)]},
+    "condor_tiers": {"_id_": [("_id", 1)], "Tier_1_Type_1": [("Tier", 1), ("Type", 1)]},
+    "source_timestamp": {"_id_": [("_id", 1)]},
+}
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+
+def window_for(today: date) -> tuple[date, date]:
+    """The production window of a run on ``today``: the 30 days before yesterday (end exclusive)."""
+    end = today - timedelta(days=1)
+    return end - timedelta(days=30), end
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def midnight_ms(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+
+
+def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> tuple[list[dict[str, Any]], int]:
+    """Write a realistic archive around the window; return every valid record written and the line count.
+
+    - each window day: PER_DAY records (about 1% re-deliveries) and MALFORMED_PER_DAY malformed lines, in
+      two part files; the window's last day in ``DD.tmp`` (not yet compacted by MONIT);
+    - the day before the window: records outside the window (read as a late neighbour, all ignored);
+    - the day after the window (``end``): its own records (ignored), LATE_NEW records of the window's last
+      day archived late (counted) and LATE_REDELIVERED re-deliveries of that day's records (counted once).
+    """
+    client = webhdfs_client(hdfs)
+    client.delete(root, recursive=True)
+    sink = HdfsSink(client)
+    written: list[dict[str, Any]] = []
+    lines = 0
+    last = end - timedelta(days=1)
+    for day in [start - timedelta(days=1), *days(start, end), end]:
+        if day in skip:
+            continue
+        corrupt = MALFORMED_PER_DAY if start <= day < end else 0
+        directory = day_dir(root, day) + (".tmp" if day == last else "")
+        stream = condor.lines(SEED, PER_DAY, day, corrupt=corrupt)
+        half = (PER_DAY + corrupt) // 2
+        sink.put(f"{directory}/part-00000.json", text_lines(islice(stream, half)))
+        sink.put(f"{directory}/part-00001.json", text_lines(stream))
+        written.extend(condor.records(SEED, PER_DAY, day))
+        lines += PER_DAY + corrupt
+    late = [*condor.records(SEED + 1, LATE_NEW, last, duplicate_rate=0),
+            *list(condor.records(SEED, PER_DAY, last))[:LATE_REDELIVERED]]
+    sink.put(f"{day_dir(root, end)}/part-late.json", text_lines(map(to_line, late)))
+    return [*written, *late], lines + len(late)
+
+
+# ---------------------------------------------------------------------------------------------- expectations
+
+
+def doc_id(doc: dict[str, Any], keys: Sequence[str]) -> str:
+    """The README's id contract: sha1 of the compact JSON array of the key fields."""
+    return hashlib.sha1(json.dumps([doc[k] for k in keys], separators=(",", ":")).encode()).hexdigest()
+
+
+def total(values: Iterable[float | None]) -> float | None:
+    """Spark's sum: nulls ignored, null when every value is null."""
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def percent(numerator: float | None, denominator: float | None) -> float | None:
+    """100 * a / b, null when either is null or b is 0 (Spark's division)."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return 100 * numerator / denominator
+
+
+def counted_jobs(records: Iterable[dict[str, Any]], start: date,
+                 end: date) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The jobs the README counts, with derived fields, and the input counters it states."""
+    low, high = midnight_ms(start), midnight_ms(end)
+    seen: set[str] = set()
+    jobs = []
+    counts = {"in_window": 0, "selected": 0}
+    for record in records:
+        data = record["data"]
+        if not low <= data["RecordTime"] < high:
+            continue
+        counts["in_window"] += 1
+        if data["Status"] != "Completed" or data["JobFailed"] != 0:
+            continue
+        counts["selected"] += 1
+        if data["GlobalJobId"] in seen:
+            continue
+        seen.add(data["GlobalJobId"])
+        cpus = data.get("RequestCpus", 1)
+        jobs.append({
+            **data,
+            "WmagentRequestName": data.get("WMAgent_RequestName", "NULL"),
+            "Tier": data["Tier"].upper(),
+            "RequestCpus": cpus,
+            "CoreTimeHr": data["WallClockHr"] * cpus,
+            "WastedCpuTimeHr": cpus * data["WallClockHr"] - data["CpuTimeHr"],
+            "CommittedOverMaxWallTime": 60 * data["CommittedWallClockHr"] / data["MaxWallTimeMins"],
+        })
+    return jobs, counts
+
+
+def efficiencies(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fields condor_main and condor_detailed share."""
+    def s(name: str, rows: list[dict[str, Any]] = group) -> float | None:
+        return total(row.get(name) for row in rows)
+
+    read_ms = s("ChirpCMSSWReadTimeMsecs")
+    fields = {
+        "CpuEff": percent(s("CpuTimeHr"), s("CoreTimeHr")),
+        "NonEvictionEff": percent(s("CpuTimeHr"), s("CommittedCoreHr")),
+        "ScheduleEff": percent(s("CommittedWallClockHr"), s("WallClockHr")),
+        "CmsswReadTimePercentage": percent(None if read_ms is None else read_ms / 1000, s("ChirpCMSSWElapsed")),
+        "Cpus": s("RequestCpus"),
+        "CpuTimeHr": s("CpuTimeHr"),
+        "WallClockHr": s("WallClockHr"),
+        "CoreTimeHr": s("CoreTimeHr"),
+        "CommittedCoreHr": s("CommittedCoreHr"),
+        "CommittedWallClockHr": s("CommittedWallClockHr"),
+        "WastedCpuTimeHr": s("WastedCpuTimeHr"),
+        "CommittedOverMaxWallTimeAvg": sum(r["CommittedOverMaxWallTime"] for r in group) / len(group),
+    }
+    diff = None if fields["NonEvictionEff"] is None or fields["CpuEff"] is None else (
+        fields["NonEvictionEff"] - fields["CpuEff"])
+    return {**fields, "EvictionAwareEffDiff": diff}
+
+
+def t1_t2(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """condor_main's sums over the jobs at T1 and T2 sites (null when there are none)."""
+    rows = [row for row in group if row["Tier"] in ("T1", "T2")]
+
+    def s(name: str) -> float | None:
+        return total(row[name] for row in rows)
+
+    return {
+        "CpuEffT1T2": percent(s("CpuTimeHr"), s("CoreTimeHr")),
+        "CpusT1T2": s("RequestCpus"),
+        "CpuTimeHrT1T2": s("CpuTimeHr"),
+        "WallClockHrT1T2": s("WallClockHr"),
+        "CoreTimeHrT1T2": s("CoreTimeHr"),
+        "WastedCpuTimeHrT1T2": s("WastedCpuTimeHr"),
+    }
+
+
+def grouped(jobs: Iterable[dict[str, Any]], keys: Sequence[str]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for job in jobs:
+        groups[tuple(job[k] for k in keys)].append(job)
+    return groups
+
+
+def documents(keys: Sequence[str], rows: Iterable[tuple[tuple[Any, ...], dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Documents by id: the key fields plus the aggregates that are not null."""
+    docs = {}
+    for key, fields in rows:
+        doc = {**dict(zip(keys, key, strict=True)), **{k: v for k, v in fields.items() if v is not None}}
+        doc["_id"] = doc_id(doc, keys)
+        docs[doc["_id"]] = doc
+    return docs
+
+
+def expected_collections(jobs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """condor_main, condor_detailed and condor_tiers by id, from the README's field rules."""
+    def detailed_extra(group: list[dict[str, Any]]) -> dict[str, Any]:
+        job_ids = {row["WMAgent_JobID"] for row in group if "WMAgent_JobID" in row}
+        return {"Schedds": sorted({row["ScheddName"] for row in group}),
+                "MaxWmagentJobId": max(job_ids) if job_ids else None}
+
+    def tier_fields(group: list[dict[str, Any]]) -> dict[str, Any]:
+        cpu, core = sum(r["CpuTimeHr"] for r in group), sum(r["CoreTimeHr"] for r in group)
+        return {"TierCpuEff": percent(cpu, core), "TierCpus": sum(r["RequestCpus"] for r in group),
+                "TierCpuTimeHr": cpu, "TierWallClockHr": sum(r["WallClockHr"] for r in group)}
+
+    return {
+        "condor_main": documents(MAIN_KEYS, (
+            (key, {**efficiencies(group), **t1_t2(group)}) for key, group in grouped(jobs, MAIN_KEYS).items())),
+        "condor_detailed": documents(DETAILED_KEYS, (
+            (key, {**efficiencies(group), **detailed_extra(group)})
+            for key, group in grouped(jobs, DETAILED_KEYS).items())),
+        "condor_tiers": documents(TIER_KEYS, (
+            (key, tier_fields(group))
+            for key, group in grouped((j for j in jobs if j["Tier"] != "UNKNOWN"), TIER_KEYS).items())),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- outputs
+
+
+def assert_documents(actual: list[dict[str, Any]], expected: dict[str, dict[str, Any]], name: str) -> None:
+    """Same ids and field names; strings, lists and ints equal; sums equal to 1e-9 relative."""
+    by_id = {doc["_id"]: doc for doc in actual}
+    assert len(by_id) == len(actual), f"{name}: repeated _id"
+    assert sorted(by_id) == sorted(expected), name
+    for key, want in expected.items():
+        got = by_id[key]
+        assert sorted(got) == sorted(want), (name, key)
+        for field_name, value in want.items():
+            if isinstance(value, float):
+                assert got[field_name] == pytest.approx(value, rel=1e-9, abs=1e-9), (name, key, field_name)
+            else:
+                assert got[field_name] == value, (name, key, field_name)
+
+
+def run_values(hdfs: Hdfs, ferretdb: FerretDB, gateway: Pushgateway, *, root: str, end: date, database: str,
+               push_job: str, **env: str) -> dict[str, Any]:
+    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+    return {
+        "pod": {"hostNetwork": True},
+        "job": {"activeDeadlineSeconds": 900},
+        "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
+        "metrics": {"pushgateway": {"url": gateway.url, "job": push_job}},
+        "env": {
+            "HDFS_URL": hdfs.rpc_url,
+            "INPUT_PATH": root,
+            "END_DATE": end.isoformat(),
+            "MONGO_URI": ferretdb.uri,
+            "MONGO_DB": database,
+            "SPARK_MASTER": "local[2]",
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_DRIVER_MEMORY": "768m",
+            "SPARK_SHUFFLE_PARTITIONS": "4",
+            **env,
+        },
+    }
+
+
+@pytest.fixture
+def endpoints(services: ServicePool) -> tuple[Hdfs, FerretDB, Pushgateway]:
+    hdfs, ferretdb, gateway = (services.get(name) for name in ("hdfs", "ferretdb", "pushgateway"))
+    assert isinstance(hdfs, Hdfs) and isinstance(ferretdb, FerretDB) and isinstance(gateway, Pushgateway)
+    return hdfs, ferretdb, gateway
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+def test_cpueff(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
+                deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult], phase_timer: Any) -> None:
+    """Seeded archive -> exact documents and indexes in the four collections; a re-run changes nothing."""
+    hdfs, ferretdb, gateway = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root = f"{scope.hdfs_root}/condor/raw/metric"
+    started = time.monotonic()
+    records, lines = seed(hdfs, root, start, end)
+    jobs, counts = counted_jobs(records, start, end)
+    expected = expected_collections(jobs)
+    phase_timer.add({"seed inputs": time.monotonic() - started})
+
+    push_job = scope.push_job(JOB)
+    pushed_after = time.time()
+    deployment = deploy_job(JOB, values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
+                                                   database=scope.database, push_job=push_job))
+    first = run_job(deployment)
+    assert first.succeeded, first.summary()
+    assert first.exit_code == 0
+
+    started = time.monotonic()
+    assert mongo.collections(ferretdb, scope.database) == list(COLLECTIONS)
+    after_first = {name: mongo.documents(ferretdb, scope.database, name) for name in COLLECTIONS}
+    for name in ("condor_main", "condor_detailed", "condor_tiers"):
+        assert_documents(after_first[name], expected[name], name)
+    for name in COLLECTIONS:
+        assert mongo.indexes(ferretdb, scope.database, name) == INDEXES[name], name
+    # Malformed lines are skipped and counted (the original lost them silently); re-deliveries count once.
+    malformed = MALFORMED_PER_DAY * len(days(start, end))
+    source = {
+        "_id": "source_timestamp", "createdAt": end.isoformat(), "startDate": start.isoformat(),
+        "endDate": end.isoformat(), "inputPath": root, "partitions": len(days(start, end)) + 2, "missingDays": [],
+        "lines": lines, "malformed": malformed, "inWindow": counts["in_window"], "selected": counts["selected"],
+        "jobs": len(jobs),
+    }
+    assert after_first["source_timestamp"] == [source]
+    stats = logs.event(first, "input read")
+    duplicates = counts["selected"] - len(jobs)
+    assert (stats["lines"], stats["malformed"], stats["duplicates"]) == (lines, malformed, duplicates)
+    assert duplicates >= LATE_REDELIVERED
+    pushed = metrics.pushed(gateway, push_job)
+    assert pushed["push_time_seconds"] >= pushed_after  # this run's push, not a previous session's
+    assert pushed["cronjob_last_status"] == 1
+    assert pushed["cronjob_records_in"] == lines - malformed
+    assert pushed["cronjob_records_out"] == sum(len(docs) for docs in expected.values()) + 1
+    phase_timer.add({"checks": time.monotonic() - started})
+
+    second = run_job(deployment)
+    assert second.succeeded, second.summary()
+    assert mongo.collections(ferretdb, scope.database) == list(COLLECTIONS)
+    assert {name: mongo.documents(ferretdb, scope.database, name) for name in COLLECTIONS} == after_first
+
+
+def test_missing_day_partition_fails(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
+                                     deploy_job: Callable[..., Deployment],
+                                     run_job: Callable[..., JobResult]) -> None:
+    """A window day without its directory fails the run with a one-line reason; nothing is written."""
+    hdfs, ferretdb, gateway = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root = f"{scope.hdfs_root}/condor/raw/metric"
+    missing = start + timedelta(days=11)
+    seed(hdfs, root, start, end, skip=[missing])
+
+    deployment = deploy_job(JOB, values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
+                                                   database=scope.database, push_job=scope.push_job(JOB)))
+    result = run_job(deployment)
+    assert not result.succeeded
+    assert result.exit_code == 1, result.summary()
+    reason = (f"{JOB}: failed: input partition {root}/{missing:%Y/%m/%d} for day {missing} of the window "
+              f"{start}..{end} (exclusive) is missing or empty (1 day(s) missing); set ALLOW_MISSING_DAYS=1 "
+              f"to aggregate without them")
+    assert reason in result.summary().splitlines(), result.summary()
+    assert mongo.collections(ferretdb, scope.database) == []
+
+
+def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
+                                deploy_job: Callable[..., Deployment],
+                                run_job: Callable[..., JobResult]) -> None:
+    """DRY_RUN=1 reads and aggregates, logs what it would write, and writes no collection and no metrics."""
+    hdfs, ferretdb, gateway = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root = f"{scope.hdfs_root}/condor/raw/metric"
+    push_job = scope.push_job(JOB)
+    records, _ = seed(hdfs, root, start, end)
+    expected = expected_collections(counted_jobs(records, start, end)[0])
+
+    deployment = deploy_job(JOB, values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
+                                                   database=scope.database, push_job=push_job, DRY_RUN="1"))
+    result = run_job(deployment)
+    assert result.succeeded, result.summary()
+    would_write = {fields["target"]: int(fields["records"]) for fields in logs.events(result, "dry run: would write")}
+    assert would_write == {
+        **{f"mongodb collection {scope.database}.{name}": len(docs) for name, docs in expected.items()},
+        f"mongodb collection {scope.database}.source_timestamp": 1,
+    }
+    assert mongo.collections(ferretdb, scope.database) == []
+    assert metrics.pushed(gateway, push_job) == {}
