@@ -1,0 +1,237 @@
+"""The Spark part of crab-unique-users: which day partitions to read, and the distinct users per period.
+
+HTCondor job records are archived by MONIT as JSON lines in one directory per arrival day
+(``<root>/YYYY/MM/DD``; a day not yet compacted is ``<root>/YYYY/MM/DD.tmp``). As the original CMSSpark
+job does, the run reads the window's days plus one neighbour day on each side (a record can be archived
+on the day after its ``RecordTime``, or just before midnight) and keeps the records whose ``RecordTime``
+lies in the window. Only completed CRAB (``Type == "analysis"``) jobs at the selected sites count.
+Lines that are not job records (cut JSON, no ``GlobalJobId``/``RecordTime``/``Status``) are skipped and
+counted; the original drops them silently through its filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as fn
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+CORRUPT = "_corrupt_record"
+# The day directories read on each side of the window, as the original's get_candidate_files(day_delta=1).
+NEIGHBOUR_DAYS = 1
+# A day MONIT has not compacted yet is still in <day>.tmp; the original globs both.
+DAY_SUFFIXES = ("", ".tmp")
+# Only the fields the job needs: an explicit schema spares Spark an inference pass over a year of
+# input, and a line whose fields do not fit lands in CORRUPT instead of failing the read.
+SCHEMA = StructType([
+    StructField("data", StructType([
+        StructField("GlobalJobId", StringType()),
+        StructField("RecordTime", LongType()),
+        StructField("Status", StringType()),
+        StructField("Type", StringType()),
+        StructField("Site", StringType()),
+        StructField("CRAB_UserHN", StringType()),
+    ])),
+    StructField(CORRUPT, StringType()),
+])
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days ``start`` (inclusive) to ``end`` (exclusive), UTC."""
+
+    start: date
+    end: date
+
+    def days(self) -> list[date]:
+        """Every day of the window, oldest first."""
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
+
+    def bounds_ms(self) -> tuple[int, int]:
+        """Unix milliseconds of the window's first instant and of the instant just after it."""
+        def midnight(day: date) -> int:
+            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+
+        return midnight(self.start), midnight(self.end)
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """The day directories of one run.
+
+    Attributes:
+        read: existing directories to read (window days, their ``.tmp`` twins and the neighbours).
+        missing_window_days: window days with neither directory holding data.
+        missing_neighbours: neighbour days without data (normal).
+    """
+
+    read: list[str]
+    missing_window_days: list[tuple[date, str]] = field(default_factory=list)
+    missing_neighbours: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which records a user counts from.
+
+    Attributes:
+        window: the days of ``RecordTime``.
+        include_sites: Java regular expression a ``Site`` must contain a match of.
+        exclude_sites: Java regular expression a ``Site`` must not contain a match of.
+    """
+
+    window: Window
+    include_sites: str
+    exclude_sites: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """The rows of both groupings and what the input held.
+
+    Attributes:
+        rows: per grouping (``month``, ``weekofyear``), rows ``{year, <grouping>, count_CRAB_UserHN}``
+            sorted by (year, period).
+        lines: input lines read.
+        malformed: lines that are not job records.
+        selected: records that passed the selection (re-deliveries included).
+        without_user: selected records without ``CRAB_UserHN`` (not counted as a user).
+        users: distinct users over the whole window.
+    """
+
+    rows: dict[str, list[dict[str, int]]]
+    lines: int
+    malformed: int
+    selected: int
+    without_user: int
+    users: int
+
+    @property
+    def malformed_fraction(self) -> float:
+        """Share of lines that were not job records (0 for an empty input)."""
+        return self.malformed / self.lines if self.lines else 0.0
+
+
+def day_dir(root: str, day: date) -> str:
+    """``<root>/YYYY/MM/DD``, the archive directory of one arrival day."""
+    return f"{root.rstrip('/')}/{day:%Y/%m/%d}"
+
+
+def _has_data(spark: SparkSession, path: str) -> bool:
+    """True when ``path`` is a directory holding at least one visible, non-empty file."""
+    # Hadoop's FileSystem API through the py4j gateway: the same client (and configuration) Spark reads with.
+    jvm: Any = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
+        return False
+    # Spark skips names starting with _ or . (markers, partial files), so they do not count as data.
+    return any(
+        status.isFile() and status.getLen() > 0 and not status.getPath().getName().startswith(("_", "."))
+        for status in fs.listStatus(hadoop_path)
+    )
+
+
+def find_partitions(spark: SparkSession, root: str, window: Window) -> Partitions:
+    """Decide which day directories to read: the window's days and one neighbour day on each side.
+
+    Args:
+        spark: the session (its Hadoop configuration names the file system).
+        root: the archive root.
+        window: the days to count.
+
+    Returns:
+        The directories to read and the missing ones.
+    """
+    window_days = set(window.days())
+    first = window.start - timedelta(days=NEIGHBOUR_DAYS)
+    read: list[str] = []
+    missing_window: list[tuple[date, str]] = []
+    missing_neighbours: list[str] = []
+    for i in range((window.end - first).days + NEIGHBOUR_DAYS):
+        day = first + timedelta(days=i)
+        path = day_dir(root, day)
+        found = [path + suffix for suffix in DAY_SUFFIXES if _has_data(spark, path + suffix)]
+        if found:
+            read.extend(found)
+        elif day in window_days:
+            missing_window.append((day, path))
+        else:
+            missing_neighbours.append(path)
+    return Partitions(read, missing_window, missing_neighbours)
+
+
+def records(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """One narrow row per input line: the malformed flag and the fields the selection needs.
+
+    Args:
+        spark: the session.
+        paths: the day directories.
+
+    Returns:
+        The rows (not yet computed).
+    """
+    raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+           .json(paths))
+    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.GlobalJobId").isNull()
+                 | fn.col("data.RecordTime").isNull() | fn.col("data.Status").isNull())
+    return raw.select(malformed.alias("malformed"), "data.*")
+
+
+def count_users(rows: DataFrame, selection: Selection) -> Result:
+    """Distinct ``CRAB_UserHN`` per month and per ISO week of the selected records.
+
+    Selected: not malformed, ``Status == "Completed"``, ``Type == "analysis"``, ``Site`` matching
+    ``include_sites`` and not ``exclude_sites``, ``RecordTime`` in the window. Months are calendar
+    months of ``RecordTime`` (UTC); weeks are ISO weeks (Monday first) keyed by their ISO week-year.
+
+    Args:
+        rows: output of :func:`records`.
+        selection: the window and the site expressions.
+
+    Returns:
+        The rows of both groupings and the input statistics.
+    """
+    start_ms, end_ms = selection.window.bounds_ms()
+    selected = (~fn.col("malformed") & (fn.col("Status") == "Completed") & (fn.col("Type") == "analysis")
+                & fn.col("Site").rlike(selection.include_sites) & ~fn.col("Site").rlike(selection.exclude_sites)
+                & (fn.col("RecordTime") >= start_ms) & (fn.col("RecordTime") < end_ms))
+    rows = rows.select("malformed", selected.alias("selected"), "RecordTime", "CRAB_UserHN").persist()
+    try:
+        totals = rows.agg(
+            fn.count(fn.lit(1)).alias("lines"),
+            fn.sum(fn.col("malformed").cast("long")).alias("malformed"),
+            fn.sum(fn.col("selected").cast("long")).alias("selected"),
+            fn.sum((fn.coalesce(fn.col("selected"), fn.lit(False)) & fn.col("CRAB_UserHN").isNull())
+                   .cast("long")).alias("without_user"),
+            fn.countDistinct(fn.when(fn.col("selected"), fn.col("CRAB_UserHN"))).alias("users"),
+        ).first()
+        assert totals is not None  # a global aggregation always has one row
+        # One row per (day, user) first: both groupings then work on a few thousand rows a month.
+        # Re-deliveries of a job (same GlobalJobId) carry the same user, so they cannot change a
+        # distinct count; the original's dropDuplicates(GlobalJobId) is not needed for the result.
+        daily = (rows.where(fn.col("selected") & fn.col("CRAB_UserHN").isNotNull())
+                 .select(fn.to_date(fn.timestamp_millis("RecordTime")).alias("day"), "CRAB_UserHN")
+                 .distinct()
+                 .persist())
+        try:
+            periods = {
+                "month": (fn.year("day"), fn.month("day")),
+                "weekofyear": (fn.expr("extract(YEAROFWEEK FROM day)"), fn.weekofyear("day")),
+            }
+            result_rows: dict[str, list[dict[str, int]]] = {}
+            for name, (year, period) in periods.items():
+                grouped = (daily.groupBy(year.alias("year"), period.alias(name))
+                           .agg(fn.countDistinct("CRAB_UserHN").alias("count_CRAB_UserHN"))
+                           .orderBy("year", name))
+                result_rows[name] = [{key: int(value) for key, value in row.asDict().items()}
+                                     for row in grouped.collect()]
+        finally:
+            daily.unpersist()
+    finally:
+        rows.unpersist()
+    stats = {name: int(totals[name] or 0) for name in ("lines", "malformed", "selected", "without_user", "users")}
+    return Result(result_rows, **stats)

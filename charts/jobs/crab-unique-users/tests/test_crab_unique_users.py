@@ -1,0 +1,260 @@
+"""Success test of crab-unique-users: condor records in HDFS -> the job in the cluster -> CSV and PNG files.
+
+The expected CSV files are computed here, in plain Python over the generator's records, from the rules
+the README states (window, neighbour and ``.tmp`` partitions, the selection, months and ISO weeks,
+distinct users); nothing is imported from the job's code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.checks import files, logs, metrics
+from harness.datagen import condor
+from harness.datagen.archive import day_dir
+from harness.datagen.writers import HdfsSink, text_lines
+from harness.deploy import Deployment
+from harness.jobrun import JobResult
+from harness.pytest.scope import DataScope
+from harness.services.hdfs import Hdfs, webhdfs_client
+from harness.services.pool import ServicePool
+from harness.services.pushgateway import Pushgateway
+
+pytestmark = pytest.mark.e2e
+
+JOB = "crab-unique-users"
+SEED = 27
+PER_DAY = 30
+MALFORMED_PER_DAY = 1
+LATE = 20
+# Two months across a year boundary: ISO week 2026-W01 starts on Mon 2025-12-29, so the last window days
+# belong to ISO year 2026 and the chart labels carry years.
+START, END = date(2025, 11, 1), date(2026, 1, 1)
+# The window's last day arrives not yet compacted, in <day>.tmp.
+TMP_DAY = date(2025, 12, 31)
+MOUNT = "/output"
+OUTPUT_SUBDIR = "crab_uu"
+PNG_SIZE = (1800, 850)  # FIGSIZE 18 x 8.5 inches at 100 dpi (README)
+GROUPINGS = ("month", "weekofyear")
+COUNT = "count_CRAB_UserHN"
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
+    """Write the window's days and one neighbour on each side; return every valid record written.
+
+    Each day has its own seed (so its own CRAB users) and PER_DAY records (about 1% re-deliveries); each
+    window day also has MALFORMED_PER_DAY malformed lines; TMP_DAY (when inside) goes to ``<day>.tmp``;
+    the day after the window holds LATE records of the window's last day, archived late (counted).
+    """
+    sink = HdfsSink(webhdfs_client(hdfs))
+    written: list[dict[str, Any]] = []
+    for k, day in enumerate([start - timedelta(days=1), *days(start, end), end]):
+        if day in skip:
+            continue
+        corrupt = MALFORMED_PER_DAY if start <= day < end else 0
+        directory = day_dir(root, day) + (".tmp" if day == TMP_DAY else "")
+        sink.put(f"{directory}/part-00000.json", text_lines(condor.lines(SEED + k, PER_DAY, day, corrupt=corrupt)))
+        written.extend(condor.records(SEED + k, PER_DAY, day))
+    last = end - timedelta(days=1)
+    late = list(condor.records(SEED + 1000, LATE, last))
+    sink.put(f"{day_dir(root, end)}/part-late.json", text_lines(condor.lines(SEED + 1000, LATE, last)))
+    return [*written, *late]
+
+
+# ---------------------------------------------------------------------------------------------- expectations
+
+
+def midnight_ms(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+
+
+def selected(records: Iterable[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
+    """The README's selection: completed analysis jobs at T2 sites other than CERN, RecordTime in the window."""
+    low, high = midnight_ms(start), midnight_ms(end)
+    return [
+        r["data"] for r in records
+        if r["data"]["Status"] == "Completed" and r["data"]["Type"] == "analysis"
+        and re.search(r"^T2_.*$", r["data"]["Site"]) and not re.search(r".*_CERN.*", r["data"]["Site"])
+        and low <= r["data"]["RecordTime"] < high
+    ]
+
+
+def expected_csv(records: Iterable[dict[str, Any]], start: date, end: date) -> dict[str, str]:
+    """The text of both CSV files: distinct users per (year, month) and per (ISO year, ISO week)."""
+    users: dict[str, dict[tuple[int, int], set[str]]] = {grouping: defaultdict(set) for grouping in GROUPINGS}
+    for data in selected(records, start, end):
+        if data.get("CRAB_UserHN") is None:
+            continue
+        day = datetime.fromtimestamp(data["RecordTime"] / 1000, UTC).date()
+        iso = day.isocalendar()
+        users["month"][(day.year, day.month)].add(data["CRAB_UserHN"])
+        users["weekofyear"][(iso.year, iso.week)].add(data["CRAB_UserHN"])
+    return {
+        grouping: f"year,{grouping},{COUNT}\n" + "".join(f"{y},{p},{len(u)}\n" for (y, p), u in sorted(periods.items()))
+        for grouping, periods in users.items()
+    }
+
+
+def stem(grouping: str, start: date, end: date) -> str:
+    return f"UniqueUsersBy_{grouping}_{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def expected_names(start: date, end: date) -> set[str]:
+    """Every name the output directory holds after a run: the dated files and the _latest links."""
+    return {f"{prefix}.{ext}" for grouping in GROUPINGS for ext in ("csv", "png")
+            for prefix in (stem(grouping, start, end), f"UniqueUsersBy_{grouping}_latest")}
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def endpoints(services: ServicePool) -> tuple[Hdfs, Pushgateway]:
+    hdfs, gateway = services.get("hdfs"), services.get("pushgateway")
+    assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
+    return hdfs, gateway
+
+
+def run_values(hdfs: Hdfs, gateway: Pushgateway, scope: DataScope, *, root: str, start: date, end: date,
+               **env: str) -> dict[str, Any]:
+    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod,
+    the test's host volume as the output area."""
+    return {
+        "pod": {"hostNetwork": True},
+        "job": {"activeDeadlineSeconds": 900},
+        "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
+        "metrics": {"pushgateway": {"url": gateway.url, "job": scope.push_job(JOB)}},
+        "persistence": {"output": {"type": "hostPath", "path": str(scope.volume), "hostPathType": "Directory",
+                                   "mountPath": MOUNT}},
+        "env": {
+            "HDFS_URL": hdfs.rpc_url,
+            "INPUT_PATH": root,
+            "START_DATE": start.isoformat(),
+            "END_DATE": end.isoformat(),
+            "OUTPUT_DIR": f"{MOUNT}/{OUTPUT_SUBDIR}",
+            "SPARK_MASTER": "local[2]",
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_DRIVER_MEMORY": "768m",
+            "SPARK_SHUFFLE_PARTITIONS": "4",
+            **env,
+        },
+    }
+
+
+def listing(directory: Path) -> dict[str, str]:
+    """{name: symlink target, or "file"} of every entry (hidden temporary files included)."""
+    if not directory.exists():
+        return {}
+    return {entry.name: os.readlink(entry) if entry.is_symlink() else "file" for entry in directory.iterdir()}
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+def test_crab_unique_users(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+                           deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
+                           phase_timer: Any) -> None:
+    """Seeded archive -> exact CSVs, PNGs of the stated size, _latest links; a re-run replaces them unchanged."""
+    hdfs, gateway = endpoints
+    root = f"{scope.hdfs_root}{condor.ROOT}"
+    started = time.monotonic()
+    records = seed(hdfs, root, START, END)
+    expected = expected_csv(records, START, END)
+    out = scope.volume / OUTPUT_SUBDIR
+    phase_timer.add({"seed inputs": time.monotonic() - started})
+
+    pushed_after = time.time()
+    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, root=root, start=START, end=END))
+    first = run_job(deployment)
+    assert first.succeeded, first.summary()
+    assert first.exit_code == 0
+
+    started = time.monotonic()
+    # Exactly the dated files and the links; no temporary file left behind.
+    links = {f"UniqueUsersBy_{g}_latest.{ext}": f"{stem(g, START, END)}.{ext}" for g in GROUPINGS for ext in ("csv", "png")}
+    assert listing(out) == {**{name: "file" for name in links.values()}, **links}
+    for grouping in GROUPINGS:
+        assert (out / f"{stem(grouping, START, END)}.csv").read_text() == expected[grouping], grouping
+        assert files.png_size(out / f"{stem(grouping, START, END)}.png") == PNG_SIZE
+    # The window crosses into ISO year 2026: its last days are week 2026-W01, not a week 1 of 2025.
+    assert expected["weekofyear"].splitlines()[-1].startswith("2026,1,")
+    # Malformed lines are skipped and counted; every line of every partition read is seen.
+    picked = selected(records, START, END)
+    stats = logs.event(first, "input read")
+    assert stats["malformed"] == MALFORMED_PER_DAY * len(days(START, END))
+    assert stats["lines"] == len(records) + stats["malformed"]
+    assert stats["selected"] == len(picked)
+    assert stats["users"] == len({data["CRAB_UserHN"] for data in picked})
+    rows = sum(len(text.splitlines()) - 1 for text in expected.values())
+    pushed = metrics.pushed(gateway, scope.push_job(JOB))
+    assert pushed["push_time_seconds"] >= pushed_after  # this run's push, not an earlier one
+    assert pushed["cronjob_last_status"] == 1
+    assert pushed["cronjob_records_in"] == len(records)
+    assert pushed["cronjob_records_out"] == rows
+    phase_timer.add({"checks": time.monotonic() - started})
+
+    # A re-run replaces the files (a damaged one included) with the same bytes.
+    before = {name: (out / name).read_bytes() for name in expected_names(START, END)}
+    (out / f"{stem('month', START, END)}.csv").write_text("damaged\n")
+    second = run_job(deployment)
+    assert second.succeeded, second.summary()
+    assert {name: (out / name).read_bytes() for name in expected_names(START, END)} == before
+    assert set(listing(out)) == expected_names(START, END)
+
+
+def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+                                     deploy_job: Callable[..., Deployment],
+                                     run_job: Callable[..., JobResult]) -> None:
+    """A window day without its directory fails the run with a one-line reason; no file is written."""
+    hdfs, gateway = endpoints
+    root = f"{scope.hdfs_root}{condor.ROOT}"
+    start, end = date(2025, 11, 3), date(2025, 11, 10)
+    missing = date(2025, 11, 6)
+    seed(hdfs, root, start, end, skip=[missing])
+
+    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, root=root, start=start, end=end))
+    result = run_job(deployment)
+    assert not result.succeeded
+    assert result.exit_code == 1, result.summary()
+    reason = (f"{JOB}: failed: input partition {day_dir(root, missing)} for day {missing} of the window "
+              f"{start}..{end} (exclusive) is missing or empty (1 day(s) missing); "
+              f"set ALLOW_MISSING_DAYS=1 to count without them")
+    assert reason in result.summary(), result.summary()
+    assert listing(scope.volume / OUTPUT_SUBDIR) == {}
+
+
+def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+                                deploy_job: Callable[..., Deployment],
+                                run_job: Callable[..., JobResult]) -> None:
+    """DRY_RUN=1 reads and counts, logs the files it would write, and writes no file and no metrics."""
+    hdfs, gateway = endpoints
+    root = f"{scope.hdfs_root}{condor.ROOT}"
+    start, end = date(2025, 11, 3), date(2025, 11, 10)
+    expected = expected_csv(seed(hdfs, root, start, end), start, end)
+
+    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, root=root, start=start, end=end,
+                                                   DRY_RUN="1"))
+    result = run_job(deployment)
+    assert result.succeeded, result.summary()
+    would_write = {fields["target"]: fields["records"] for fields in logs.events(result, "dry run: would write")}
+    rows = {grouping: len(text.splitlines()) - 1 for grouping, text in expected.items()}
+    assert would_write == {f"file {MOUNT}/{OUTPUT_SUBDIR}/{stem(g, start, end)}.{ext}": rows[g]
+                           for g in GROUPINGS for ext in ("csv", "png")}
+    assert listing(scope.volume) == {}
+    assert metrics.pushed(gateway, scope.push_job(JOB)) == {}
