@@ -32,6 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from harness.datagen.rucio import rses
 from harness.datagen.seeding import derive_rng
@@ -157,7 +158,7 @@ def series(seed: int, first: date, last: date) -> list[Series]:
     return found
 
 
-def records(seed: int, first: date, last: date) -> Iterator[dict[str, object]]:
+def records(seed: int, first: date, last: date) -> Iterator[dict[str, Any]]:
     """Every sample written, in file order: ``{"labels": {...}, "timestamp": s, "value": float}``.
 
     Args:

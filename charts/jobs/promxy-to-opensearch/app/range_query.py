@@ -11,6 +11,7 @@ with ``status: error`` fail at once. Every failure is a :class:`QueryError` with
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import urllib.error
@@ -98,6 +99,10 @@ def _error_of(status: int, body: bytes) -> QueryError:
     return QueryError(f"HTTP {status} {detail}", transient)
 
 
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, QueryError) and exc.transient
+
+
 def fetch(url: str, params: dict[str, str], timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
     """One GET of ``url`` with ``params``; the ``data`` of a successful matrix answer.
 
@@ -160,7 +165,7 @@ def query_range(url: str, query: str, start: int, end: int, step: int, backoff: 
     for chunk in chunks(start, end, step):
         params = {"query": query, "start": str(chunk.start), "end": str(chunk.end), "step": str(step)}
         try:
-            data = retry(lambda p=params: fetch(url, p), lambda exc: isinstance(exc, QueryError) and exc.transient,
+            data = retry(functools.partial(fetch, url, params), _transient,
                          f"query_range {chunk.start}..{chunk.end}", backoff, sleep or time.sleep)
         except QueryError as exc:
             after = f" after {backoff.attempts} attempts" if exc.transient else ""

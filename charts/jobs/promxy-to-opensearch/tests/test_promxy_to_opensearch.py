@@ -1,0 +1,270 @@
+"""Success test of promxy-to-opensearch: a daily series in a real Prometheus -> the job in the cluster -> documents.
+
+The series comes from the generator (``harness/datagen/used_space.py``), backfilled with ``promtool tsdb
+create-blocks-from openmetrics`` into the storage of a Prometheus started for this test alone (on a free
+loopback port, stopped at teardown). The expected documents are computed here, in plain Python over the
+generator's records, from the rules the README states (window, skipped series and samples, fields, ids);
+nothing is imported from the job's code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.checks import logs, metrics, search
+from harness.datagen import used_space
+from harness.deploy import Deployment
+from harness.jobrun import JobResult
+from harness.process import ManagedProcess, free_port
+from harness.pytest.scope import DataScope
+from harness.services.opensearch import OpenSearch
+from harness.services.pool import ServicePool
+from harness.services.prometheus import PROGRAM
+from harness.services.pushgateway import Pushgateway
+from harness.toolchain import apt_ensure, pinned
+from harness.toolchain.tools import ensure
+from harness.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+JOB = "promxy-to-opensearch"
+INDEX = "rucio-used-space-1d"
+QUERY = "avg_over_time:rucio_report_used_space:1d"
+SEED = 23
+GENERATED_DAYS = 40  # the series starts 40 days back; the job's default window is the last 30
+WINDOW_DAYS = 30
+DAY_S = 86_400
+CHUNK_POINTS = 30  # the README: at most 30 days of evaluation times per query
+ATTEMPTS = 5  # jobkit's default backoff: 5 attempts, 1 + 2 + 4 + 8 s apart
+
+
+# ---------------------------------------------------------------------------------------------- Prometheus
+
+
+def midnight(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+@pytest.fixture
+def prometheus(namespace: str) -> Iterator[str]:
+    """A Prometheus of this test alone serving the generated series; yields its query_range URL."""
+    apt_ensure(pinned("services-mongo-monitoring", "prometheus"))
+    root = used_space_root(namespace)
+    today = datetime.now(UTC).date()
+    used_space.write_blocks(ensure("promtool"), root / "tsdb", SEED, today - timedelta(days=GENERATED_DAYS), today)
+    (root / "prometheus.yml").write_text("global: {}\n")  # nothing to scrape: it only serves the blocks
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = ManagedProcess(f"prometheus for {namespace}", root / "prometheus.pid", root / "prometheus.log")
+    process.start([PROGRAM, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'tsdb'}",
+                   f"--web.listen-address=127.0.0.1:{port}",
+                   # The backfilled days are older than the default 15 d retention, which would drop them.
+                   "--storage.tsdb.retention.time=3650d"])
+    try:
+        wait_until(lambda: ready(url), timeout=60, what=f"Prometheus on {url} to be ready",
+                   describe=lambda: process.log_tail())
+        yield f"{url}/api/v1/query_range"
+    finally:
+        process.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def used_space_root(namespace: str) -> Path:
+    """This test's Prometheus directory, under its host volume (removed with the namespace)."""
+    return DataScope(namespace).volume / "prometheus"
+
+
+def prometheus_error(url: str, query: str, start: int, end: int) -> str:
+    """What Prometheus itself answers to a query it rejects: ``<errorType>: <error>``."""
+    params = urllib.parse.urlencode({"query": query, "start": start, "end": end, "step": DAY_S})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{url}?{params}", timeout=10)
+    answer = json.loads(caught.value.read())
+    return f"HTTP {caught.value.code} {answer['errorType']}: {answer['error']}"
+
+
+# ---------------------------------------------------------------------------------------------- expectations
+
+
+def window(today: date) -> tuple[int, int]:
+    """The default window's first and last evaluation time: 00:00 UTC 30 days back and today."""
+    return midnight(today - timedelta(days=WINDOW_DAYS)), midnight(today)
+
+
+def doc_id(rse: str, timestamp: str, instance: str, source: str) -> str:
+    """The README's id contract: sha1 of the compact JSON array [rse, timestamp, rucioInstance, source]."""
+    return hashlib.sha1(json.dumps([rse, timestamp, instance, source], separators=(",", ":")).encode()).hexdigest()
+
+
+def in_window(today: date) -> list[dict[str, Any]]:
+    """The generated samples inside the default window (all samples sit at 00:00 UTC, on the step grid)."""
+    start, end = window(today)
+    generated = used_space.records(SEED, today - timedelta(days=GENERATED_DAYS), today)
+    return [r for r in generated if start <= r["timestamp"] <= end]
+
+
+def expected_documents(samples: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Documents by id: samples of series with an rse label and a finite value, the README's fields."""
+    found = {}
+    for sample in samples:
+        labels, value = sample["labels"], sample["value"]
+        if "rse" not in labels or not math.isfinite(value):
+            continue
+        stamp = datetime.fromtimestamp(sample["timestamp"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        found[doc_id(labels["rse"], stamp, labels["rucioInstance"], labels["source"])] = {
+            "timestamp": stamp,
+            "rse": labels["rse"],
+            "rse_type": labels["rse_type"],
+            "tier": labels["rse"][:2],
+            "country": labels["country"],
+            "rucioInstance": labels["rucioInstance"],
+            "source": labels["source"],
+            "used_bytes": value,
+        }
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def endpoints(services: ServicePool) -> tuple[OpenSearch, Pushgateway]:
+    search_node, gateway = (services.get(name) for name in ("opensearch", "pushgateway"))
+    assert isinstance(search_node, OpenSearch) and isinstance(gateway, Pushgateway)
+    return search_node, gateway
+
+
+def run_values(search_node: OpenSearch, gateway: Pushgateway, scope: DataScope, promxy_url: str,
+               **env: str) -> dict[str, Any]:
+    """Chart values for a test run: host network to reach the loopback services, one try, small pod."""
+    return {
+        "pod": {"hostNetwork": True},
+        # One pod per run: a failure test must see the first pod's verdict, not two retries.
+        "job": {"backoffLimit": 0, "activeDeadlineSeconds": 600},
+        "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+        "metrics": {"pushgateway": {"url": gateway.url, "job": scope.push_job(JOB)}},
+        "env": {"PROMXY_URL": promxy_url, "SINK_URL": search_node.url, "INDEX_NAME": scope.index(INDEX), **env},
+    }
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+def test_promxy_to_opensearch(endpoints: tuple[OpenSearch, Pushgateway], prometheus: str, scope: DataScope,
+                              deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
+                              phase_timer: Any) -> None:
+    """Backfilled series -> exact documents in the index; a re-run writes the same ids and no more."""
+    search_node, gateway = endpoints
+    today = datetime.now(UTC).date()
+    started = time.monotonic()
+    samples = in_window(today)
+    expected = expected_documents(samples)
+    index = scope.index(INDEX)
+    phase_timer.add({"expectations": time.monotonic() - started})
+
+    pushed_after = time.time()
+    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus))
+    first = run_job(deployment)
+    assert first.succeeded, first.summary()
+    assert first.exit_code == 0
+
+    started = time.monotonic()
+    after_first = search.documents(search_node, f"{scope.index_prefix}*")
+    assert sorted(after_first) == [index]
+    assert sorted(after_first[index]) == sorted(expected)
+    assert after_first[index] == expected
+    assert search.mapping(search_node, index)["used_bytes"] == {"type": "double"}
+    # Two queries: 30 evaluation days, then the 31st (the README's chunking).
+    start, end = window(today)
+    chunk_end = start + (CHUNK_POINTS - 1) * DAY_S
+    assert [(e["start"], e["end"]) for e in logs.events(first, "queried")] == [(start, chunk_end), (end, end)]
+    read = logs.event(first, "samples read")
+    no_rse = [s for s in samples if "rse" not in s["labels"]]
+    non_finite = [s for s in samples if "rse" in s["labels"] and not math.isfinite(s["value"])]
+    assert len(no_rse) == WINDOW_DAYS + 1 and len(non_finite) == 1  # the generator's quirks fall in the window
+    assert read["samples"] == len(samples)
+    assert read["skipped_no_rse_samples"] == len(no_rse)
+    assert read["skipped_non_finite"] == len(non_finite)
+    assert read["documents"] == len(expected)
+    pushed = metrics.pushed(gateway, scope.push_job(JOB))
+    assert pushed["push_time_seconds"] >= pushed_after
+    assert pushed["cronjob_last_status"] == 1
+    assert pushed["cronjob_records_in"] == len(samples)
+    assert pushed["cronjob_records_out"] == len(expected)
+    phase_timer.add({"checks": time.monotonic() - started})
+
+    second = run_job(deployment)
+    assert second.succeeded, second.summary()
+    assert search.documents(search_node, f"{scope.index_prefix}*") == after_first
+
+
+def test_query_error_fails(endpoints: tuple[OpenSearch, Pushgateway], prometheus: str, scope: DataScope,
+                           deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
+    """A query Prometheus rejects: exit 1 at once with its error in one line; no index."""
+    search_node, gateway = endpoints
+    bad = "sum(avg_over_time:rucio_report_used_space:1d"
+    start, _ = window(datetime.now(UTC).date())
+    error = prometheus_error(prometheus, bad, start, start + (CHUNK_POINTS - 1) * DAY_S)
+    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus, PROM_QUERY=bad))
+    result = run_job(deployment)
+    assert not result.succeeded
+    assert result.exit_code == 1, result.summary()
+    reason = f"{JOB}: failed: query_range of {bad!r} at {prometheus} failed: {error}"
+    assert reason in result.summary().splitlines(), result.summary()
+    assert not [line for text in result.logs.values() for line in text.splitlines()
+                if "failed, retrying" in line], result.summary()  # a 400 is not retried
+    assert search.indices(search_node, f"{scope.index_prefix}*") == []
+
+
+def test_unreachable_promxy_fails(endpoints: tuple[OpenSearch, Pushgateway], scope: DataScope,
+                                  deploy_job: Callable[..., Deployment],
+                                  run_job: Callable[..., JobResult]) -> None:
+    """Nothing listens at PROMXY_URL: retried with backoff, then exit 1 with one line; no index."""
+    search_node, gateway = endpoints
+    url = f"http://127.0.0.1:{free_port()}/api/v1/query_range"
+    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, url))
+    result = run_job(deployment)
+    assert not result.succeeded
+    assert result.exit_code == 1, result.summary()
+    reason = f"{JOB}: failed: query_range of {QUERY!r} at {url} failed after {ATTEMPTS} attempts: Connection refused"
+    assert reason in result.summary().splitlines(), result.summary()
+    retries = [e for text in result.logs.values() for e in text.splitlines() if "failed, retrying" in e]
+    assert len(retries) == ATTEMPTS - 1, result.summary()
+    assert search.indices(search_node, f"{scope.index_prefix}*") == []
+
+
+def test_dry_run_writes_nothing(endpoints: tuple[OpenSearch, Pushgateway], prometheus: str, scope: DataScope,
+                                deploy_job: Callable[..., Deployment],
+                                run_job: Callable[..., JobResult]) -> None:
+    """DRY_RUN=1 queries and flattens, logs what it would write, and writes no index and no metrics."""
+    search_node, gateway = endpoints
+    expected = expected_documents(in_window(datetime.now(UTC).date()))
+    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus, DRY_RUN="1"))
+    result = run_job(deployment)
+    assert result.succeeded, result.summary()
+    would = logs.event(result, "dry run: would write")
+    assert would["target"] == f"opensearch index {scope.index(INDEX)}"
+    assert would["records"] == len(expected)
+    assert search.indices(search_node, f"{scope.index_prefix}*") == []
+    assert metrics.pushed(gateway, scope.push_job(JOB)) == {}
