@@ -1,8 +1,11 @@
 """Fixtures of the harness, in scoped pairs that clean up what they create.
 
-``cluster`` (session) brings the cluster up once and stops it at the end only if this session started
-it; ``namespace`` (function) gives each test its own namespace, unique per xdist worker, deleted at
-teardown; ``deploy_job`` installs a job chart there; ``run_job`` triggers and waits.
+``cluster`` (session) brings the cluster up once; ``services`` (session) starts services lazily by name.
+Both are shared with concurrent sessions (xdist workers, other runs): ``test_sessions`` records what a
+session started, and the last session to end stops it (harness/sessions.py). ``namespace`` (function)
+gives each test its own namespace, unique per xdist worker, and ``scope`` the names its data lives under
+in the services; at teardown both are deleted. ``deploy_job`` installs a job chart; ``run_job`` triggers
+and waits.
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ from harness.deploy import Deployment, deploy
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.options import HarnessOptions, read_options
-from harness.services.pool import ServicePool
+from harness.pytest.scope import DataScope, clean_scope
+from harness.services.pool import SERVICES, ServicePool
+from harness.sessions import SessionRegistry
 from harness.waiting import wait_until
 
-__all__ = ["cluster", "deploy_job", "harness_options", "kube", "namespace", "phase_timer", "run_job", "services"]
+__all__ = ["cluster", "deploy_job", "harness_options", "kube", "namespace", "phase_timer", "run_job", "scope",
+           "services", "test_sessions"]
 
 
 @pytest.fixture(scope="session")
@@ -38,27 +44,41 @@ def harness_options(pytestconfig: pytest.Config) -> HarnessOptions:
 
 
 @pytest.fixture(scope="session")
-def cluster(harness_options: HarnessOptions) -> Iterator[Cluster]:
-    """The cluster, up for the whole session; stopped at the end only if this session started it."""
+def test_sessions(harness_options: HarnessOptions) -> Iterator[SessionRegistry]:
+    """This session's entry among the live ones; at its end, if it is the last, what sessions started
+    (services first, then the local cluster) is stopped — never what was started by hand."""
+    registry = SessionRegistry()
+    registry.join()
+    yield registry
+    chosen = get_cluster(harness_options.cluster)
+    pool = ServicePool(kubeconfig=chosen.kubeconfig)
+    stoppers = [(f"service-{name}", pool.handle(name).stop) for name in reversed(SERVICES)]
+    stoppers.append(("cluster-local", get_cluster("local").down))
+    registry.leave([] if harness_options.keep else stoppers)
+
+
+@pytest.fixture(scope="session")
+def cluster(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> Cluster:
+    """The cluster, up for the whole session (and for other sessions using it at the same time)."""
     if harness_options.kubeconfig:
         os.environ["KUBECONFIG"] = str(harness_options.kubeconfig)
     chosen = get_cluster(harness_options.cluster)
     was_up = all(c.healthy for c in chosen.status())
     chosen.up()
+    if not was_up and chosen.provider == "local":
+        test_sessions.mark_started("cluster-local")
     chosen.install_crds()  # job charts render PrometheusRule/ServiceMonitor/PodMonitor objects
-    yield chosen
-    if not was_up and not harness_options.keep and chosen.provider == "local":
-        chosen.down()
+    return chosen
 
 
 @pytest.fixture(scope="session")
-def services(harness_options: HarnessOptions) -> Iterator[ServicePool]:
-    """Services started lazily by name (``services.get("hdfs")``), once per session; the ones this session
-    started are stopped at its end (unless --keep)."""
+def services(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> Iterator[ServicePool]:
+    """Services started lazily by name (``services.get("hdfs")``), once per session, shared with other
+    sessions; the last session to end stops the ones sessions started (unless --keep)."""
     pool = ServicePool(kubeconfig=get_cluster(harness_options.cluster).kubeconfig)
     yield pool
-    if not harness_options.keep:
-        pool.stop_started()
+    for name in pool.started:
+        test_sessions.mark_started(f"service-{name}")
 
 
 @pytest.fixture(scope="session")
@@ -89,24 +109,46 @@ def _delete_namespace(kube: Kube, name: str, timeout: float = 120) -> None:
     wait_until(gone, timeout=timeout, what=f"namespace {name} to be deleted")
 
 
-@pytest.fixture
-def namespace(request: pytest.FixtureRequest, kube: Kube, harness_options: HarnessOptions) -> Iterator[str]:
-    """A fresh namespace for this test (name from the test and the xdist worker), deleted afterwards.
+def release_namespace(kube: Kube, pool: ServicePool, name: str) -> list[str]:
+    """Delete namespace ``name`` (waiting until it is gone) and its data scope in every running service.
 
-    A namespace of the same name left by an interrupted earlier run is deleted first, so one killed run
-    never breaks the next.
+    Returns:
+        What could not be removed, one line each (empty when everything went).
+    """
+    problems = clean_scope(DataScope(name), pool)
+    try:
+        _delete_namespace(kube, name)
+    except Exception as exc:  # reported by the caller, like the services' problems
+        problems.append(f"namespace {name}: {exc}")
+    return problems
+
+
+@pytest.fixture
+def namespace(request: pytest.FixtureRequest, kube: Kube, services: ServicePool,
+              harness_options: HarnessOptions) -> Iterator[str]:
+    """A fresh namespace for this test (name from the test and the xdist worker), deleted afterwards
+    together with the test's data in the services (see ``scope``).
+
+    A namespace and data of the same name left by an interrupted earlier run are deleted first, so one
+    killed run never breaks the next.
     """
     digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
     name = f"t-{_worker()}-{digest}"
-    _delete_namespace(kube, name)
+    for problem in release_namespace(kube, services, name):
+        raise RuntimeError(f"cannot start from a clean namespace: {problem}")
     kube.core.create_namespace({"metadata": {"name": name, "labels": {"cronharness.io/test": "true"}}})  # type: ignore[arg-type]
     yield name
     if harness_options.keep:
         return
-    try:
-        _delete_namespace(kube, name)
-    except Exception as exc:  # teardown problems are reported, not raised over the test's own result
-        warnings.warn(f"could not delete namespace {name}: {exc}", stacklevel=1)
+    for problem in release_namespace(kube, services, name):  # reported, not raised over the test's result
+        warnings.warn(f"teardown of {name} left something behind: {problem}", stacklevel=1)
+
+
+@pytest.fixture
+def scope(namespace: str) -> DataScope:
+    """Names for this test's data in the services (HDFS root, index prefix, database, Pushgateway job,
+    host volume), derived from its namespace and removed with it."""
+    return DataScope(namespace)
 
 
 class PhaseTimer:

@@ -105,6 +105,11 @@ class ServicePool:
             self._services[name] = service
         return self._services[name]
 
+    @property
+    def started(self) -> list[str]:
+        """The services this pool started, in start order."""
+        return list(self._started)
+
     def stop_started(self) -> None:
         """Stop, in reverse start order, the services this pool started."""
         for name in reversed(self._started):

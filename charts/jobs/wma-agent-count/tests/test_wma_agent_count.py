@@ -10,23 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from opensearchpy.helpers import scan
 
+from harness.checks import logs, metrics, search
 from harness.datagen import wmarchive
-from harness.datagen.archive import day_dir, to_line
+from harness.datagen.archive import to_line
 from harness.datagen.writers import HdfsSink, text_lines
 from harness.deploy import Deployment
 from harness.jobrun import JobResult
 from harness.kube import Kube
+from harness.pytest.scope import DataScope
 from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.opensearch import OpenSearch, opensearch_client
+from harness.services.opensearch import OpenSearch
 from harness.services.pool import ServicePool
 from harness.services.pushgateway import Pushgateway
 
@@ -38,7 +38,6 @@ SEED = 61
 PER_DAY = 400
 MALFORMED_PER_DAY = 3
 LATE = 25
-LATE_DAYS = 2  # the job's default
 DAY_S = 86_400
 
 
@@ -56,13 +55,6 @@ def days(start: date, end: date) -> list[date]:
 
 def midnight(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-
-def clear_partitions(hdfs: Hdfs, root: str, start: date, end: date) -> None:
-    """Remove every day directory the job reads for this window (leftovers of earlier runs or dates)."""
-    client = webhdfs_client(hdfs)
-    for day in days(start - timedelta(days=LATE_DAYS), end + timedelta(days=LATE_DAYS)):
-        client.delete(day_dir(root, day), recursive=True)
 
 
 def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
@@ -125,20 +117,6 @@ def expected_documents(records: Iterable[dict[str, Any]], start: date, end: date
 # ---------------------------------------------------------------------------------------------- outputs
 
 
-def index_documents(opensearch: OpenSearch, pattern: str) -> dict[str, dict[str, Any]]:
-    """Every document of the indices matching ``pattern``: {index: {id: source}}."""
-    client = opensearch_client(opensearch)
-    client.indices.refresh(index=pattern, params={"ignore_unavailable": "true", "allow_no_indices": "true"})
-    found: dict[str, dict[str, Any]] = defaultdict(dict)
-    for hit in scan(client, index=pattern, query={"query": {"match_all": {}}}, params={"ignore_unavailable": "true"}):
-        found[hit["_index"]][hit["_id"]] = hit["_source"]
-    return dict(found)
-
-
-def delete_indices(opensearch: OpenSearch, pattern: str) -> None:
-    opensearch_client(opensearch).indices.delete(index=pattern, params={"ignore_unavailable": "true"})
-
-
 def assert_documents(actual: dict[str, dict[str, Any]], expected: dict[str, dict[str, Any]]) -> None:
     """Same ids; same fields; equal values (avg_steps_count to 1e-9)."""
     assert sorted(actual) == sorted(expected)
@@ -147,31 +125,6 @@ def assert_documents(actual: dict[str, dict[str, Any]], expected: dict[str, dict
         assert got.pop("avg_steps_count") == pytest.approx(want["avg_steps_count"], abs=1e-9), key
         assert got == {k: v for k, v in want.items() if k != "avg_steps_count"}, key
 
-
-def log_events(result: JobResult, message: str) -> list[dict[str, Any]]:
-    """The fields of each of the job's JSON log lines ``message``, in order."""
-    events = [json.loads(line) for text in result.logs.values() for line in text.splitlines() if line.startswith("{")]
-    return [dict(event["fields"]) for event in events if event.get("msg") == message]
-
-
-def log_event(result: JobResult, message: str) -> dict[str, Any]:
-    """The fields of the job's JSON log line ``message`` (the last one when repeated)."""
-    events = log_events(result, message)
-    assert events, f"no {message!r} log line in:\n{result.summary()}"
-    return events[-1]
-
-
-def pushed(pushgateway: Pushgateway, job_label: str) -> dict[str, float]:
-    """The samples the Pushgateway holds for ``job_label``: {metric name: value}."""
-    with urllib.request.urlopen(f"{pushgateway.url}/api/v1/metrics", timeout=10) as reply:
-        groups = json.load(reply)["data"]
-    values: dict[str, float] = {}
-    for group in groups:
-        if group["labels"].get("job") == job_label:
-            for name, family in group.items():
-                if isinstance(family, dict) and family.get("metrics"):
-                    values[name] = float(family["metrics"][0]["value"])
-    return values
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
@@ -210,110 +163,101 @@ def run_values(hdfs: Hdfs, search: OpenSearch, gateway: Pushgateway, *, root: st
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str,
+def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
                          deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                          phase_timer: Any) -> None:
     """Seeded archive -> exact documents in wmarchive-agent-count-YYYY-MM; a re-run changes nothing."""
-    hdfs, search, gateway = endpoints
+    hdfs, opensearch, gateway = endpoints
     start, end = window_for(datetime.now(UTC).date())
-    root = wmarchive.ROOT
+    root, prefix = f"{scope.hdfs_root}{wmarchive.ROOT}", scope.index(PREFIX)
     started = time.monotonic()
-    clear_partitions(hdfs, root, start, end)
     records = seed(hdfs, root, start, end)
     expected = expected_documents(records, start, end)
-    indices = sorted({f"{PREFIX}-{doc['day'][:7]}" for doc in expected.values()})
-    for index in indices:
-        delete_indices(search, index)
+    indices = sorted({f"{prefix}-{doc['day'][:7]}" for doc in expected.values()})
     phase_timer.add({"seed inputs": time.monotonic() - started})
 
-    push_job = f"{JOB}-{namespace}"
+    push_job = scope.push_job(JOB)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(hdfs, search, gateway, root=root, end=end, prefix=PREFIX,
+    deployment = deploy_job(JOB, values=run_values(hdfs, opensearch, gateway, root=root, end=end, prefix=prefix,
                                                     push_job=push_job))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
 
     started = time.monotonic()
-    after_first = index_documents(search, f"{PREFIX}-*")
+    after_first = search.documents(opensearch, f"{prefix}-*")
     assert sorted(name for name in after_first if name in indices) == indices
     assert_documents({k: v for name in indices for k, v in after_first[name].items()}, expected)
     # Malformed lines are skipped and counted, as the original skips them; re-deliveries count once.
     window_records = [r for r in records if midnight(start) <= r["data"]["wmats"] < midnight(end)]
-    stats = log_event(first, "input read")
+    stats = logs.event(first, "input read")
     assert stats["malformed"] == MALFORMED_PER_DAY * len(days(start, end))
     assert stats["in_window"] == len(window_records)
     assert stats["duplicates"] == len(window_records) - sum(doc["count"] for doc in expected.values())
-    metrics = pushed(gateway, push_job)
-    assert metrics["push_time_seconds"] >= pushed_after  # this run's push, not a previous session's
-    assert metrics["cronjob_last_status"] == 1
-    assert metrics["cronjob_records_out"] == len(expected)
-    assert metrics["cronjob_last_success_timestamp_seconds"] == metrics["cronjob_last_end_timestamp_seconds"]
+    samples = metrics.pushed(gateway, push_job)
+    assert samples["push_time_seconds"] >= pushed_after  # this run's push, not a previous session's
+    assert samples["cronjob_last_status"] == 1
+    assert samples["cronjob_records_out"] == len(expected)
+    assert samples["cronjob_last_success_timestamp_seconds"] == samples["cronjob_last_end_timestamp_seconds"]
     phase_timer.add({"checks": time.monotonic() - started})
 
     second = run_job(deployment)
     assert second.succeeded, second.summary()
-    after_second = index_documents(search, f"{PREFIX}-*")
+    after_second = search.documents(opensearch, f"{prefix}-*")
     assert {name: after_second[name] for name in indices} == {name: after_first[name] for name in indices}
 
 
-def test_missing_day_partition_fails(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str,
+def test_missing_day_partition_fails(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
                                      deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
     """A window day without its directory fails the run with a one-line reason; nothing is written."""
-    hdfs, search, gateway = endpoints
+    hdfs, opensearch, gateway = endpoints
     start, end = window_for(datetime.now(UTC).date())
-    root = f"/test/{namespace}/wmarchive/raw/metric"
-    prefix = f"{namespace}-{PREFIX}"
+    root, prefix = f"{scope.hdfs_root}{wmarchive.ROOT}", scope.index(PREFIX)
     missing = start + timedelta(days=3)
-    clear_partitions(hdfs, root, start, end)
     seed(hdfs, root, start, end, skip=[missing])
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, search, gateway, root=root, end=end, prefix=prefix,
-                                                    push_job=f"{JOB}-{namespace}"))
+    deployment = deploy_job(JOB, values=run_values(hdfs, opensearch, gateway, root=root, end=end, prefix=prefix,
+                                                    push_job=scope.push_job(JOB)))
     result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
     reason = (f"{JOB}: failed: input partition {root}/{missing:%Y/%m/%d} for day {missing} of the window "
               f"{start}..{end} (exclusive) is missing or empty (1 day(s) missing); set ALLOW_MISSING_DAYS=1")
     assert reason in result.summary(), result.summary()
-    assert index_documents(search, f"{prefix}-*") == {}
-    webhdfs_client(hdfs).delete(f"/test/{namespace}", recursive=True)
+    assert search.documents(opensearch, f"{prefix}-*") == {}
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str,
+def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
                                 deploy_job: Callable[..., Deployment],
                                 run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 reads and aggregates, logs what it would write, and writes no index and no metrics."""
-    hdfs, search, gateway = endpoints
+    hdfs, opensearch, gateway = endpoints
     start, end = window_for(datetime.now(UTC).date())
-    root = f"/test/{namespace}/wmarchive/raw/metric"
-    prefix = f"{namespace}-{PREFIX}"
-    push_job = f"{JOB}-{namespace}"
-    clear_partitions(hdfs, root, start, end)
+    root, prefix = f"{scope.hdfs_root}{wmarchive.ROOT}", scope.index(PREFIX)
+    push_job = scope.push_job(JOB)
     expected = expected_documents(seed(hdfs, root, start, end), start, end)
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, search, gateway, root=root, end=end, prefix=prefix,
+    deployment = deploy_job(JOB, values=run_values(hdfs, opensearch, gateway, root=root, end=end, prefix=prefix,
                                                    push_job=push_job, DRY_RUN="1"))
     result = run_job(deployment)
     assert result.succeeded, result.summary()
-    would_write = log_events(result, "dry run: would write")
+    would_write = logs.events(result, "dry run: would write")
     indices = {f"{prefix}-{doc['day'][:7]}" for doc in expected.values()}
     assert {fields["target"] for fields in would_write} == {f"opensearch index {index}" for index in indices}
     assert sum(int(fields["records"]) for fields in would_write) == len(expected)
-    assert index_documents(search, f"{prefix}-*") == {}
-    assert pushed(gateway, push_job) == {}
-    webhdfs_client(hdfs).delete(f"/test/{namespace}", recursive=True)
+    assert search.documents(opensearch, f"{prefix}-*") == {}
+    assert metrics.pushed(gateway, push_job) == {}
 
 
-def test_bad_sink_url_fails_fast(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], namespace: str, kube: Kube,
+def test_bad_sink_url_fails_fast(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope, kube: Kube,
                                  deploy_job: Callable[..., Deployment],
                                  run_job: Callable[..., JobResult]) -> None:
     """An invalid SINK_URL scheme: exit code 2, the reason in one line, the verdict seconds after the pod."""
-    hdfs, search, gateway = endpoints
+    hdfs, opensearch, gateway = endpoints
     end = window_for(datetime.now(UTC).date())[1]
-    values = run_values(hdfs, search, gateway, root="/nonexistent", end=end, prefix=f"{namespace}-{PREFIX}",
-                         push_job=f"{JOB}-{namespace}", SINK_URL="ftp://127.0.0.1:21")
+    values = run_values(hdfs, opensearch, gateway, root="/nonexistent", end=end, prefix=scope.index(PREFIX),
+                         push_job=scope.push_job(JOB), SINK_URL="ftp://127.0.0.1:21")
     deployment = deploy_job(JOB, values=values)
     result = run_job(deployment, timeout=300)
     verdict_at = datetime.now(UTC)
@@ -322,7 +266,8 @@ def test_bad_sink_url_fails_fast(endpoints: tuple[Hdfs, OpenSearch, Pushgateway]
     reason = (f"{JOB}: failed: invalid configuration: SINK_URL='ftp://127.0.0.1:21' is not a URL with scheme "
               f"http or https and a host; allowed: http://host:port, https://host:port")
     assert reason in result.summary(), result.summary()
-    pods = kube.plain(kube.core.list_namespaced_pod(namespace, label_selector=f"job-name={result.name}"))["items"]
+    pods = kube.plain(kube.core.list_namespaced_pod(scope.namespace,
+                                                    label_selector=f"job-name={result.name}"))["items"]
     terminated = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
     finished = datetime.fromisoformat(terminated["finishedAt"])
     # Reported from the Job's Failed condition, not by waiting for the 300 s timeout.
