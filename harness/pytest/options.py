@@ -1,4 +1,8 @@
-"""Plugin options: each is a command-line flag and an environment variable (the flag wins)."""
+"""Plugin options: each is a command-line flag and an environment variable (the flag wins).
+
+``--kubeconfig`` is pytest-helm-charts' flag (a dependency, so always registered): we read it rather
+than define a second one, with HARNESS_KUBECONFIG as our variable.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from harness.paths import REPO_ROOT
 OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
     ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: local, kind with Docker)",
      None),
-    ("--kubeconfig", "HARNESS_KUBECONFIG", "kubeconfig of an existing cluster (implies --cluster existing)", None),
     ("--env-values", "HARNESS_ENV", "environment whose values/<env>/ files are layered under the test values",
      None),
     ("--keep", "HARNESS_KEEP", "keep namespaces, releases and services after the tests (1/true)", None),
@@ -39,17 +42,26 @@ def add_options(parser: pytest.Parser) -> None:
         group.addoption(flag, default=None, help=f"{help_text} [env {env}]{suffix}")
 
 
+_STASH = pytest.StashKey[HarnessOptions]()
+
+
 def read_options(config: pytest.Config) -> HarnessOptions:
+    """The options as given by the user, read once per session (the first call fixes them: the plugin
+    then fills pytest-helm-charts' ``--kubeconfig`` default, which must not turn into ``--cluster existing``)."""
+    if _STASH in config.stash:
+        return config.stash[_STASH]
+
     def value(flag: str, env: str, default: str | None) -> str | None:
-        from_cli = config.getoption(flag.lstrip("-").replace("-", "_"))
+        from_cli = config.getoption(flag.lstrip("-").replace("-", "_"), default=None)
         return str(from_cli) if from_cli is not None else os.environ.get(env, default)
 
     raw = {flag: value(flag, env, default) for flag, env, _, default in OPTIONS}
-    kubeconfig = raw["--kubeconfig"]
-    return HarnessOptions(
+    kubeconfig = value("--kubeconfig", "HARNESS_KUBECONFIG", None)
+    config.stash[_STASH] = HarnessOptions(
         cluster="existing" if kubeconfig and not raw["--cluster"] else raw["--cluster"],
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
         env=raw["--env-values"],
         keep=(raw["--keep"] or "").lower() in ("1", "true", "yes"),
         report_dir=Path(raw["--report-dir"] or REPO_ROOT / "reports"),
     )
+    return config.stash[_STASH]

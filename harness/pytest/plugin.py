@@ -1,6 +1,14 @@
-"""pytest plugin of the cron job harness: options, report header, fixture re-exports. Nothing else."""
+"""pytest plugin of the cron job harness: options, report header, fixture re-exports. Nothing else.
+
+pytest-helm-charts is installed next to it: its ``kube_cluster`` fixture (a pykube client) is pointed at the
+same cluster as ours (its ``--kubeconfig`` defaults to our provider's kubeconfig), so tests may use its
+object helpers. We do not use its ``wait_for_*`` helpers: they count polls rather than time against a
+deadline, and a failed Job is only noticed at the timeout; ``run_job`` answers on the Failed condition.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -11,6 +19,17 @@ from harness.pytest.options import add_options, read_options
 @pytest.hookimpl
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+@pytest.hookimpl
+def pytest_configure(config: pytest.Config) -> None:
+    opts = read_options(config)
+    if opts.kubeconfig:
+        os.environ["KUBECONFIG"] = str(opts.kubeconfig)  # the "existing" provider reads it
+    if getattr(config.option, "kubeconfig", "") is None:  # pytest-helm-charts' flag, not given: our cluster's
+        from harness.cluster.providers import get_cluster
+
+        config.option.kubeconfig = str(get_cluster(opts.cluster).kubeconfig)
 
 
 @pytest.hookimpl
