@@ -91,7 +91,7 @@ publish: package ## helm push dist/*.tgz to $(HARNESS_CHART_REGISTRY) (default: 
 	@$(PY) -m harness publish $(if $(HARNESS_CHART_REGISTRY),--registry $(HARNESS_CHART_REGISTRY))
 
 .PHONY: bench
-bench: setup ## Benchmarks: render+validate N charts, test data generation (cluster and job timings: bench/*.py)
+bench: setup ## Benchmarks: render+validate N charts, test data generation, cluster, every job on 10k records
 	@$(PY) bench/bench_render.py
 	@$(PY) bench/bench_datagen.py --sizes 1000 100000
 	@$(PY) bench/bench_cluster.py --runs 5

@@ -8,7 +8,7 @@ it read. The machine is shared, so the 1-minute load average at the start of eac
 
 Inputs come from bench/preparers/<job>.py (one module per job).
 
-Usage: python bench/bench_jobs.py [--job wma-agent-count] [--sizes 10000 1000000] [--seed 1] [--keep]
+Usage: python bench/bench_jobs.py [--job all|<job>] [--sizes 10000 1000000] [--seed 1] [--keep]
 """
 
 from __future__ import annotations
@@ -97,16 +97,18 @@ def bench(job: str, sizes: list[int], seed: int, keep: bool) -> list[dict[str, A
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job", choices=sorted(PREPARERS), default="wma-agent-count")
+    parser.add_argument("--job", choices=["all", *sorted(PREPARERS)], default="all",
+                        help="one job, or every job with a preparer (default)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the namespace, input and index afterwards")
     args = parser.parse_args()
-    rows = bench(args.job, args.sizes, args.seed, args.keep)
-    print(f"\n{'job':>16} {'records':>9} {'outcome':>10} {'load':>5} {'seed s':>7} {'pod start s':>11} "
+    jobs = sorted(PREPARERS) if args.job == "all" else [args.job]
+    rows = [row for job in jobs for row in bench(job, args.sizes, args.seed, args.keep)]
+    print(f"\n{'job':>26} {'records':>9} {'outcome':>10} {'load':>5} {'seed s':>7} {'pod start s':>11} "
           f"{'job run s':>9} {'job own s':>9}")
     for row in rows:
-        print(f"{row['job']:>16} {row['records']:>9} {row['outcome']:>10} {row['load_1m']:>5} {row['seed_s']:>7} "
+        print(f"{row['job']:>26} {row['records']:>9} {row['outcome']:>10} {row['load_1m']:>5} {row['seed_s']:>7} "
               f"{row['pod_start_s']:>11} {row['job_run_s']:>9} {row['job_own_s']!s:>9}")
 
 
