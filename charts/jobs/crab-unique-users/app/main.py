@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from outputs import COUNT_COLUMN, FileSink, csv_renderer, plot_renderer, replace_link
-from unique_users import Result, Selection, Window, count_users, find_partitions, records
+from outputs import FileSink, csv_renderer, plot_renderer, replace_link
+from unique_users import COUNT_COLUMN, Result, Selection, Window, count_users, find_partitions, records
 
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError

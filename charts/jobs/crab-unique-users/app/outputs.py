@@ -19,10 +19,10 @@ import matplotlib
 matplotlib.use("Agg")  # no display in a pod; select before anything imports pyplot
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from unique_users import COUNT_COLUMN
 
 from jobkit.sinks.base import Record, Sink, WriteResult
 
-COUNT_COLUMN = "count_CRAB_UserHN"
 FIGSIZE = (18.0, 8.5)  # inches, the original's figure size
 DPI = 100  # FIGSIZE x DPI = 1800x850 pixels
 BAR_COLOR = "tab:blue"

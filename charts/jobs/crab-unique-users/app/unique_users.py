@@ -11,6 +11,7 @@ counted; the original drops them silently through its filter.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from pyspark.sql import functions as fn
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 CORRUPT = "_corrupt_record"
+COUNT_COLUMN = "count_CRAB_UserHN"
 # The day directories read on each side of the window, as the original's get_candidate_files(day_delta=1).
 NEIGHBOUR_DAYS = 1
 # A day MONIT has not compacted yet is still in <day>.tmp; the original globs both.
@@ -188,6 +190,9 @@ def count_users(rows: DataFrame, selection: Selection) -> Result:
     ``include_sites`` and not ``exclude_sites``, ``RecordTime`` in the window. Months are calendar
     months of ``RecordTime`` (UTC); weeks are ISO weeks (Monday first) keyed by their ISO week-year.
 
+    Spark reduces the input to one row per (day, user) in a single pass, together with the line counts;
+    the driver then groups those few rows (a year is at most 366 x the active users) by month and week.
+
     Args:
         rows: output of :func:`records`.
         selection: the window and the site expressions.
@@ -199,39 +204,33 @@ def count_users(rows: DataFrame, selection: Selection) -> Result:
     selected = (~fn.col("malformed") & (fn.col("Status") == "Completed") & (fn.col("Type") == "analysis")
                 & fn.col("Site").rlike(selection.include_sites) & ~fn.col("Site").rlike(selection.exclude_sites)
                 & (fn.col("RecordTime") >= start_ms) & (fn.col("RecordTime") < end_ms))
-    rows = rows.select("malformed", selected.alias("selected"), "RecordTime", "CRAB_UserHN").persist()
-    try:
-        totals = rows.agg(
-            fn.count(fn.lit(1)).alias("lines"),
-            fn.sum(fn.col("malformed").cast("long")).alias("malformed"),
-            fn.sum(fn.col("selected").cast("long")).alias("selected"),
-            fn.sum((fn.coalesce(fn.col("selected"), fn.lit(False)) & fn.col("CRAB_UserHN").isNull())
-                   .cast("long")).alias("without_user"),
-            fn.countDistinct(fn.when(fn.col("selected"), fn.col("CRAB_UserHN"))).alias("users"),
-        ).first()
-        assert totals is not None  # a global aggregation always has one row
-        # One row per (day, user) first: both groupings then work on a few thousand rows a month.
-        # Re-deliveries of a job (same GlobalJobId) carry the same user, so they cannot change a
-        # distinct count; the original's dropDuplicates(GlobalJobId) is not needed for the result.
-        daily = (rows.where(fn.col("selected") & fn.col("CRAB_UserHN").isNotNull())
-                 .select(fn.to_date(fn.timestamp_millis("RecordTime")).alias("day"), "CRAB_UserHN")
-                 .distinct()
-                 .persist())
-        try:
-            periods = {
-                "month": (fn.year("day"), fn.month("day")),
-                "weekofyear": (fn.expr("extract(YEAROFWEEK FROM day)"), fn.weekofyear("day")),
-            }
-            result_rows: dict[str, list[dict[str, int]]] = {}
-            for name, (year, period) in periods.items():
-                grouped = (daily.groupBy(year.alias("year"), period.alias(name))
-                           .agg(fn.countDistinct("CRAB_UserHN").alias("count_CRAB_UserHN"))
-                           .orderBy("year", name))
-                result_rows[name] = [{key: int(value) for key, value in row.asDict().items()}
-                                     for row in grouped.collect()]
-        finally:
-            daily.unpersist()
-    finally:
-        rows.unpersist()
-    stats = {name: int(totals[name] or 0) for name in ("lines", "malformed", "selected", "without_user", "users")}
-    return Result(result_rows, **stats)
+    selected = fn.coalesce(selected, fn.lit(False))
+    # Lines that are not selected all fall into the (null, null) group, so one aggregation gives both the
+    # (day, user) pairs and every count. Re-deliveries of a job (same GlobalJobId) carry the same user,
+    # so they cannot change a distinct count: the original's dropDuplicates(GlobalJobId) is not needed.
+    groups = (rows.groupBy(fn.when(selected, fn.to_date(fn.timestamp_millis("RecordTime"))).alias("day"),
+                           fn.when(selected, fn.col("CRAB_UserHN")).alias("user"))
+              .agg(fn.count(fn.lit(1)).alias("lines"), fn.sum(fn.col("malformed").cast("long")).alias("malformed"))
+              .collect())
+    users: dict[str, dict[tuple[int, int], set[str]]] = {"month": defaultdict(set), "weekofyear": defaultdict(set)}
+    counts = {"lines": 0, "malformed": 0, "selected": 0, "without_user": 0}
+    for group in groups:
+        day, user, lines = group["day"], group["user"], int(group["lines"])
+        counts["lines"] += lines
+        counts["malformed"] += int(group["malformed"] or 0)
+        if day is None:
+            continue
+        counts["selected"] += lines
+        if user is None:
+            counts["without_user"] += lines
+            continue
+        iso = day.isocalendar()
+        users["month"][(day.year, day.month)].add(user)
+        users["weekofyear"][(iso.year, iso.week)].add(user)
+    result_rows = {
+        grouping: [{"year": year, grouping: period, COUNT_COLUMN: len(names)}
+                   for (year, period), names in sorted(periods.items())]
+        for grouping, periods in users.items()
+    }
+    distinct = len({group["user"] for group in groups if group["day"] is not None and group["user"] is not None})
+    return Result(result_rows, users=distinct, **counts)

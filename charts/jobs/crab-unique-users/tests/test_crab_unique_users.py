@@ -187,7 +187,8 @@ def test_crab_unique_users(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope
 
     started = time.monotonic()
     # Exactly the dated files and the links; no temporary file left behind.
-    links = {f"UniqueUsersBy_{g}_latest.{ext}": f"{stem(g, START, END)}.{ext}" for g in GROUPINGS for ext in ("csv", "png")}
+    links = {f"UniqueUsersBy_{g}_latest.{ext}": f"{stem(g, START, END)}.{ext}"
+             for g in GROUPINGS for ext in ("csv", "png")}
     assert listing(out) == {**{name: "file" for name in links.values()}, **links}
     for grouping in GROUPINGS:
         assert (out / f"{stem(grouping, START, END)}.csv").read_text() == expected[grouping], grouping
