@@ -188,6 +188,8 @@ def test_promxy_to_opensearch(endpoints: tuple[OpenSearch, Pushgateway], prometh
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
+    # The job's own duration (process start to exit), shown by `make test-job` beside the pod's.
+    phase_timer.add({"job own (first run)": logs.event(first, "job finished")["duration_s"]})
 
     started = time.monotonic()
     after_first = search.documents(search_node, f"{scope.index_prefix}*")
@@ -216,6 +218,7 @@ def test_promxy_to_opensearch(endpoints: tuple[OpenSearch, Pushgateway], prometh
 
     second = run_job(deployment)
     assert second.succeeded, second.summary()
+    phase_timer.add({"job own (re-run)": logs.event(second, "job finished")["duration_s"]})
     assert search.documents(search_node, f"{scope.index_prefix}*") == after_first
 
 
