@@ -224,7 +224,7 @@ def test_promxy_to_opensearch(endpoints: tuple[OpenSearch, Pushgateway], prometh
 
 def test_query_error_fails(endpoints: tuple[OpenSearch, Pushgateway], prometheus: str, scope: DataScope,
                            deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
-    """A query Prometheus rejects: exit 1 at once with its error in one line; no index."""
+    """A query Prometheus rejects, then one matching nothing: exit 1 with a one-line reason each; no index."""
     search_node, gateway = endpoints
     bad = "sum(avg_over_time:rucio_report_used_space:1d"
     start, _ = window(datetime.now(UTC).date())
@@ -237,6 +237,17 @@ def test_query_error_fails(endpoints: tuple[OpenSearch, Pushgateway], prometheus
     assert reason in result.summary().splitlines(), result.summary()
     assert not [line for text in result.logs.values() for line in text.splitlines()
                 if "failed, retrying" in line], result.summary()  # a 400 is not retried
+    assert search.indices(search_node, f"{scope.index_prefix}*") == []
+
+    # A valid query that matches no series: a vanished series fails the run instead of writing nothing.
+    today = datetime.now(UTC).date()
+    empty = "avg_over_time:rucio_report_used_space:1d{rse=\"T9_XX_Nowhere\"}"
+    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus, PROM_QUERY=empty))
+    result = run_job(deployment)
+    assert result.exit_code == 1, result.summary()
+    reason = (f"{JOB}: failed: query_range of {empty!r} at {prometheus} returned no usable sample for "
+              f"{today - timedelta(days=WINDOW_DAYS)}..{today} (0 samples); nothing to write")
+    assert reason in result.summary().splitlines(), result.summary()
     assert search.indices(search_node, f"{scope.index_prefix}*") == []
 
 
