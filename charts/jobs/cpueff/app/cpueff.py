@@ -56,6 +56,7 @@ SCHEMA = StructType([
 MAIN_KEYS = ("Type", "Workflow", "WmagentRequestName", "CpuEffOutlier")
 DETAILED_KEYS = ("Type", "Workflow", "WmagentRequestName", "Site", "Tier", "CpuEffOutlier")
 TIER_KEYS = ("Tier", "Type")
+JOBS = "_jobs"
 
 
 @dataclass(frozen=True)
@@ -262,11 +263,13 @@ def _t1_t2() -> list[Column]:
 
 
 def _documents(frame: DataFrame, keys: Sequence[str]) -> list[dict[str, Any]]:
-    """The frame's rows as documents: key fields always present, other null fields left out."""
-    return [
+    """The frame's rows as documents sorted by their keys: key fields always present, other null fields
+    left out. Sorted here rather than by Spark: a distributed sort costs a sampling job per collection."""
+    docs = [
         {name: value for name, value in row.asDict(recursive=True).items() if value is not None or name in keys}
         for row in frame.collect()
     ]
+    return sorted(docs, key=lambda doc: [(doc[k] is not None, doc[k]) for k in keys])
 
 
 def aggregate(rows: DataFrame, window: Window) -> tuple[Collections, InputStats]:
@@ -291,8 +294,11 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[Collections, InputStats]
         ).first()
         assert totals is not None  # a global aggregation always has one row
         eviction_diff = (fn.col("NonEvictionEff") - fn.col("CpuEff")).alias("EvictionAwareEffDiff")
-        main = (jobs.groupBy(*MAIN_KEYS).agg(*_efficiencies(), *_t1_t2())
-                .select("*", eviction_diff).orderBy(*MAIN_KEYS))
+        # JOBS counts the jobs of each group: their total is the number of distinct jobs without
+        # another pass over the data.
+        main = jobs.groupBy(*MAIN_KEYS).agg(*_efficiencies(), *_t1_t2(), fn.count(fn.lit(1)).alias(JOBS))
+        main_docs = _documents(main.select("*", eviction_diff), MAIN_KEYS)
+        distinct_jobs = sum(doc.pop(JOBS) for doc in main_docs)
         detailed = (
             jobs.groupBy(*DETAILED_KEYS)
             .agg(
@@ -302,7 +308,6 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[Collections, InputStats]
                 fn.array_max(fn.collect_set("WMAgent_JobID")).alias("MaxWmagentJobId"),
             )
             .select("*", eviction_diff)
-            .orderBy(*DETAILED_KEYS)
         )
         tiers = (
             jobs.where(fn.col("Tier") != "UNKNOWN")
@@ -313,11 +318,8 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[Collections, InputStats]
                 fn.sum("CpuTimeHr").alias("TierCpuTimeHr"),
                 fn.sum("WallClockHr").alias("TierWallClockHr"),
             )
-            .orderBy(*TIER_KEYS)
         )
-        result = Collections(_documents(main, MAIN_KEYS), _documents(detailed, DETAILED_KEYS),
-                             _documents(tiers, TIER_KEYS))
-        distinct_jobs = jobs.count()
+        result = Collections(main_docs, _documents(detailed, DETAILED_KEYS), _documents(tiers, TIER_KEYS))
         jobs.unpersist()
     finally:
         rows.unpersist()

@@ -277,7 +277,7 @@ def run_values(hdfs: Hdfs, ferretdb: FerretDB, gateway: Pushgateway, *, root: st
             "SPARK_MASTER": "local[2]",
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
-            "SPARK_SHUFFLE_PARTITIONS": "4",
+            "SPARK_SHUFFLE_PARTITIONS": "2",
             **env,
         },
     }
