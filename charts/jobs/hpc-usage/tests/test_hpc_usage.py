@@ -8,14 +8,9 @@ under the harness state directory, mounted in the pod as the report directory.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
-import os
 import shutil
 import time
-import urllib.request
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,12 +20,13 @@ from typing import Any
 
 import pytest
 
+from harness.checks import files, logs, metrics
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
 from harness.deploy import Deployment
 from harness.jobrun import JobResult
-from harness.paths import state_root
+from harness.pytest.scope import DataScope
 from harness.services.hdfs import Hdfs, webhdfs_client
 from harness.services.pool import ServicePool
 from harness.services.pushgateway import Pushgateway
@@ -39,7 +35,7 @@ pytestmark = pytest.mark.e2e
 
 JOB = "hpc-usage"
 SEED = 83
-PER_DAY = 40
+PER_DAY = 80
 MALFORMED_PER_DAY = 1
 LATE = 30
 LATE_DAYS = 2  # the job's default
@@ -149,8 +145,8 @@ def expected_files(records: Iterable[dict[str, Any]], start: date, end: date
             bin_cores[key] = max(bin_cores.get(key, cpus), cpus)
     core_sum: dict[tuple[str, date], Decimal] = {}
     for record_ms, site, core_hours in first_completed.values():
-        key = (site, datetime.fromtimestamp(record_ms // 1000, UTC).date())
-        core_sum[key] = core_sum.get(key, Decimal(0)) + core_hours
+        site_day = (site, datetime.fromtimestamp(record_ms // 1000, UTC).date())
+        core_sum[site_day] = core_sum.get(site_day, Decimal(0)) + core_hours
     cores_sum: dict[tuple[str, date], Decimal] = {}
     for (site, day, _, _), cpus in bin_cores.items():
         cores_sum[(site, day)] = cores_sum.get((site, day), Decimal(0)) + cpus
@@ -211,40 +207,10 @@ def html_rows(path: Path, table_id: str) -> list[dict[str, str]]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(path.read_text()))
-    return list(reader.fieldnames or []), list(reader)
-
-
 def digests(directory: Path) -> dict[str, str]:
     """sha256 of every file under ``directory`` by relative path (hidden temporary files included)."""
     return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def log_events(result: JobResult, message: str) -> list[dict[str, Any]]:
-    """The fields of each of the job's JSON log lines ``message``, in order."""
-    events = [json.loads(line) for text in result.logs.values() for line in text.splitlines() if line.startswith("{")]
-    return [dict(event["fields"]) for event in events if event.get("msg") == message]
-
-
-def log_event(result: JobResult, message: str) -> dict[str, Any]:
-    events = log_events(result, message)
-    assert events, f"no {message!r} log line in:\n{result.summary()}"
-    return events[-1]
-
-
-def pushed(pushgateway: Pushgateway, job_label: str) -> dict[str, float]:
-    """The samples the Pushgateway holds for ``job_label``: {metric name: value}."""
-    with urllib.request.urlopen(f"{pushgateway.url}/api/v1/metrics", timeout=10) as reply:
-        groups = json.load(reply)["data"]
-    values: dict[str, float] = {}
-    for group in groups:
-        if group["labels"].get("job") == job_label:
-            for name, family in group.items():
-                if isinstance(family, dict) and family.get("metrics"):
-                    values[name] = float(family["metrics"][0]["value"])
-    return values
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
@@ -258,14 +224,12 @@ def endpoints(services: ServicePool) -> tuple[Hdfs, Pushgateway]:
 
 
 @pytest.fixture
-def volume(namespace: str) -> Path:
-    """The report directory on the host, under the namespace's volume root (pods run as uid 10001)."""
-    directory = state_root() / "volumes" / namespace / JOB
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
-    for path in (directory.parent, directory):
-        os.chmod(path, 0o777)
+def volume(scope: DataScope) -> Path:
+    """An empty report directory in the test's host volume (world-writable: pods run as uid 10001)."""
+    directory = scope.volume / JOB
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir()
+    directory.chmod(0o777)
     return directory
 
 
@@ -285,7 +249,7 @@ def run_values(hdfs: Hdfs, gateway: Pushgateway, volume: Path, *, root: str, pus
             "SPARK_MASTER": "local[2]",
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
-            "SPARK_SHUFFLE_PARTITIONS": "4",
+            "SPARK_SHUFFLE_PARTITIONS": "2",
             **env,
         },
     }
@@ -300,20 +264,20 @@ def short_window(today: date) -> tuple[date, date]:
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], namespace: str, volume: Path,
+def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume: Path,
                    deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                    phase_timer: Any) -> None:
     """Default window -> exact CSV and HTML per month; a re-run leaves byte-identical files."""
     hdfs, gateway = endpoints
     start, end = default_window(datetime.now(UTC).date())
-    root = f"/test/{namespace}/condor/raw/metric"
+    root = f"{scope.hdfs_root}/condor/raw/metric"
     started = time.monotonic()
     clear_partitions(hdfs, root, start, end)
     records = seed(hdfs, root, start, end)
     expected = expected_files(records, start, end)
     phase_timer.add({"seed inputs": time.monotonic() - started})
 
-    push_job = f"{JOB}-{namespace}"
+    push_job = scope.push_job(JOB)
     pushed_after = time.time()
     deployment = deploy_job(JOB, values=run_values(hdfs, gateway, volume, root=root, push_job=push_job))
     first = run_job(deployment)
@@ -324,8 +288,8 @@ def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], namespace: str, volume: 
     assert sorted(p.name for p in (volume / "csv").iterdir()) == sorted(f"{m}.csv" for m in expected)
     assert sorted(p.name for p in (volume / "html").iterdir()) == sorted(f"{m}.html" for m in expected)
     for month, (daily, monthly) in expected.items():
-        header, rows = csv_rows(volume / "csv" / f"{month}.csv")
-        assert header == DAILY_COLUMNS
+        rows = files.read_csv(volume / "csv" / f"{month}.csv")
+        assert list(rows[0]) == DAILY_COLUMNS
         assert rows == daily, month
         page = volume / "html" / f"{month}.html"
         assert html_rows(page, "daily") == daily, month
@@ -334,15 +298,15 @@ def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], namespace: str, volume: 
     assert any(row["sum CoreHr"] != "0.0" for daily, _ in expected.values() for row in daily)
     assert any(row["running_cores_daily_avg"] != "0.0" for daily, _ in expected.values() for row in daily)
 
-    stats = log_event(first, "input read")
+    stats = logs.event(first, "input read")
     assert stats["malformed"] == MALFORMED_PER_DAY * len(days(start, end))
     assert stats["hpc_records"] == len(hpc_records(records, start, end))
     assert stats["lines"] == len(records) + stats["malformed"]
-    metrics = pushed(gateway, push_job)
-    assert metrics["push_time_seconds"] >= pushed_after
-    assert metrics["cronjob_last_status"] == 1
-    assert metrics["cronjob_records_in"] == len(records)
-    assert metrics["cronjob_records_out"] == sum(len(daily) for daily, _ in expected.values())
+    pushed = metrics.pushed(gateway, push_job)
+    assert pushed["push_time_seconds"] >= pushed_after
+    assert pushed["cronjob_last_status"] == 1
+    assert pushed["cronjob_records_in"] == len(records)
+    assert pushed["cronjob_records_out"] == sum(len(daily) for daily, _ in expected.values())
     phase_timer.add({"checks": time.monotonic() - started})
 
     before = digests(volume)
@@ -351,18 +315,18 @@ def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], namespace: str, volume: 
     assert digests(volume) == before
 
 
-def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], namespace: str, volume: Path,
+def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume: Path,
                                      deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
     """A window day without its directory fails the run with a one-line reason; no file is written."""
     hdfs, gateway = endpoints
     start, end = short_window(datetime.now(UTC).date())
-    root = f"/test/{namespace}/condor/raw/metric"
+    root = f"{scope.hdfs_root}/condor/raw/metric"
     missing = start + timedelta(days=2)
     clear_partitions(hdfs, root, start, end)
     seed(hdfs, root, start, end, skip=[missing])
 
-    values = run_values(hdfs, gateway, volume, root=root, push_job=f"{JOB}-{namespace}",
+    values = run_values(hdfs, gateway, volume, root=root, push_job=scope.push_job(JOB),
                         START_DATE=start.isoformat(), END_DATE=end.isoformat())
     result = run_job(deploy_job(JOB, values=values))
     assert not result.succeeded
@@ -372,17 +336,16 @@ def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], namesp
               f"to report without them")
     assert reason in result.summary(), result.summary()
     assert digests(volume) == {}
-    webhdfs_client(hdfs).delete(f"/test/{namespace}", recursive=True)
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], namespace: str, volume: Path,
+def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume: Path,
                                 deploy_job: Callable[..., Deployment],
                                 run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 reads and computes, logs the files it would write, and writes no file and no metrics."""
     hdfs, gateway = endpoints
     start, end = short_window(datetime.now(UTC).date())
-    root = f"/test/{namespace}/condor/raw/metric"
-    push_job = f"{JOB}-{namespace}"
+    root = f"{scope.hdfs_root}/condor/raw/metric"
+    push_job = scope.push_job(JOB)
     clear_partitions(hdfs, root, start, end)
     expected = expected_files(seed(hdfs, root, start, end), start, end)
 
@@ -391,9 +354,8 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], namespace: 
     result = run_job(deploy_job(JOB, values=values))
     assert result.succeeded, result.summary()
     (month, (daily, monthly)), = expected.items()
-    would_write = {fields["target"]: fields["records"] for fields in log_events(result, "dry run: would write")}
+    would_write = {fields["target"]: fields["records"] for fields in logs.events(result, "dry run: would write")}
     assert would_write == {f"file {MOUNT}/csv/{month}.csv": len(daily),
                            f"file {MOUNT}/html/{month}.html": len(daily) + len(monthly)}
     assert digests(volume) == {}
-    assert pushed(gateway, push_job) == {}
-    webhdfs_client(hdfs).delete(f"/test/{namespace}", recursive=True)
+    assert metrics.pushed(gateway, push_job) == {}
