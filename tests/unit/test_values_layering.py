@@ -141,18 +141,37 @@ def test_real_job_charts_layer_their_environment(chart_dir: Path, env_name: str)
         assert cronjob["spec"]["schedule"] == job_values["cronjob"]["schedule"]
 
 
-@pytest.mark.parametrize("env_name", environments())
-def test_host_ports_are_unique_across_the_jobs_of_an_environment(env_name: str) -> None:
-    """Host-network Spark drivers of different jobs may share a node: their host ports must not collide
-    (the library checks within one job; this checks across jobs, chart values and job file together)."""
-    owners: dict[int, str] = {}
+def _host_ports(env_name: str) -> dict[str, set[int]]:
+    """{job: its host ports} in environment ``env_name`` (chart values and job file merged)."""
+    found: dict[str, set[int]] = {}
     for chart_dir in job_charts():
         job_file = VALUES_DIR / env_name / f"{chart_dir.name}.yaml"
         if not job_file.exists():
             continue
         ports = {**(yaml.safe_load((chart_dir / "values.yaml").read_text()).get("ports") or {}),
                  **(yaml.safe_load(job_file.read_text()).get("ports") or {})}
-        for name, port in ports.items():
-            if port.get("hostPort"):
-                taken = owners.setdefault(port["hostPort"], f"{chart_dir.name}.{name}")
-                assert taken == f"{chart_dir.name}.{name}", f"hostPort {port['hostPort']}: {taken} and {chart_dir.name}"
+        found[chart_dir.name] = {port["hostPort"] for port in ports.values() if port.get("hostPort")}
+    return found
+
+
+def test_the_host_port_table_in_docs_matches_the_values() -> None:
+    """docs/delivery.md's allocation table is what the prod and preprod values files really use."""
+    table: dict[str, dict[str, set[int]]] = {"prod": {}, "preprod": {}}
+    for line in (REPO_ROOT / "docs" / "delivery.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and re.fullmatch(r"[0-9, ]+", cells[1]) and re.fullmatch(r"[0-9, ]+", cells[2]):
+            table["prod"][cells[0]] = {int(p) for p in cells[1].split(",")}
+            table["preprod"][cells[0]] = {int(p) for p in cells[2].split(",")}
+    for env_name, documented in table.items():
+        assert documented == {job: ports for job, ports in _host_ports(env_name).items() if ports}, env_name
+
+
+@pytest.mark.parametrize("env_name", environments())
+def test_host_ports_are_unique_across_the_jobs_of_an_environment(env_name: str) -> None:
+    """Host-network Spark drivers of different jobs may share a node: their host ports must not collide
+    (the library checks within one job; this checks across jobs, chart values and job file together)."""
+    owners: dict[int, str] = {}
+    for job, ports in _host_ports(env_name).items():
+        for port in ports:
+            taken = owners.setdefault(port, job)
+            assert taken == job, f"hostPort {port}: {taken} and {job}"
