@@ -43,7 +43,7 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
     index = "bench-rucio-used-space-1d"
     opensearch_client(search).indices.delete(index=index, params={"ignore_unavailable": "true"})
     apt_ensure(pinned("services-mongo-monitoring", "prometheus"))
-    root = state_root() / "volumes" / "bench-jobs" / "prometheus"
+    root = state_root() / "volumes" / f"bench-{JOB}"
     shutil.rmtree(root, ignore_errors=True)
     last = datetime.now(UTC).date()
     first = last - timedelta(days=max(1, round(n / SERIES_PER_DAY)) - 1)
