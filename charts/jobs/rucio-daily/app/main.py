@@ -25,9 +25,12 @@ from jobkit.spark import SPARK_VARS, build_session
 JOB = "rucio-daily"
 VARIABLES = (
     Var("DATE", "date", help="dump day to process, YYYY-MM-DD (default: today UTC, as the CMS cron passes it)"),
-    Var("RUCIO_PATH", "str", default="/project/awg/cms/rucio", help="root of the Rucio sqoop dumps (YYYY-MM-DD/replicas)"),
-    Var("DBS_PATH", "str", default="/project/awg/cms/dbs/PROD_GLOBAL", help="root of the DBS sqoop dumps (YYYY-MM-DD/FILES)"),
-    Var("OUTPUT_PATH", "str", default="/cms/rucio_daily", help="output root; the day goes to <OUTPUT_PATH>/rucio/YYYY/MM/DD"),
+    Var("RUCIO_PATH", "str", default="/project/awg/cms/rucio",
+        help="root of the Rucio sqoop dumps (YYYY-MM-DD/replicas)"),
+    Var("DBS_PATH", "str", default="/project/awg/cms/dbs/PROD_GLOBAL",
+        help="root of the DBS sqoop dumps (YYYY-MM-DD/FILES)"),
+    Var("OUTPUT_PATH", "str", default="/cms/rucio_daily",
+        help="output root; the day goes to <OUTPUT_PATH>/rucio/YYYY/MM/DD"),
     *SPARK_VARS,
 )
 HDFS_SCHEMES = {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"}

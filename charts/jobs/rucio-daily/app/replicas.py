@@ -175,7 +175,7 @@ def one_line(text: str) -> str:
 
 def _java_chain(exc: Py4JJavaError) -> list[tuple[str, str]]:
     """(class name, message) of the Java exception and each of its causes, outermost first."""
-    chain = []
+    chain: list[tuple[str, str]] = []
     java = exc.java_exception
     while java is not None and len(chain) < 20:
         chain.append((str(java.getClass().getName()), str(java.getMessage() or "")))

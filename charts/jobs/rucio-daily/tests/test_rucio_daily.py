@@ -1,0 +1,217 @@
+"""Success test of rucio-daily: Rucio replicas (avro) + DBS FILES (csv) in HDFS -> the job -> parquet on HDFS.
+
+The expected rows are computed here, in plain Python over the generators' records, from the rules the
+README states (join on the file name, group keys, days from the dump day and from CREATED_AT in UTC, RSE_ID
+as lower-case hex, rep_size the sum of BYTES); nothing is imported from the job's code.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from harness.checks import hdfs as hdfs_checks
+from harness.checks import logs, metrics
+from harness.datagen import dbs, rucio
+from harness.datagen.writers import HdfsSink
+from harness.deploy import Deployment
+from harness.jobrun import JobResult
+from harness.pytest.scope import DataScope
+from harness.services.hdfs import Hdfs, webhdfs_client
+from harness.services.pool import ServicePool
+from harness.services.pushgateway import Pushgateway
+
+pytestmark = pytest.mark.e2e
+
+JOB = "rucio-daily"
+SEED = 23
+N_FILES = 1500  # DBS files of the catalogue: about 2400 Rucio replicas of 21 datasets, about 100 output rows
+COLUMNS = ("RSE_ID", "f_dataset_id", "SCOPE", "tally_day", "create_day", "rep_size")
+Row = tuple[Any, ...]
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+
+def dump_day() -> date:
+    """The day the tests process: yesterday (UTC), a complete dump in production terms."""
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+def roots(scope: DataScope) -> dict[str, str]:
+    """The production roots of inputs and output, moved under the test's HDFS scope."""
+    return {"RUCIO_PATH": f"{scope.hdfs_root}{rucio.ROOT}", "DBS_PATH": f"{scope.hdfs_root}{dbs.ROOT}",
+            "OUTPUT_PATH": f"{scope.hdfs_root}/cms/rucio_daily"}
+
+
+def seed(hdfs: Hdfs, scope: DataScope, day: date, *, corrupt: int = 0) -> None:
+    """Write the Rucio and DBS dumps of ``day``, and a differently seeded dump of the day before (not read)."""
+    sink, paths = HdfsSink(webhdfs_client(hdfs)), roots(scope)
+    for seed_, when in ((SEED, day), (SEED + 1, day - timedelta(days=1))):
+        rucio.write(sink, seed_, N_FILES, when, root=paths["RUCIO_PATH"], corrupt=corrupt if when == day else 0)
+        dbs.write(sink, seed_, N_FILES, when, root=paths["DBS_PATH"])
+
+
+def output_dir(scope: DataScope, day: date) -> str:
+    return f"{roots(scope)['OUTPUT_PATH']}/rucio/{day:%Y/%m/%d}"
+
+
+def put_parquet(hdfs: Hdfs, path: str, rows: list[dict[str, Any]]) -> None:
+    """A parquet file at ``path``: a leftover of an earlier run (must be replaced or kept, as the README says)."""
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), buffer)
+    webhdfs_client(hdfs).write(path, data=buffer.getvalue(), overwrite=True)
+
+
+# ---------------------------------------------------------------------------------------------- expectations
+
+
+def utc_day(ms: int) -> str:
+    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y%m%d")
+
+
+def expected_rows(day: date) -> tuple[list[Row], int, int]:
+    """Output rows from the README's rules, sorted; and the replicas read and those without a DBS file."""
+    dataset_of = {f["LOGICAL_FILE_NAME"]: f["DATASET_ID"] for f in dbs.records("FILES", SEED, N_FILES, day)}
+    sums: dict[Row, int] = defaultdict(int)
+    replicas = not_in_dbs = 0
+    for replica in rucio.records("replicas", SEED, N_FILES, day):
+        replicas += 1
+        if replica["NAME"] not in dataset_of:
+            not_in_dbs += 1
+            continue
+        key = (replica["RSE_ID"].hex(), dataset_of[replica["NAME"]], replica["SCOPE"], f"{day:%Y%m%d}",
+               utc_day(replica["CREATED_AT"]))
+        sums[key] += int(replica["BYTES"])
+    return sorted((*key, total) for key, total in sums.items()), replicas, not_in_dbs
+
+
+def output_rows(hdfs: Hdfs, path: str) -> list[Row]:
+    """The parquet rows under ``path`` as tuples in :data:`COLUMNS` order, sorted (duplicates kept)."""
+    rows = hdfs_checks.read_parquet(hdfs, path)
+    assert all(tuple(row) == COLUMNS for row in rows), rows[:1]
+    return sorted(tuple(row[c] for c in COLUMNS) for row in rows)
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def endpoints(services: ServicePool) -> tuple[Hdfs, Pushgateway]:
+    hdfs, gateway = services.get("hdfs"), services.get("pushgateway")
+    assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
+    return hdfs, gateway
+
+
+def run_values(hdfs: Hdfs, gateway: Pushgateway, scope: DataScope, day: date, **env: str) -> dict[str, Any]:
+    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+    return {
+        "pod": {"hostNetwork": True},
+        "job": {"activeDeadlineSeconds": 900, "backoffLimit": 0},
+        "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
+        "metrics": {"pushgateway": {"url": gateway.url, "job": scope.push_job(JOB)}},
+        "env": {
+            "HDFS_URL": hdfs.rpc_url,
+            **roots(scope),
+            "DATE": day.isoformat(),
+            "SPARK_MASTER": "local[2]",
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_DRIVER_MEMORY": "768m",
+            "SPARK_SHUFFLE_PARTITIONS": "4",
+            **env,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+def test_rucio_daily(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, deploy_job: Callable[..., Deployment],
+                     run_job: Callable[..., JobResult], phase_timer: Any) -> None:
+    """DRY_RUN writes nothing; a run writes exactly the expected rows; a re-run gives the same rows."""
+    hdfs, gateway = endpoints
+    day = dump_day()
+    started = time.monotonic()
+    seed(hdfs, scope, day)
+    expected, replicas, not_in_dbs = expected_rows(day)
+    assert not_in_dbs > 0 and len(expected) > 50  # the data exercises the join and the grouping
+    # Leftovers: a stale part file in the day's directory (replaced with the directory) and the day
+    # before's output (another directory: kept).
+    stale_row = dict(zip(COLUMNS, ("00", 1, "cms", f"{day:%Y%m%d}", f"{day:%Y%m%d}", 1), strict=True))
+    put_parquet(hdfs, f"{output_dir(scope, day)}/part-00000-stale.snappy.parquet", [stale_row])
+    before = day - timedelta(days=1)
+    put_parquet(hdfs, f"{output_dir(scope, before)}/part-00000-kept.snappy.parquet", [stale_row])
+    phase_timer.add({"seed inputs": time.monotonic() - started})
+
+    # DRY_RUN: reads and aggregates, says what it would write, writes nothing and pushes nothing.
+    push_job = scope.push_job(JOB)
+    dry = run_job(deploy_job(JOB, values=run_values(hdfs, gateway, scope, day, DRY_RUN="1")))
+    assert dry.succeeded, dry.summary()
+    assert logs.event(dry, "dry run: would write") == {"target": f"parquet {output_dir(scope, day)}",
+                                                      "rows": len(expected), "partitions": []}
+    stale = f"{output_dir(scope, day)}/part-00000-stale.snappy.parquet"
+    assert hdfs_checks.files(hdfs, output_dir(scope, day)) == [stale]
+    assert metrics.pushed(gateway, push_job) == {}
+
+    pushed_after = time.time()
+    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, day))
+    first = run_job(deployment)
+    assert first.succeeded, first.summary()
+    assert first.exit_code == 0
+
+    started = time.monotonic()
+    after_first = output_rows(hdfs, output_dir(scope, day))
+    assert len(after_first) == len(expected)
+    assert after_first == expected
+    assert not [key for key, n in Counter(row[:5] for row in after_first).items() if n > 1]  # one row per group
+    names = [path.rsplit("/", 1)[1] for path in hdfs_checks.files(hdfs, output_dir(scope, day))]
+    assert "_SUCCESS" in names and "part-00000-stale.snappy.parquet" not in names, names
+    assert hdfs_checks.read_parquet(hdfs, output_dir(scope, before)) == [stale_row]
+    assert logs.event(first, "input read") == {"replicas": replicas, "replicas_in_dbs": replicas - not_in_dbs,
+                                               "replicas_not_in_dbs": not_in_dbs, "rows": len(expected)}
+    samples = metrics.pushed(gateway, push_job)
+    assert samples["push_time_seconds"] >= pushed_after  # this run's push
+    assert samples["cronjob_last_status"] == 1
+    assert samples["cronjob_records_in"] == replicas
+    assert samples["cronjob_records_out"] == len(expected)
+    phase_timer.add({"checks": time.monotonic() - started})
+
+    second = run_job(deployment)
+    assert second.succeeded, second.summary()
+    assert output_rows(hdfs, output_dir(scope, day)) == after_first
+
+
+def test_bad_inputs_fail(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+                         deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
+    """A missing dump day, then a damaged replicas avro file: exit 1, one-line reason, nothing written."""
+    hdfs, gateway = endpoints
+    day = dump_day()
+    paths = roots(scope)
+    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, day))
+
+    missing = run_job(deployment)
+    assert not missing.succeeded
+    assert missing.exit_code == 1, missing.summary()
+    reason = (f"{JOB}: failed: input for {day} is missing: Rucio replicas dump {paths['RUCIO_PATH']}/{day}/replicas/"
+              f"part*.avro matches no file; DBS FILES dump {paths['DBS_PATH']}/{day}/FILES/*.gz matches no file "
+              f"(that day's sqoop import has not run or failed); nothing was written")
+    assert reason in missing.summary(), missing.summary()
+
+    seed(hdfs, scope, day, corrupt=1)
+    damaged = run_job(deployment)
+    assert not damaged.succeeded
+    assert damaged.exit_code == 1, damaged.summary()
+    part = f"{paths['RUCIO_PATH']}/{day}/replicas/part-m-00000.avro"
+    reason = (f"{JOB}: failed: cannot read the Rucio replicas dump of {day}: file {part}: java.io.IOException: "
+              f"Invalid sync!; the file is damaged or not a Rucio replicas dump, re-import it (nothing was written)")
+    assert reason in damaged.summary(), damaged.summary()
+    assert logs.event(damaged, "job finished")["exit_code"] == 1
+    assert hdfs_checks.files(hdfs, paths["OUTPUT_PATH"]) == []
