@@ -90,7 +90,8 @@ def main(ctx: RunContext) -> None:
             if not found.replicas_in_dbs:
                 raise JobError(f"none of the {ctx.records_in} replicas of {day} names a file of the DBS FILES "
                                f"dump {dumps.files}; nothing to write (are both dumps of the same day?)")
-            written = write_parquet(grouped.where("in_dbs").select(*OUTPUT_COLUMNS), output, dry_run=ctx.dry_run)
+        # The groups are cached by now, so a failure here is the write's own (its message says so).
+        written = write_parquet(grouped.where("in_dbs").select(*OUTPUT_COLUMNS), output, dry_run=ctx.dry_run)
         ctx.records_out = written.written
     finally:
         spark.stop()
