@@ -9,6 +9,7 @@ from kubernetes.client.exceptions import ApiException
 from harness.checks import hdfs as hdfs_checks
 from harness.checks import metrics, mongo, search
 from harness.kube import Kube
+from harness.paths import state_root
 from harness.pytest.fixtures import release_namespace
 from harness.pytest.scope import DataScope
 from harness.services.elasticsearch import Elasticsearch, elasticsearch_client
@@ -51,7 +52,8 @@ def remaining(scope: DataScope, pool: ServicePool) -> dict[str, object]:
         "elasticsearch": search.indices(es_node, f"{scope.index_prefix}*"),
         "mongo": databases,
         "pushgateway": metrics.pushed(gateway, scope.push_job("some-job")),
-        "volume": sorted(p.name for p in scope.volume.parent.glob(f"{scope.namespace}/*")),
+        # Not scope.volume: that property creates the directory.
+        "volume": sorted(p.name for p in (state_root() / "volumes").glob(f"{scope.namespace}/*")),
     }
 
 
@@ -63,6 +65,7 @@ def test_teardown_removes_the_namespace_and_its_data_only(kube: Kube, services: 
         kube.core.create_namespaced_config_map(scope.namespace, {"metadata": {"name": "c"}, "data": {"k": "v"}})  # type: ignore[arg-type]
         seed_everywhere(scope, services)
     before = remaining(other, services)
+    volume = state_root() / "volumes" / mine.namespace
     assert all(before.values()), before  # the seeding put something everywhere
 
     assert release_namespace(kube, services, mine.namespace) == []
@@ -72,5 +75,6 @@ def test_teardown_removes_the_namespace_and_its_data_only(kube: Kube, services: 
     assert gone.value.status == 404
     assert remaining(mine, services) == {"hdfs": [], "opensearch": [], "elasticsearch": [], "mongo": [],
                                          "pushgateway": {}, "volume": []}
+    assert not volume.exists()
     assert remaining(other, services) == before  # nothing of another test was touched
     assert release_namespace(kube, services, other.namespace) == []
