@@ -12,11 +12,14 @@ without writing or deleting anything.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from datasets import datasets_in_rses
 from inputs import DBS_TABLES, RUCIO_TABLES, Dumps, missing_tables
 from outputs import MAPPINGS, document_id, documents, drop_older_days, drop_older_indices
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import functions as fn
 
 from jobkit.config import Config, Var
@@ -30,6 +33,8 @@ from jobkit.spark import SPARK_VARS, build_session
 
 JOB = "rucio-datasets-monitoring"
 TABLES = (*RUCIO_TABLES, *DBS_TABLES)
+# A failure reason is one line for people; the JVM's messages can be pages long.
+MAX_REASON = 300
 VARIABLES = (
     Var("DAY", "date", help="dump day to read, YYYY-MM-DD (default: today UTC, as the daily dumps are named)"),
     Var("RUCIO_PATH", "str", default="/project/awg/cms/rucio", help="Rucio dump root holding YYYY-MM-DD/<table>"),
@@ -70,6 +75,17 @@ def check_config(config: Config, today: date) -> None:
         raise ConfigError(f"INDEX_REPLICAS={config.integer('INDEX_REPLICAS')} is negative; allowed: 0 or more")
 
 
+def root_cause(exc: Exception) -> str:
+    """The first line of the innermost Java exception behind a Spark failure (a malformed CSV row, a
+    damaged avro block), instead of the whole JVM stack trace."""
+    java: Any = getattr(exc, "java_exception", None)
+    if java is None:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    while java.getCause() is not None:
+        java = java.getCause()
+    return str(java.toString()).splitlines()[0][:MAX_REASON]
+
+
 def main(ctx: RunContext) -> None:
     """Check the day's dumps, compute the rows, write parquet and index, then drop older outputs."""
     config, log = ctx.config, ctx.log
@@ -80,7 +96,9 @@ def main(ctx: RunContext) -> None:
     index = daily_index(config.text("INDEX_PREFIX"), day)
     output = f"{config.text('OUTPUT_PATH').rstrip('/')}/{day.isoformat()}"
     log.info("run", day=str(day), rucio=dumps.rucio_root, dbs=dumps.dbs_root, index=index, parquet=output)
-    spark = build_session(config, JOB)
+    # Parse every CSV column, not only the ones used: otherwise FAILFAST lets a row with missing or
+    # malformed columns through, and a short DBS FILES row would be joined as a second copy of a file.
+    spark = build_session(config, JOB, {"spark.sql.csv.parser.columnPruning.enabled": "false"})
     try:
         missing = missing_tables(spark, dumps)
         if missing:
@@ -89,8 +107,11 @@ def main(ctx: RunContext) -> None:
                            f"{', '.join(missing)}); nothing written")
         # timestamp: the dump day's midnight, not the wall clock, so a re-run writes identical documents.
         midnight = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-        rows = datasets_in_rses(spark, dumps, midnight).persist()
-        totals = rows.agg(fn.count(fn.lit(1)).alias("rows"), fn.sum("FileCount").alias("replicas")).first()
+        try:
+            rows = datasets_in_rses(spark, dumps, midnight).persist()
+            totals = rows.agg(fn.count(fn.lit(1)).alias("rows"), fn.sum("FileCount").alias("replicas")).first()
+        except (Py4JJavaError, PySparkException) as exc:
+            raise JobError(f"reading the dumps of {day} failed: {root_cause(exc)}") from None
         assert totals is not None  # a global aggregation always has one row
         count, ctx.records_in = int(totals["rows"]), int(totals["replicas"] or 0)
         log.info("rows computed", rows=count, replicas=ctx.records_in)
@@ -108,7 +129,6 @@ def main(ctx: RunContext) -> None:
         finally:
             backend.close()
         drop_older_days(spark, config.text("OUTPUT_PATH"), day, log, dry_run=ctx.dry_run)
-        rows.unpersist()
     finally:
         spark.stop()
 
