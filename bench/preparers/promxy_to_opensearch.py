@@ -8,32 +8,19 @@ the job's window is set to exactly those days (several 30-day queries for 10k sa
 from __future__ import annotations
 
 import shutil
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from harness.datagen import used_space
 from harness.paths import state_root
-from harness.process import ManagedProcess, free_port
 from harness.services.opensearch import OpenSearch, opensearch_client
 from harness.services.pool import ServicePool
-from harness.services.prometheus import PROGRAM
+from harness.services.prometheus import serve_tsdb
 from harness.services.pushgateway import Pushgateway
-from harness.toolchain import apt_ensure, pinned
 from harness.toolchain.tools import ensure
-from harness.waiting import wait_until
 from preparers import Prepared
 
 JOB = "promxy-to-opensearch"
 SERIES_PER_DAY = 70
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as reply:
-            return bool(reply.status == 200)
-    except (OSError, urllib.error.URLError):
-        return False
 
 
 def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
@@ -42,24 +29,13 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
     assert isinstance(search, OpenSearch) and isinstance(gateway, Pushgateway)
     index = "bench-rucio-used-space-1d"
     opensearch_client(search).indices.delete(index=index, params={"ignore_unavailable": "true"})
-    apt_ensure(pinned("services-mongo-monitoring", "prometheus"))
     root = state_root() / "volumes" / f"bench-{JOB}"
     shutil.rmtree(root, ignore_errors=True)
     last = datetime.now(UTC).date()
     first = last - timedelta(days=max(1, round(n / SERIES_PER_DAY)) - 1)
     used_space.write_blocks(ensure("promtool"), root / "tsdb", seed, first, last)
     records = sum(1 for _ in used_space.records(seed, first, last))
-    (root / "prometheus.yml").write_text("global: {}\n")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = ManagedProcess("bench prometheus", root / "prometheus.pid", root / "prometheus.log")
-    process.start([PROGRAM, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'tsdb'}",
-                   f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=3650d"])
-    try:
-        wait_until(lambda: _ready(url), timeout=60, what=f"bench Prometheus on {url}", describe=process.log_tail)
-    except BaseException:
-        process.stop()
-        raise
+    process, url = serve_tsdb(root, "bench prometheus")
 
     def cleanup() -> None:
         process.stop()

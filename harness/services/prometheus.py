@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.errors import HarnessError
-from harness.services.base import Service
+from harness.process import ManagedProcess, free_port
+from harness.services.base import HOST, Service
 from harness.toolchain import apt_ensure, pinned
+from harness.waiting import wait_until
 
 PROGRAM = "/usr/bin/prometheus"
 PUSHGATEWAY_JOB = "pushgateway"
@@ -258,3 +260,43 @@ class Prometheus(Service):
         """
         active: list[dict[str, Any]] = self._api("targets")["activeTargets"]
         return active
+
+
+def serve_tsdb(root: Path, label: str) -> tuple[ManagedProcess, str]:
+    """Start a Prometheus of its own that only serves the TSDB blocks in ``root / "tsdb"`` (e.g. days
+    backfilled with ``promtool tsdb create-blocks-from openmetrics``), on a free loopback port.
+
+    It scrapes nothing, and its retention is 10 years so backfilled days older than the default 15 days
+    are not dropped. The caller stops the returned process.
+
+    Args:
+        root: directory holding ``tsdb/``; the config, PID file and log are written beside it.
+        label: what the process is called in messages.
+
+    Returns:
+        The running process and its base URL (``http://127.0.0.1:<port>``).
+
+    Raises:
+        HarnessTimeout: when it is not ready within a minute (with its log tail); it is stopped first.
+    """
+    apt_ensure(pinned("services-mongo-monitoring", "prometheus"))
+    (root / "prometheus.yml").write_text("global: {}\n")
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    process = ManagedProcess(label, root / "prometheus.pid", root / "prometheus.log")
+    process.start([PROGRAM, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'tsdb'}",
+                   f"--web.listen-address={HOST}:{port}", "--storage.tsdb.retention.time=3650d"])
+
+    def ready() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as reply:
+                return bool(reply.status == 200)
+        except OSError:
+            return False
+
+    try:
+        wait_until(ready, timeout=60, what=f"{label} on {url} to be ready", describe=process.log_tail)
+    except BaseException:
+        process.stop()
+        raise
+    return process, url

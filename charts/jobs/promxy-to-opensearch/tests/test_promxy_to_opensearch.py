@@ -28,15 +28,13 @@ from harness.checks import logs, metrics, search
 from harness.datagen import used_space
 from harness.deploy import Deployment
 from harness.jobrun import JobResult
-from harness.process import ManagedProcess, free_port
+from harness.process import free_port
 from harness.pytest.scope import DataScope
 from harness.services.opensearch import OpenSearch
 from harness.services.pool import ServicePool
-from harness.services.prometheus import PROGRAM
+from harness.services.prometheus import serve_tsdb
 from harness.services.pushgateway import Pushgateway
-from harness.toolchain import apt_ensure, pinned
 from harness.toolchain.tools import ensure
-from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -58,32 +56,14 @@ def midnight(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
-def ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as reply:
-            return bool(reply.status == 200)
-    except (OSError, urllib.error.URLError):
-        return False
-
-
 @pytest.fixture
 def prometheus(namespace: str) -> Iterator[str]:
     """A Prometheus of this test alone serving the generated series; yields its query_range URL."""
-    apt_ensure(pinned("services-mongo-monitoring", "prometheus"))
     root = used_space_root(namespace)
     today = datetime.now(UTC).date()
     used_space.write_blocks(ensure("promtool"), root / "tsdb", SEED, today - timedelta(days=GENERATED_DAYS), today)
-    (root / "prometheus.yml").write_text("global: {}\n")  # nothing to scrape: it only serves the blocks
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = ManagedProcess(f"prometheus for {namespace}", root / "prometheus.pid", root / "prometheus.log")
-    process.start([PROGRAM, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'tsdb'}",
-                   f"--web.listen-address=127.0.0.1:{port}",
-                   # The backfilled days are older than the default 15 d retention, which would drop them.
-                   "--storage.tsdb.retention.time=3650d"])
+    process, url = serve_tsdb(root, f"prometheus for {namespace}")
     try:
-        wait_until(lambda: ready(url), timeout=60, what=f"Prometheus on {url} to be ready",
-                   describe=lambda: process.log_tail())
         yield f"{url}/api/v1/query_range"
     finally:
         process.stop()
