@@ -40,6 +40,9 @@ VARIABLES = (
     Var("MAX_MALFORMED_FRACTION", "float", default=0.05, help="fail when a larger share of lines is malformed"),
     *SPARK_VARS,
 )
+# The window is up to ~66 day directories: Spark would list more than 32 input paths with a distributed job
+# (one task per path, slower than listing them from the driver), so list them on the driver.
+SPARK_EXTRA = {"spark.sql.sources.parallelPartitionDiscovery.threshold": "1024"}
 HDFS_SCHEMES = {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"}
 
 
@@ -98,7 +101,7 @@ def main(ctx: RunContext) -> None:
         raise JobError(f"OUTPUT_DIR {output_dir} does not exist or is not a directory; mount the report volume")
     ctx.log.info("window", start=str(window.start), end_exclusive=str(window.end), input=config.text("INPUT_PATH"),
                  output=str(output_dir))
-    spark = build_session(config, JOB)
+    spark = build_session(config, JOB, SPARK_EXTRA)
     try:
         parts = find_partitions(spark, config.text("INPUT_PATH"), window, config.integer("LATE_DAYS"), now.date())
         ctx.log.info("partitions", read=len(parts.read), missing_window_days=[p for _, p in parts.missing_window_days],
