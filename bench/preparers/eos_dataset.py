@@ -47,6 +47,8 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
 
     values = {
         "pod": {"hostNetwork": True},
+        # Spark spills the cached month and the shuffles to /tmp (its local dir): more than the default 1Gi at 1M.
+        "tmpVolume": {"sizeLimit": "4Gi"},
         "resources": {"requests": {"cpu": "1", "memory": "1536Mi"}, "limits": {"memory": "2Gi"}},
         "metrics": {"pushgateway": {"url": gateway.url, "job": "bench-eos-dataset"}},
         "persistence": {"eos": {"enabled": False},
