@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,8 +35,14 @@ def helm_binary(major: int = 3) -> str:
 
 
 def _library_digest() -> str:
+    """Digest of the library's own files. test-chart/ is pruned before it is read: a concurrent
+    `helm dependency build` creates and removes tmpcharts-* directories inside it."""
     sha = hashlib.sha256()
-    for path in sorted(p for p in LIBRARY_DIR.rglob("*") if p.is_file() and "test-chart" not in p.parts):
+    files: list[Path] = []
+    for directory, subdirs, names in os.walk(LIBRARY_DIR):
+        subdirs[:] = [d for d in subdirs if d != "test-chart"]
+        files.extend(Path(directory) / name for name in names)
+    for path in sorted(files):
         sha.update(path.relative_to(LIBRARY_DIR).as_posix().encode())
         sha.update(path.read_bytes())
     return sha.hexdigest()
