@@ -128,8 +128,8 @@ def main(ctx: RunContext) -> None:
     for report in build(sums, window.days()):
         for sink, rows in month_sinks(output_dir, report):
             result = maybe_dry(sink, ctx.dry_run).write(rows)
-            ctx.log.info("file written" if not result.dry_run else "file not written (dry run)",
-                         target=result.target, rows=result.written)
+            if not result.dry_run:  # a dry run has logged "dry run: would write" instead
+                ctx.log.info("file written", target=result.target, rows=result.written)
         ctx.records_out += len(report.daily)
 
 
