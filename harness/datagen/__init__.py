@@ -12,6 +12,10 @@ the production path layout through a :class:`~harness.datagen.writers.Sink`:
   (``/project/awg/cms/dbs/PROD_GLOBAL/YYYY-MM-DD/<TABLE>/part-m-00000.gz``).
 - :mod:`~harness.datagen.rucio`: Rucio table dumps (rses, dids, contents, replicas, dataset_locks), avro
   (``/project/awg/cms/rucio/YYYY-MM-DD/<table>/part-m-00000.avro``).
+- :mod:`~harness.datagen.eos`: EOS file-close reports, JSON lines per day whose paths join with the
+  catalogue (``/project/monitoring/archive/eos-report/logs/cms/YYYY/MM/DD/part-NNNNN.json``).
+- :mod:`~harness.datagen.used_space`: the daily Rucio used-space series as OpenMetrics text, for a
+  Prometheus filled with ``promtool tsdb create-blocks-from openmetrics``.
 
 DBS and Rucio are two views of one catalogue (:mod:`~harness.datagen.catalog`): with the same seed and
 size their ids and names join. Everything is a pure function of (seed, size, dates): no global random

@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 
 import click
 
-from harness.datagen import condor, dbs, rucio, wmarchive
+from harness.datagen import condor, dbs, eos, rucio, used_space, wmarchive
 from harness.datagen.writers import HdfsSink, LocalDirSink, Producer, Sink
 from harness.errors import HarnessError
 from harness.toolchain.progress import say, step
 
-SOURCES = ("condor", "wmarchive", "dbs", "rucio")
+SOURCES = ("condor", "wmarchive", "dbs", "rucio", "eos", "used-space")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -64,7 +64,7 @@ class _Announcing:
     type=click.IntRange(min=1),
     default=1000,
     show_default=True,
-    help="Records per day (condor, wmarchive) or catalogue files (dbs, rucio).",
+    help="Records per day (condor, wmarchive, eos) or catalogue files (dbs, rucio; eos paths join with it).",
 )
 @click.option(
     "--day",
@@ -109,7 +109,11 @@ def datagen(
                 paths = wmarchive.write_days(sink, seed, size, record_days, corrupt=corrupt)
             elif source == "dbs":
                 paths = dbs.write(sink, seed, size, last, corrupt=corrupt)
-            else:
+            elif source == "rucio":
                 paths = rucio.write(sink, seed, size, last, corrupt=corrupt)
+            elif source == "eos":  # its paths join with a DBS/Rucio catalogue of --size files
+                paths = eos.write_days(sink, seed, size, record_days, catalog_files=size, corrupt=corrupt)
+            else:  # used-space: one OpenMetrics file of daily samples over the days (promtool backfills it)
+                paths = [used_space.write(sink, seed, record_days[0], last)]
         for path in paths:
             click.echo(path)

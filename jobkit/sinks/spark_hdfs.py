@@ -1,7 +1,7 @@
 """Spark DataFrames written as parquet on HDFS, replacing what a previous run wrote for the same date.
 
 Two layouts, as the CMS jobs use them: a directory per day (``<base>/YYYY/MM/DD``, rucio-daily),
-overwritten as a whole; and partition columns under one base (``<base>/day=2026-11-01``, eos-dataset),
+overwritten as a whole; and partition columns under one base (``<base>/day=20261101``, eos-dataset),
 where a re-run overwrites only the partitions its data has (dynamic partition overwrite), so other
 days are kept. Spark writes into a staging directory and commits at the end, so a failed write leaves
 the previous files.

@@ -17,11 +17,13 @@ def test_writes_every_source_at_the_production_layout(tmp_path: Path) -> None:
     result = CliRunner().invoke(datagen, args)
     assert result.exit_code == 0, result.output
     paths = result.stdout.split()
-    assert len(paths) == 4 * 2 + 2 * 2 + 4 + 5
+    assert len(paths) == 4 * 2 + 2 * 2 + 4 + 5 + 2 * 2 + 1  # condor, wmarchive, dbs, rucio, eos, used-space
     assert "/project/monitoring/archive/condor/raw/metric/2026/11/19/part-00000.json" in paths
     assert "/project/monitoring/archive/wmarchive/raw/metric/2026/11/20/part-00001.json" in paths
     assert "/project/awg/cms/dbs/PROD_GLOBAL/2026-11-20/FILES/part-m-00000.gz" in paths
     assert "/project/awg/cms/rucio/2026-11-20/replicas/part-m-00000.avro" in paths
+    assert "/project/monitoring/archive/eos-report/logs/cms/2026/11/19/part-00000.json" in paths
+    assert "/prometheus/used-space.om" in paths
     assert all((tmp_path / p.lstrip("/")).is_file() for p in paths)
     expected = LocalDirSink(tmp_path / "api")
     condor.write(expected, 1, 50, date(2026, 11, 19))
