@@ -5,6 +5,7 @@
 - :mod:`jobkit.sinks.mongo`: MongoDB collections (FerretDB-compatible), replaced by a swap.
 - :mod:`jobkit.sinks.webhdfs`: small files on HDFS through WebHDFS.
 - :mod:`jobkit.sinks.spark_hdfs`: Spark DataFrames as parquet on HDFS, partitions overwritten.
+- :mod:`jobkit.sinks.files`: report files on a mounted volume (EOS), each replaced atomically.
 
 Backends import their client library only when they are used, so a job image carries just the
 clients it needs.

@@ -16,13 +16,14 @@ and a null field is left out of the document.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.types import DoubleType, IntegerType, LongType, StringType, StructField, StructType
+
+from jobkit.archive import Window
 
 CORRUPT = "_corrupt_record"
 T1_T2 = ("T1", "T2")
@@ -57,40 +58,6 @@ MAIN_KEYS = ("Type", "Workflow", "WmagentRequestName", "CpuEffOutlier")
 DETAILED_KEYS = ("Type", "Workflow", "WmagentRequestName", "Site", "Tier", "CpuEffOutlier")
 TIER_KEYS = ("Tier", "Type")
 JOBS = "_jobs"
-
-
-@dataclass(frozen=True)
-class Window:
-    """Days ``start`` (inclusive) to ``end`` (exclusive), UTC."""
-
-    start: date
-    end: date
-
-    def days(self) -> list[date]:
-        """Every day of the window, oldest first."""
-        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
-
-    def bounds_ms(self) -> tuple[int, int]:
-        """Unix milliseconds of the window's first instant and of the instant just after it."""
-        def midnight_ms(day: date) -> int:
-            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
-
-        return midnight_ms(self.start), midnight_ms(self.end)
-
-
-@dataclass(frozen=True)
-class Partitions:
-    """The day directories of one run.
-
-    Attributes:
-        read: existing directories to read (window days, their late neighbours, ``.tmp`` ones included).
-        missing_window_days: window days with neither ``DD`` nor ``DD.tmp`` holding data.
-        missing_neighbours: neighbour days without data (normal).
-    """
-
-    read: list[str]
-    missing_window_days: list[tuple[date, str]] = field(default_factory=list)
-    missing_neighbours: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -129,58 +96,6 @@ class Collections:
     main: list[dict[str, Any]]
     detailed: list[dict[str, Any]]
     tiers: list[dict[str, Any]]
-
-
-def day_dir(root: str, day: date) -> str:
-    """``<root>/YYYY/MM/DD``, the archive directory of one day."""
-    return f"{root.rstrip('/')}/{day:%Y/%m/%d}"
-
-
-def _has_data(spark: SparkSession, path: str) -> bool:
-    """True when ``path`` is a directory holding at least one visible, non-empty file."""
-    # Hadoop's FileSystem API through the py4j gateway: the same client (and configuration) Spark reads with.
-    jvm: Any = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
-        return False
-    # Spark skips names starting with _ or . (markers, partial files), so they do not count as data.
-    return any(
-        status.isFile() and status.getLen() > 0 and not status.getPath().getName().startswith(("_", "."))
-        for status in fs.listStatus(hadoop_path)
-    )
-
-
-def find_partitions(spark: SparkSession, root: str, window: Window, late_days: int, today: date) -> Partitions:
-    """Decide which day directories to read (``DD`` and ``DD.tmp``); never looks at days after ``today``.
-
-    Args:
-        spark: the session (its Hadoop configuration names the file system).
-        root: the archive root.
-        window: the days to aggregate.
-        late_days: neighbour days read on each side for records archived late.
-        today: the current UTC day.
-
-    Returns:
-        The directories to read and the missing days.
-    """
-    window_days = set(window.days())
-    first = window.start - timedelta(days=late_days)
-    last = min(window.end - timedelta(days=1) + timedelta(days=late_days), today)
-    read: list[str] = []
-    missing_window: list[tuple[date, str]] = []
-    missing_neighbours: list[str] = []
-    for i in range((last - first).days + 1):
-        day = first + timedelta(days=i)
-        path = day_dir(root, day)
-        # As the original: a day MONIT has not compacted yet lives in DD.tmp; read whichever exists.
-        found = [candidate for candidate in (path, f"{path}.tmp") if _has_data(spark, candidate)]
-        read.extend(found)
-        if not found and day in window_days:
-            missing_window.append((day, path))
-        elif not found:
-            missing_neighbours.append(path)
-    return Partitions(read, missing_window, missing_neighbours)
 
 
 def records(spark: SparkSession, paths: Sequence[str]) -> DataFrame:

@@ -20,13 +20,11 @@ from cpueff import (
     TIER_KEYS,
     Collections,
     InputStats,
-    Partitions,
-    Window,
     aggregate,
-    find_partitions,
     records,
 )
 
+from jobkit.archive import Partitions, Window, find_partitions
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.ids import key_id
@@ -179,17 +177,11 @@ def main(ctx: RunContext) -> None:
     ctx.log.info("window", start=str(window.start), end_exclusive=str(window.end), input=config.text("INPUT_PATH"))
     spark = build_session(config, JOB)
     try:
-        parts = find_partitions(spark, config.text("INPUT_PATH"), window, config.integer("LATE_DAYS"), now.date())
+        parts = find_partitions(spark, config.text("INPUT_PATH"), window, config.integer("LATE_DAYS"), now.date(),
+                                uncompacted=True)
         ctx.log.info("partitions", read=len(parts.read), missing_window_days=[p for _, p in parts.missing_window_days],
                      missing_neighbours=parts.missing_neighbours)
-        if parts.missing_window_days and not config.flag("ALLOW_MISSING_DAYS"):
-            day, path = parts.missing_window_days[0]
-            raise JobError(f"input partition {path} for day {day} of the window {window.start}..{window.end} "
-                           f"(exclusive) is missing or empty ({len(parts.missing_window_days)} day(s) missing); "
-                           f"set ALLOW_MISSING_DAYS=1 to aggregate without them")
-        if not parts.read:
-            raise JobError(f"no input partition for the window {window.start}..{window.end} (exclusive) "
-                           f"under {config.text('INPUT_PATH')}")
+        parts.require(window, config.text("INPUT_PATH"), config.flag("ALLOW_MISSING_DAYS"), "aggregate without them")
         collections, stats = aggregate(records(spark, parts.read), window)
     finally:
         spark.stop()

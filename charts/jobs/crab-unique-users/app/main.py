@@ -17,13 +17,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from outputs import FileSink, csv_renderer, plot_renderer, replace_link
-from unique_users import COUNT_COLUMN, Result, Selection, Window, count_users, find_partitions, records
+from outputs import csv_renderer, plot_renderer, replace_link
+from unique_users import COUNT_COLUMN, NEIGHBOUR_DAYS, Result, Selection, count_users, records
 
+from jobkit.archive import Window, find_partitions
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.run import RunContext, run_job
 from jobkit.sinks.base import maybe_dry
+from jobkit.sinks.files import FileSink
 from jobkit.spark import SPARK_VARS, build_session
 
 JOB = "crab-unique-users"
@@ -126,8 +128,8 @@ def write(ctx: RunContext, result: Result, window: Window) -> int:
         title = (f"Distinct CRAB users per {words}, completed analysis jobs at {sites}, "
                  f"{window.start} to {last_day}")
         rows = result.rows[grouping]
-        csv_sink = FileSink(directory, f"{stem}.csv", csv_renderer(("year", grouping, COUNT_COLUMN)))
-        png_sink = FileSink(directory, f"{stem}.png", plot_renderer(grouping, title))
+        csv_sink = FileSink(directory / f"{stem}.csv", csv_renderer(("year", grouping, COUNT_COLUMN)))
+        png_sink = FileSink(directory / f"{stem}.png", plot_renderer(grouping, title))
         written += maybe_dry(csv_sink, ctx.dry_run).write(rows).written
         maybe_dry(png_sink, ctx.dry_run).write(rows)
         if not ctx.dry_run:
@@ -149,17 +151,11 @@ def main(ctx: RunContext) -> None:
     selection = Selection(window, config.text("INCLUDE_SITES"), config.text("EXCLUDE_SITES"))
     spark = build_session(config, JOB)
     try:
-        parts = find_partitions(spark, config.text("INPUT_PATH"), window)
+        parts = find_partitions(spark, config.text("INPUT_PATH"), window, NEIGHBOUR_DAYS, datetime.now(UTC).date(),
+                                uncompacted=True)
         ctx.log.info("partitions", read=len(parts.read), missing_window_days=[p for _, p in parts.missing_window_days],
                      missing_neighbours=parts.missing_neighbours)
-        if parts.missing_window_days and not config.flag("ALLOW_MISSING_DAYS"):
-            day, path = parts.missing_window_days[0]
-            raise JobError(f"input partition {path} for day {day} of the window {window.start}..{window.end} "
-                           f"(exclusive) is missing or empty ({len(parts.missing_window_days)} day(s) missing); "
-                           f"set ALLOW_MISSING_DAYS=1 to count without them")
-        if not parts.read:
-            raise JobError(f"no input partition for the window {window.start}..{window.end} (exclusive) "
-                           f"under {config.text('INPUT_PATH')}")
+        parts.require(window, config.text("INPUT_PATH"), config.flag("ALLOW_MISSING_DAYS"), "count without them")
         result = count_users(records(spark, parts.read), selection)
     finally:
         spark.stop()

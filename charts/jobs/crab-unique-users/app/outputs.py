@@ -1,8 +1,8 @@
 """The files crab-unique-users writes: a CSV and a PNG bar chart per grouping, and ``_latest`` links.
 
-Every file is replaced whole: written beside its final name under a hidden temporary name, then renamed
-over it, so a reader of the output directory (the CMS web area on EOS) never sees half a file, and a
-re-run for the same window replaces the same files. The chart has a fixed size (``FIGSIZE`` inches at
+Every file is replaced whole through :class:`jobkit.sinks.files.FileSink` (temporary name, then rename),
+so a reader of the output directory (the CMS web area on EOS) never sees half a file, and a re-run for the
+same window replaces the same files. The chart has a fixed size (``FIGSIZE`` inches at
 ``DPI``, 1800x850 pixels) and no embedded software version or date, so the same rows give the same bytes.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -21,63 +21,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from unique_users import COUNT_COLUMN
 
-from jobkit.sinks.base import Record, Sink, WriteResult
+from jobkit.sinks.base import Record
 
 FIGSIZE = (18.0, 8.5)  # inches, the original's figure size
 DPI = 100  # FIGSIZE x DPI = 1800x850 pixels
 BAR_COLOR = "tab:blue"
-
-
-class FileSink(Sink):
-    """One file in a directory, replaced whole by each ``write`` (temporary name, then rename)."""
-
-    def __init__(self, directory: Path, name: str, render: Callable[[list[Record]], bytes]) -> None:
-        """A sink for ``directory/name``.
-
-        Args:
-            directory: the output directory (created when missing).
-            name: the file name.
-            render: turns the records into the file's bytes.
-        """
-        self.path = directory / name
-        self._render = render
-
-    @property
-    def target(self) -> str:
-        return f"file {self.path}"
-
-    def write(self, records: Iterable[Record]) -> WriteResult:
-        """Render ``records`` and replace the file with the result.
-
-        Args:
-            records: the rows.
-
-        Returns:
-            The number of rows written.
-        """
-        rows = list(records)
-        replace_file(self.path, self._render(rows))
-        return WriteResult(self.target, len(rows))
-
-
-def replace_file(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` atomically: a hidden file beside it, flushed, then renamed over it.
-
-    Args:
-        path: the final file.
-        content: its bytes.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        with open(partial, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.chmod(0o644)  # a web area: readable by the server whatever the pod's umask
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def replace_link(link: Path, target_name: str) -> None:

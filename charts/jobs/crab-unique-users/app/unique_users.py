@@ -12,20 +12,18 @@ counted; the original drops them silently through its filter.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
+from jobkit.archive import Window
+
 CORRUPT = "_corrupt_record"
 COUNT_COLUMN = "count_CRAB_UserHN"
 # The day directories read on each side of the window, as the original's get_candidate_files(day_delta=1).
 NEIGHBOUR_DAYS = 1
-# A day MONIT has not compacted yet is still in <day>.tmp; the original globs both.
-DAY_SUFFIXES = ("", ".tmp")
 # Only the fields the job needs: an explicit schema spares Spark an inference pass over a year of
 # input, and a line whose fields do not fit lands in CORRUPT instead of failing the read.
 SCHEMA = StructType([
@@ -39,40 +37,6 @@ SCHEMA = StructType([
     ])),
     StructField(CORRUPT, StringType()),
 ])
-
-
-@dataclass(frozen=True)
-class Window:
-    """Days ``start`` (inclusive) to ``end`` (exclusive), UTC."""
-
-    start: date
-    end: date
-
-    def days(self) -> list[date]:
-        """Every day of the window, oldest first."""
-        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
-
-    def bounds_ms(self) -> tuple[int, int]:
-        """Unix milliseconds of the window's first instant and of the instant just after it."""
-        def midnight(day: date) -> int:
-            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
-
-        return midnight(self.start), midnight(self.end)
-
-
-@dataclass(frozen=True)
-class Partitions:
-    """The day directories of one run.
-
-    Attributes:
-        read: existing directories to read (window days, their ``.tmp`` twins and the neighbours).
-        missing_window_days: window days with neither directory holding data.
-        missing_neighbours: neighbour days without data (normal).
-    """
-
-    read: list[str]
-    missing_window_days: list[tuple[date, str]] = field(default_factory=list)
-    missing_neighbours: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,55 +79,6 @@ class Result:
     def malformed_fraction(self) -> float:
         """Share of lines that were not job records (0 for an empty input)."""
         return self.malformed / self.lines if self.lines else 0.0
-
-
-def day_dir(root: str, day: date) -> str:
-    """``<root>/YYYY/MM/DD``, the archive directory of one arrival day."""
-    return f"{root.rstrip('/')}/{day:%Y/%m/%d}"
-
-
-def _has_data(spark: SparkSession, path: str) -> bool:
-    """True when ``path`` is a directory holding at least one visible, non-empty file."""
-    # Hadoop's FileSystem API through the py4j gateway: the same client (and configuration) Spark reads with.
-    jvm: Any = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
-        return False
-    # Spark skips names starting with _ or . (markers, partial files), so they do not count as data.
-    return any(
-        status.isFile() and status.getLen() > 0 and not status.getPath().getName().startswith(("_", "."))
-        for status in fs.listStatus(hadoop_path)
-    )
-
-
-def find_partitions(spark: SparkSession, root: str, window: Window) -> Partitions:
-    """Decide which day directories to read: the window's days and one neighbour day on each side.
-
-    Args:
-        spark: the session (its Hadoop configuration names the file system).
-        root: the archive root.
-        window: the days to count.
-
-    Returns:
-        The directories to read and the missing ones.
-    """
-    window_days = set(window.days())
-    first = window.start - timedelta(days=NEIGHBOUR_DAYS)
-    read: list[str] = []
-    missing_window: list[tuple[date, str]] = []
-    missing_neighbours: list[str] = []
-    for i in range((window.end - first).days + NEIGHBOUR_DAYS):
-        day = first + timedelta(days=i)
-        path = day_dir(root, day)
-        found = [path + suffix for suffix in DAY_SUFFIXES if _has_data(spark, path + suffix)]
-        if found:
-            read.extend(found)
-        elif day in window_days:
-            missing_window.append((day, path))
-        else:
-            missing_neighbours.append(path)
-    return Partitions(read, missing_window, missing_neighbours)
 
 
 def records(spark: SparkSession, paths: list[str]) -> DataFrame:

@@ -10,6 +10,7 @@ part of the dataset name.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from typing import Any
 from inputs import COLUMNS, has_partitions
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
+
+from jobkit.sinks.files import replace_file
 
 EOS_PREFIX = "/eos/cms"
 UNKNOWN_DATASET = "/Unknown"
@@ -132,9 +135,7 @@ def _ratio(total: int | Decimal | None, unit: int) -> float | None:
 
 
 def write_csv(path: Path, totals: Iterable[dict[str, Any]]) -> int:
-    """Replace ``path`` with the totals as CSV (header ``HEADER``, rows numbered from 0).
-
-    The file is written beside its final name and moved over it, so a reader never sees half of it.
+    """Replace ``path`` with the totals as CSV (header ``HEADER``, rows numbered from 0), atomically.
 
     Args:
         path: the CSV file.
@@ -142,13 +143,15 @@ def write_csv(path: Path, totals: Iterable[dict[str, Any]]) -> int:
 
     Returns:
         Rows written.
+
+    Raises:
+        JobError: when the file cannot be written.
     """
-    partial = path.with_name(f".{path.name}.partial")
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(HEADER)
     rows = 0
-    with partial.open("w", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(HEADER)
-        for rows, total in enumerate(totals, start=1):
-            writer.writerow([rows - 1, *(total[column] for column in HEADER[1:])])
-    partial.replace(path)
+    for rows, total in enumerate(totals, start=1):
+        writer.writerow([rows - 1, *(total[column] for column in HEADER[1:])])
+    replace_file(path, text.getvalue().encode())
     return rows

@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hpc_usage import Window, aggregate, find_partitions, records
+from hpc_usage import aggregate, records
 from report import build, month_sinks
 
+from jobkit.archive import Window, find_partitions
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.run import RunContext, run_job
@@ -106,14 +107,7 @@ def main(ctx: RunContext) -> None:
         parts = find_partitions(spark, config.text("INPUT_PATH"), window, config.integer("LATE_DAYS"), now.date())
         ctx.log.info("partitions", read=len(parts.read), missing_window_days=[p for _, p in parts.missing_window_days],
                      missing_neighbours=parts.missing_neighbours)
-        if parts.missing_window_days and not config.flag("ALLOW_MISSING_DAYS"):
-            day, path = parts.missing_window_days[0]
-            raise JobError(f"input partition {path} for day {day} of the window {window.start}..{window.end} "
-                           f"(exclusive) is missing or empty ({len(parts.missing_window_days)} day(s) missing); "
-                           f"set ALLOW_MISSING_DAYS=1 to report without them")
-        if not parts.read:
-            raise JobError(f"no input partition for the window {window.start}..{window.end} (exclusive) "
-                           f"under {config.text('INPUT_PATH')}")
+        parts.require(window, config.text("INPUT_PATH"), config.flag("ALLOW_MISSING_DAYS"), "report without them")
         sums, stats = aggregate(records(spark, parts.read), window)
     finally:
         spark.stop()

@@ -12,8 +12,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,8 +20,8 @@ from pathlib import Path
 
 from hpc_usage import HPC_SITES, DaySums
 
-from jobkit.errors import JobError
-from jobkit.sinks.base import Record, Sink, WriteResult
+from jobkit.sinks.base import Sink
+from jobkit.sinks.files import FileSink
 
 BINS_PER_DAY = 24 * 60 // 12
 DAILY_COLUMNS = ("Site", "month", "dayofmonth", "sum CoreHr", "running_cores_daily_avg")
@@ -127,55 +126,6 @@ def render_html(report: MonthReport, csv_name: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-class ReportFileSink(Sink):
-    """One report file, replaced as a whole: written beside its target under a hidden temporary name,
-    then renamed over it, so a reader (the CERN web server on EOS) never sees a half-written file."""
-
-    def __init__(self, path: Path, render: Callable[[], bytes], rows: int) -> None:
-        """Describe the file.
-
-        Args:
-            path: the file's path.
-            render: produces the file's bytes.
-            rows: how many report rows the file holds (what ``write`` reports as written).
-        """
-        self.path = path
-        self._render = render
-        self._rows = rows
-
-    @property
-    def target(self) -> str:
-        return f"file {self.path}"
-
-    def write(self, records: Iterable[Record]) -> WriteResult:
-        """Replace the file with the rendered content (``records`` only count: the content is rendered).
-
-        Args:
-            records: the rows of the file (consumed for the dry-run wrapper's sake, not rendered again).
-
-        Returns:
-            The rows written.
-
-        Raises:
-            JobError: when the directory cannot be written.
-        """
-        for _ in records:
-            pass
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        try:
-            self.path.parent.mkdir(exist_ok=True)
-            with open(temporary, "wb") as out:
-                out.write(self._render())
-                out.flush()
-                os.fsync(out.fileno())
-            # Readable by the web server whatever the pod's umask.
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, self.path)
-        except OSError as exc:
-            raise JobError(f"could not write {self.path}: {exc.strerror or exc}") from None
-        return WriteResult(self.target, self._rows)
-
-
 def month_sinks(output_dir: Path, report: MonthReport) -> list[tuple[Sink, list[dict[str, str]]]]:
     """The two files of a month and the rows each holds.
 
@@ -188,9 +138,7 @@ def month_sinks(output_dir: Path, report: MonthReport) -> list[tuple[Sink, list[
     """
     csv_name = f"{report.month}.csv"
     return [
-        (ReportFileSink(output_dir / "csv" / csv_name, lambda: render_csv(report), len(report.daily)),
-         report.daily),
-        (ReportFileSink(output_dir / "html" / f"{report.month}.html", lambda: render_html(report, csv_name),
-                        len(report.daily) + len(report.monthly)),
+        (FileSink(output_dir / "csv" / csv_name, lambda _: render_csv(report)), report.daily),
+        (FileSink(output_dir / "html" / f"{report.month}.html", lambda _: render_html(report, csv_name)),
          [*report.monthly, *report.daily]),
     ]

@@ -11,13 +11,14 @@ once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
+
+from jobkit.archive import Window
 
 UNKNOWN_SITE = "UNKNOWN"
 CORRUPT = "_corrupt_record"
@@ -36,40 +37,6 @@ SCHEMA = StructType([
 
 
 @dataclass(frozen=True)
-class Window:
-    """Days ``start`` (inclusive) to ``end`` (exclusive), UTC."""
-
-    start: date
-    end: date
-
-    def days(self) -> list[date]:
-        """Every day of the window, oldest first."""
-        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
-
-    def bounds(self) -> tuple[int, int]:
-        """Unix seconds of the window's first instant and of the instant just after it."""
-        def midnight(day: date) -> int:
-            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-        return midnight(self.start), midnight(self.end)
-
-
-@dataclass(frozen=True)
-class Partitions:
-    """The day directories of one run.
-
-    Attributes:
-        read: existing directories to read (window days and their late neighbours).
-        missing_window_days: window days without a directory (or with an empty one).
-        missing_neighbours: neighbour days without a directory (normal: late records are rare).
-    """
-
-    read: list[str]
-    missing_window_days: list[tuple[date, str]] = field(default_factory=list)
-    missing_neighbours: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class InputStats:
     """What the input held; pushed and logged so an operator sees what was skipped."""
 
@@ -82,57 +49,6 @@ class InputStats:
     def malformed_fraction(self) -> float:
         """Share of lines that were not usable reports (0 for an empty input)."""
         return self.malformed / self.lines if self.lines else 0.0
-
-
-def day_dir(root: str, day: date) -> str:
-    """``<root>/YYYY/MM/DD``, the archive directory of one arrival day."""
-    return f"{root.rstrip('/')}/{day:%Y/%m/%d}"
-
-
-def _has_data(spark: SparkSession, path: str) -> bool:
-    """True when ``path`` is a directory holding at least one visible, non-empty file."""
-    # Hadoop's FileSystem API through the py4j gateway: the same client (and configuration) Spark reads with.
-    jvm: Any = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
-        return False
-    # Spark skips names starting with _ or . (markers, partial files), so they do not count as data.
-    return any(
-        status.isFile() and status.getLen() > 0 and not status.getPath().getName().startswith(("_", "."))
-        for status in fs.listStatus(hadoop_path)
-    )
-
-
-def find_partitions(spark: SparkSession, root: str, window: Window, late_days: int, today: date) -> Partitions:
-    """Decide which day directories to read; never looks at days after ``today``.
-
-    Args:
-        spark: the session (its Hadoop configuration names the file system).
-        root: the archive root.
-        window: the days to aggregate.
-        late_days: neighbour days read on each side for reports archived late (or early).
-        today: the current UTC day.
-
-    Returns:
-        The directories to read and the missing ones.
-    """
-    window_days = set(window.days())
-    first = window.start - timedelta(days=late_days)
-    last = min(window.end - timedelta(days=1) + timedelta(days=late_days), today)
-    read: list[str] = []
-    missing_window: list[tuple[date, str]] = []
-    missing_neighbours: list[str] = []
-    for i in range((last - first).days + 1):
-        day = first + timedelta(days=i)
-        path = day_dir(root, day)
-        if _has_data(spark, path):
-            read.append(path)
-        elif day in window_days:
-            missing_window.append((day, path))
-        else:
-            missing_neighbours.append(path)
-    return Partitions(read, missing_window, missing_neighbours)
 
 
 def reports(spark: SparkSession, paths: Sequence[str]) -> DataFrame:

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from agent_count import Window, aggregate, find_partitions, reports
+from agent_count import aggregate, reports
 
+from jobkit.archive import Window, find_partitions
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.ids import key_id
@@ -138,14 +139,7 @@ def main(ctx: RunContext) -> None:
         parts = find_partitions(spark, config.text("INPUT_PATH"), window, config.integer("LATE_DAYS"), now.date())
         ctx.log.info("partitions", read=parts.read, missing_window_days=[p for _, p in parts.missing_window_days],
                      missing_neighbours=parts.missing_neighbours)
-        if parts.missing_window_days and not config.flag("ALLOW_MISSING_DAYS"):
-            day, path = parts.missing_window_days[0]
-            raise JobError(f"input partition {path} for day {day} of the window {window.start}..{window.end} "
-                           f"(exclusive) is missing or empty ({len(parts.missing_window_days)} day(s) missing); "
-                           f"set ALLOW_MISSING_DAYS=1 to aggregate without them")
-        if not parts.read:
-            raise JobError(f"no input partition for the window {window.start}..{window.end} (exclusive) "
-                           f"under {config.text('INPUT_PATH')}")
+        parts.require(window, config.text("INPUT_PATH"), config.flag("ALLOW_MISSING_DAYS"), "aggregate without them")
         docs, stats = aggregate(reports(spark, parts.read), window)
     finally:
         spark.stop()
