@@ -24,6 +24,9 @@ FAILURE_CONDITIONS = ("Failed", "FailureTarget")
 # Waiting reasons of a container that will not start without a change by a person.
 STUCK_REASONS = ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName",
                  "CreateContainerConfigError", "CreateContainerError", "RunContainerError")
+# ...except these messages: the kubelet's Secret/ConfigMap watch for a namespace it has just started to serve
+# was not synced in time; it retries by itself and the container starts (seen in a fresh test namespace).
+TRANSIENT_MESSAGES = ("failed to sync secret cache", "failed to sync configmap cache")
 Obj = dict[str, Any]
 
 
@@ -120,7 +123,8 @@ def _stuck(pod: Obj) -> str | None:
     status = pod.get("status", {})
     for container in [*status.get("initContainerStatuses", []), *status.get("containerStatuses", [])]:
         waiting = container.get("state", {}).get("waiting", {})
-        if waiting.get("reason") in STUCK_REASONS:
+        transient = any(text in waiting.get("message", "") for text in TRANSIENT_MESSAGES)
+        if waiting.get("reason") in STUCK_REASONS and not transient:
             return (f"container {container['name']} of pod {pod['metadata']['name']} cannot start: "
                     f"{waiting['reason']}: {waiting.get('message', '')}")
     return None

@@ -26,6 +26,17 @@ def test_stuck_container_is_reported_with_reason() -> None:
     assert jobrun._stuck(creating) is None
 
 
+def test_a_cache_sync_timeout_is_waited_out_but_a_missing_secret_is_not() -> None:
+    """The kubelet retries a Secret cache sync by itself (seen once in CI); a missing Secret needs a person."""
+    def pod(message: str) -> dict[str, object]:
+        return {"metadata": {"name": "p"}, "status": {"containerStatuses": [{"name": "main", "state": {"waiting": {
+            "reason": "CreateContainerConfigError", "message": message}}}]}}
+
+    assert jobrun._stuck(pod("failed to sync secret cache: timed out waiting for the condition")) is None
+    assert jobrun._stuck(pod('secret "creds" not found')) == (
+        'container main of pod p cannot start: CreateContainerConfigError: secret "creds" not found')
+
+
 def test_exit_code_of_main_container_from_newest_pod() -> None:
     pods = [
         {"status": {"containerStatuses": [{"name": "main", "state": {"terminated": {"exitCode": 3}}}]}},
