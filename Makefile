@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 NAME ?=
 PYTEST_ARGS ?=
 
-SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml tools/versions.toml 2>/dev/null | sha256sum | cut -c1-12)
+SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml tools/versions.toml tools/python-tools.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 .PHONY: help
 help: ## List the targets
@@ -22,9 +22,10 @@ help: ## List the targets
 .PHONY: setup
 setup: $(SETUP_STAMP) ## Create the venv and obtain pinned tools (helm 3 and 4, kubectl, promtool, checkov, readme generator)
 
-$(SETUP_STAMP): pyproject.toml tools/versions.toml
+$(SETUP_STAMP): pyproject.toml tools/versions.toml tools/python-tools.txt
 	@echo "==> Python venv $(VENV) with pinned dependencies"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --requirement tools/python-tools.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@$(PY) -m harness.toolchain helm helm4 kubectl promtool checkov readme-generator
 	@rm -f $(VENV)/.setup-* && touch $@
@@ -96,6 +97,10 @@ bench: setup ## Benchmarks: render+validate N charts, test data generation, clus
 	@$(PY) bench/bench_datagen.py --sizes 1000 100000
 	@$(PY) bench/bench_cluster.py --runs 5
 	@$(PY) bench/bench_jobs.py --sizes 10000
+
+.PHONY: fresh-check
+fresh-check: ## Rehearse a fresh machine: the Quick start in a throw-away clone with an empty HOME, timed
+	@tools/fresh-check.sh
 
 .PHONY: clean
 clean: ## Remove the venv, tools links, reports and packages (the ~/.cache build cache stays)

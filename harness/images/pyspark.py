@@ -47,6 +47,18 @@ def wheel_dir(version: str) -> Path:
     return cache_root() / "wheels" / f"pyspark-{version}"
 
 
+def pip_wheel_command(version: str, wheel_dir: Path) -> list[str]:
+    """The pip command that builds the pyspark ``version`` wheel into ``wheel_dir``.
+
+    Runs the venv's own pip, pinned in tools/python-tools.txt: ``--progress-bar raw`` needs pip 24.1+, and
+    a unit test checks every flag here against the pinned pip.
+    """
+    return [
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--progress-bar", "raw",
+        "--wheel-dir", str(wheel_dir), f"pyspark=={version}",
+    ]
+
+
 def ensure_pyspark_wheel() -> Path:
     """Return the cached pyspark wheel of the pinned version, building it first if needed.
 
@@ -69,18 +81,7 @@ def ensure_pyspark_wheel() -> Path:
         try:
             with step(f"building the pyspark {version} wheel from its PyPI sdist (once; cached in {out})"):
                 run_logged(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pip",
-                        "wheel",
-                        "--no-deps",
-                        "--progress-bar",
-                        "raw",
-                        "--wheel-dir",
-                        str(work),
-                        f"pyspark=={version}",
-                    ],
+                    pip_wheel_command(version, work),
                     label=f"pyspark {version} wheel",
                     show=_DownloadProgress(),
                     # No pip cache: it would keep a second copy of the huge sdist for nothing.
