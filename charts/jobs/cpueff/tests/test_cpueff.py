@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -99,18 +100,24 @@ def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = (
         half = (PER_DAY + corrupt) // 2
         sink.put(f"{directory}/part-00000.json", text_lines(islice(stream, half)))
         sink.put(f"{directory}/part-00001.json", text_lines(stream))
-        written.extend(condor.records(SEED, PER_DAY, day))
+        written.extend(day_records(day))
         lines += PER_DAY + corrupt
     late = late_records(last)
     sink.put(f"{day_dir(root, end)}/part-late.json", text_lines(map(to_line, late)))
     return [*written, *late], lines + len(late)
 
 
+@cache
+def day_records(day: date) -> tuple[dict[str, Any], ...]:
+    """The valid records of ``day`` (the same on every call: the generator is seeded by day)."""
+    return tuple(condor.records(SEED, PER_DAY, day))
+
+
 def late_records(last: date) -> list[dict[str, Any]]:
     """The records of the window's last day archived the day after: LATE_NEW new ones and LATE_REDELIVERED
     re-deliveries of that day's records that pass the job filter, so that every one of them is counted as a
     duplicate whatever the date (``data_assumptions`` checks there are enough on every day)."""
-    passing = [record for record in condor.records(SEED, PER_DAY, last) if selected(record["data"])]
+    passing = [record for record in day_records(last) if selected(record["data"])]
     return [*condor.records(SEED + 1, LATE_NEW, last, duplicate_rate=0), *passing[:LATE_REDELIVERED]]
 
 
@@ -124,7 +131,7 @@ def data_assumptions(today: date) -> None:
     last = end - timedelta(days=1)
     assert len(late_records(last)) == LATE_NEW + LATE_REDELIVERED, f"too few selected records on {last}"
     records = [record for day in [start - timedelta(days=1), *days(start, end), end]
-               for record in condor.records(SEED, PER_DAY, day)]
+               for record in day_records(day)]
     jobs, counts = counted_jobs([*records, *late_records(last)], start, end)
     assert counts["selected"] - len(jobs) >= LATE_REDELIVERED, f"re-deliveries not all counted on {today}"
     assert expected_collections(jobs)["condor_tiers"], f"no tier documents on {today}"
