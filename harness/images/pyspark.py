@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.images.cache import cache_lock
 from harness.images.run import run_logged
+from harness.locking import cache_lock
 from harness.paths import cache_root
 from harness.toolchain import pinned, step
 
