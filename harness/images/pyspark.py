@@ -7,7 +7,6 @@ pip settings and reused by every spark base build: ``cache_root()/wheels/pyspark
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
@@ -84,8 +83,8 @@ def ensure_pyspark_wheel() -> Path:
                     pip_wheel_command(version, work),
                     label=f"pyspark {version} wheel",
                     show=_DownloadProgress(),
-                    # No pip cache: it would keep a second copy of the huge sdist for nothing.
-                    env={**os.environ, "PIP_NO_CACHE_DIR": "1"},
+                    # pip's cache on: `make setup` installed pyspark into the venv from the same sdist, so
+                    # pip reuses the wheel it built then instead of downloading and building it again.
                 )
             built = list(work.glob("pyspark-*.whl"))
             if [w.name for w in built] != [wheel.name]:
