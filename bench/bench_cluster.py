@@ -115,7 +115,7 @@ def main() -> int:
             fresh = timed_up(cluster)
             print(f"FIGURE cluster fresh start to Ready (binaries cached, empty state dir) {fresh:.1f}s",
                   flush=True)
-            cluster.load_image(archive)
+            cluster.import_image(archive)
             samples = [pod_latency(cluster, image, f"bench-{i}") for i in range(args.runs)]
             to_running = statistics.median(s[0] for s in samples)
             to_succeeded = statistics.median(s[1] for s in samples)

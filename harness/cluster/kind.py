@@ -12,6 +12,7 @@ from pathlib import Path
 
 from harness.cluster.base import Cluster, ComponentStatus
 from harness.errors import HarnessError
+from harness.images.reference import ImageRef
 from harness.paths import state_root
 from harness.toolchain import pinned
 from harness.toolchain.progress import step
@@ -81,10 +82,14 @@ class KindCluster(Cluster):
             return [ComponentStatus(f"kind/{self.name}", True, False, str(exc))]
         return [ComponentStatus(f"kind/{self.name}", True, True, f"kubeconfig {self.kubeconfig}")]
 
-    def load_image(self, archive: Path) -> None:
-        """``kind load image-archive`` into the cluster's node.
+    def load_image(self, archive: Path, image: ImageRef) -> ImageRef:
+        """``kind load image-archive`` into the cluster's node: pods run it under the name it was built with.
+
+        kind nodes are containers with their own loopback, so they cannot pull from the host's 127.0.0.1
+        registry; loading puts the image straight into the node's containerd store.
 
         Raises:
             HarnessError: when kind fails.
         """
         self._kind("load", "image-archive", str(archive), "--name", self.name)
+        return image

@@ -4,6 +4,10 @@ Like Kubernetes' own hack/local-up-cluster.sh, one node runs etcd, kube-apiserve
 kube-controller-manager, kube-scheduler, containerd and the kubelet directly on the host. Each is a
 :class:`~harness.process.ManagedProcess` with its PID file and log under ``state_root()/cluster/``, so
 any later command (another shell, another pytest session) can see, reuse or stop them.
+
+Job images reach the node through the machine's loopback registry (harness/registry.py), which ``up`` starts
+and ``down`` stops: ``load_image`` pushes there and the kubelet pulls as on any cluster. The node's own images
+(the pause sandbox, busybox) are imported into containerd instead: they exist before anything could pull.
 """
 
 from __future__ import annotations
@@ -23,15 +27,24 @@ from pathlib import Path
 
 from harness.cluster import cleanup, local_config
 from harness.cluster.base import Cluster, ComponentStatus
-from harness.cluster.containerd import check_socket_path, ctr, image_present, import_image, render_config
+from harness.cluster.containerd import (
+    check_socket_path,
+    ctr,
+    image_present,
+    import_image,
+    render_config,
+    write_registry_host,
+)
 from harness.cluster.k8s_build import build_etcd, build_kubernetes
 from harness.cluster.kubeconfig import write_kubeconfig
 from harness.cluster.local_config import HOST, NODE_NAME, LocalLayout
 from harness.cluster.node_images import pause_image
 from harness.cluster.pki import cluster_cert_specs, ensure_pki
 from harness.errors import HarnessError
+from harness.images.reference import ImageRef
 from harness.paths import state_root
 from harness.process import ManagedProcess, require_free_port
+from harness.registry import Registry, push_archive
 from harness.toolchain import apt_ensure, pinned
 from harness.toolchain.progress import say, step
 from harness.toolchain.tools import ensure
@@ -54,12 +67,20 @@ class _Component:
 
 
 class LocalCluster(Cluster):
-    """Single-node Kubernetes from host processes, state under ``state_root()/cluster``."""
+    """Single-node Kubernetes from host processes, state under ``state_root()/cluster``.
+
+    Args:
+        layout: where it keeps everything and which ports and ranges it uses (default: the machine's cluster).
+        registry: the registry its containerd pulls job images from. Default: the machine registry for the
+            machine's cluster (no ``layout`` given); a second cluster (tests, benchmarks) gets its own in
+            ``<root>/registry`` on a free port, so it neither shares nor stops the machine's.
+    """
 
     provider = "local"
 
-    def __init__(self, layout: LocalLayout | None = None) -> None:
+    def __init__(self, layout: LocalLayout | None = None, registry: Registry | None = None) -> None:
         self.layout = layout or LocalLayout(state_root() / "cluster")
+        self.registry = registry or (Registry() if layout is None else Registry(self.layout.root / "registry", port=0))
         self._bins: tuple[Path, Path] | None = None
 
     # --- paths and processes -----------------------------------------------------------------
@@ -275,6 +296,7 @@ class LocalCluster(Cluster):
             self._binaries()
             ensure("kubectl")  # links it into .tools/bin, as the usage message says
         self._check_stale()
+        self._start_registry()
         components = self._components()
         if all(self.process(c.name).running() for c in components) and self._node_ready():
             say(self._usage())
@@ -310,12 +332,22 @@ class LocalCluster(Cluster):
         if not image_present(self.layout.containerd.socket, name):
             import_image(self.layout.containerd.socket, archive)
 
+    def _start_registry(self) -> None:
+        """Start the registry (a no-op while it runs) and tell containerd it speaks plain HTTP.
+
+        The hosts file is read at each pull, so writing it needs no containerd restart; a containerd started
+        before this cluster had registry hosts at all lacks ``config_path`` and needs ``down`` and ``up``.
+        """
+        self.registry.start()
+        write_registry_host(self.layout.containerd, self.registry.address)
+
     def _usage(self) -> str:
         return (
             f"local cluster is up (Kubernetes {pinned('go', 'kubernetes')}, node {NODE_NAME}).\n"
             f"  export KUBECONFIG={self.kubeconfig}\n"
             f"  kubectl get nodes      # kubectl is linked in .tools/bin\n"
-            f"  images: ctr --address {self.layout.containerd.socket} -n k8s.io images import <archive>\n"
+            f"  images: push to the registry at {self.registry.address} (plain HTTP), e.g. skopeo copy "
+            f"--dest-tls-verify=false docker-archive:<tar> docker://{self.registry.address}/<name>:<tag>\n"
             f"  stop it with `harness cluster down` (add --purge to delete its data)"
         )
 
@@ -365,6 +397,7 @@ class LocalCluster(Cluster):
             containers = self._stop_containers()
             for name in ("containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
                 self.process(name).stop()
+            self.registry.stop()  # its pushed images stay (`harness registry down --purge` deletes them)
             shims = cleanup.kill_pids(cleanup.shim_pids(layout.containerd.socket))
             leftovers = [f"containerd shim pid {pid}" for pid in shims]
             # Containers whose shim died with containerd (a crash, a killed session) are orphans left
@@ -403,8 +436,20 @@ class LocalCluster(Cluster):
         rows.append(ComponentStatus(f"node/{NODE_NAME}", api_up, ready, "Ready" if ready else "not Ready"))
         return rows
 
-    def load_image(self, archive: Path) -> None:
-        """Import ``archive`` into containerd's k8s.io namespace (the CRI's), where pods find it.
+    def load_image(self, archive: Path, image: ImageRef) -> ImageRef:
+        """Push the image to the cluster's loopback registry; the kubelet pulls it from there.
+
+        Raises:
+            HarnessError: when the registry cannot start or the push fails.
+        """
+        self._start_registry()
+        pushed = image.in_registry(self.registry.address)
+        push_archive(archive, pushed)
+        return pushed
+
+    def import_image(self, archive: Path) -> None:
+        """Import ``archive`` into containerd's k8s.io namespace (the CRI's): for the node's own images
+        (sandbox, busybox), which pods use under their names without pulling.
 
         Raises:
             HarnessError: when containerd is not running or the import fails.
@@ -413,8 +458,8 @@ class LocalCluster(Cluster):
             raise HarnessError(
                 "containerd of the local cluster is not running; start it with `harness cluster up`"
             )
-        # Archive names carry their content digest (harness.images.job): one already imported into this
-        # containerd (whose store a purge removes along with these markers) need not be imported again.
+        # Archive names carry their content digest (harness.cluster.node_images): one already imported into
+        # this containerd (whose store a purge removes along with these markers) need not be imported again.
         marker = self.layout.containerd.root / "cronharness-imported" / archive.name
         if marker.exists():
             return

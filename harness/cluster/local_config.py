@@ -247,7 +247,7 @@ def kubelet_config(layout: LocalLayout) -> dict[str, object]:
         "cgroupRoot": layout.cgroup_root,
         # Developer machines may have swap on; the cluster is a test fixture, not a production node.
         "failSwapOn": False,
-        # Locally imported images cannot be pulled again (there is no registry): never garbage-collect
+        # The node's imported images (sandbox, busybox) cannot be pulled again: never garbage-collect
         # them, and do not evict pods merely because a shared build machine's disk is fairly full.
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,

@@ -18,8 +18,11 @@ def default_provider() -> str:
     return os.environ.get("HARNESS_CLUSTER") or ("kind" if kind_available() else "local")
 
 
-def get_cluster(name: str | None = None) -> Cluster:
+def get_cluster(name: str | None = None, *, registry: str | None = None) -> Cluster:
     """The cluster of provider ``name`` (``None``: :func:`default_provider`).
+
+    ``registry`` (``--registry``) is where the existing provider pushes job images (default
+    ``$HARNESS_REGISTRY``); the local cluster has its own loopback registry and kind loads images into its nodes.
 
     Raises:
         HarnessError: for an unknown provider name.
@@ -30,5 +33,5 @@ def get_cluster(name: str | None = None) -> Cluster:
     if chosen == "kind":
         return KindCluster()
     if chosen == "existing":
-        return ExistingCluster()
+        return ExistingCluster(registry=registry)
     raise HarnessError(f"unknown cluster provider {chosen!r}; choose one of {', '.join(PROVIDERS)}")

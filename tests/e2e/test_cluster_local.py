@@ -95,7 +95,7 @@ def test_every_listener_is_on_loopback(cluster: LocalCluster) -> None:
 
 def test_job_runs_to_completion_and_logs_come_back(cluster: LocalCluster) -> None:
     image, archive = busybox_image()
-    cluster.load_image(archive)
+    cluster.import_image(archive)
     job = {
         "apiVersion": "batch/v1",
         "kind": "Job",

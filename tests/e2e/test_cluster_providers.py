@@ -13,6 +13,7 @@ from harness.cluster.kind import KindCluster, kind_available
 from harness.cluster.local import LocalCluster
 from harness.cluster.providers import get_cluster
 from harness.errors import HarnessError
+from harness.images.reference import built_image
 
 pytestmark = pytest.mark.e2e
 
@@ -52,11 +53,13 @@ def test_existing_without_kubeconfig_says_how_to_point_at_one(tmp_path: Path) ->
     )
 
 
-def test_existing_provider_uses_any_kubeconfig(cluster: Cluster) -> None:
+def test_existing_provider_uses_any_kubeconfig(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HARNESS_REGISTRY", raising=False)
     existing = ExistingCluster(cluster.kubeconfig)
     existing.up()
     [row] = existing.status()
     assert (row.name, row.running, row.healthy) == ("apiserver", True, True)
     assert existing.kubectl("get", "namespace", "default", "-o", "name") == "namespace/default\n"
-    with pytest.raises(HarnessError, match=r"^cannot load image.tar into an existing cluster"):
-        existing.load_image(Path("image.tar"))
+    with pytest.raises(HarnessError, match=r"^cannot give image localhost/cronharness/jobs/x:0123456789ab to an "
+                                           r"existing cluster without a registry: pass --registry"):
+        existing.load_image(Path("image.tar"), built_image("localhost/cronharness/jobs/x", "0123456789ab"))
