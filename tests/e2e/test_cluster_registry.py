@@ -17,9 +17,11 @@ from collections.abc import Iterator
 import pytest
 
 from harness.cluster.containerd import ctr, image_present
+from harness.cluster.existing import ExistingCluster
 from harness.cluster.local import LocalCluster
 from harness.cluster.local_config import LocalLayout, LocalNetwork, LocalPorts
-from harness.deploy import build_and_load, image_values
+from harness.deploy import image_values
+from harness.images import JobImage, build_job_image, ensure_base
 from harness.images.reference import ImageRef
 from harness.process import free_port
 from harness.registry import has_image
@@ -44,15 +46,22 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
 
 
 @pytest.fixture(scope="module")
-def pushed(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> ImageRef:
-    """A small job on the python base, built and given to the cluster (pushed to its registry)."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> JobImage:
+    """A small job on the python base (a nonce makes this run's image its own)."""
     context = tmp_path_factory.mktemp("app")
-    # A nonce: this run's image is its own, never one an earlier run left in the (fresh) registry.
     write_job(context, f"print('pulled {context.name}')\n")
     started = time.monotonic()
-    ref, phases = build_and_load(cluster, context, "localhost/cronharness-test/pulled", "python")
-    print(f"FIGURE build {phases['image build']:.1f}s, push to the loopback registry {phases['image load']:.1f}s "
-          f"(total {time.monotonic() - started:.1f}s)")
+    image = build_job_image(context, "localhost/cronharness-test/pulled", ensure_base("python"))
+    print(f"FIGURE job image build {time.monotonic() - started:.1f}s")
+    return image
+
+
+@pytest.fixture(scope="module")
+def pushed(cluster: LocalCluster, built: JobImage) -> ImageRef:
+    """The image given to the local cluster: pushed to its registry."""
+    started = time.monotonic()
+    ref = cluster.load_image(built.archive, built.ref)
+    print(f"FIGURE push to the loopback registry {time.monotonic() - started:.1f}s")
     return ref
 
 
@@ -118,3 +127,18 @@ def test_pull_works_again_after_the_image_left_containerds_store(cluster: LocalC
     statuses = pod["status"]["containerStatuses"]  # type: ignore[index]
     assert statuses[0]["image"] == str(pushed)
 
+
+
+def test_existing_provider_pushes_to_the_registry_given_and_its_nodes_pull(
+    cluster: LocalCluster, built: JobImage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The existing provider on this cluster, with its registry given as ``HARNESS_REGISTRY`` (under a path
+    of its own, so the image is pushed afresh rather than found from the local provider's push)."""
+    monkeypatch.setenv("HARNESS_REGISTRY", f"{cluster.registry.address}/existing")
+    existing = ExistingCluster(cluster.kubeconfig)
+    ref = existing.load_image(built.archive, built.ref)
+    assert str(ref) == f"{cluster.registry.address}/existing/cronharness-test/pulled:{built.ref.tag}"
+    assert has_image(ref)
+    run_pod(cluster, "existing", ref)
+    assert pull_events(cluster, "existing") == ["Pulling", "Pulled"]
+    assert cluster.kubectl("logs", "pod/existing").startswith("pulled ")
