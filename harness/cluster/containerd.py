@@ -26,11 +26,7 @@ _MAX_SOCKET_PATH = 107
 
 @dataclass(frozen=True)
 class ContainerdLayout:
-    """Where one containerd instance keeps its things.
-
-    The socket's place is a contract: image builders import into
-    ``<state_root>/cluster/containerd/containerd.sock`` with ``ctr -n k8s.io images import``.
-    """
+    """Where one containerd instance keeps its things (its socket, config, stores and registry hosts)."""
 
     directory: Path
 

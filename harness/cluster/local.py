@@ -296,12 +296,13 @@ class LocalCluster(Cluster):
             self._binaries()
             ensure("kubectl")  # links it into .tools/bin, as the usage message says
         self._check_stale()
-        self._start_registry()
         components = self._components()
         if all(self.process(c.name).running() for c in components) and self._node_ready():
+            self._start_registry()
             say(self._usage())
             return
         self._require_ports(components)
+        self._start_registry()
         with step(f"local cluster: starting in {self.layout.root}"):
             self._write_files()
             for component in components:
