@@ -30,7 +30,7 @@ from tests.e2e.test_images import write_job
 
 pytestmark = pytest.mark.e2e
 
-NETWORK = LocalNetwork(pod_subnet="10.88.4.0/24", bridge="cronhreg0")
+NETWORK = LocalNetwork(service_cidr="10.96.4.0/24", pod_subnet="10.88.4.0/24", bridge="cronhreg0")
 
 
 @pytest.fixture(scope="module")
