@@ -3,6 +3,9 @@ the local cluster's containerd registry configuration (plain HTTP to the loopbac
 
 from __future__ import annotations
 
+import dataclasses
+import http.server
+import threading
 import tomllib
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from harness.cluster.local_config import LocalLayout
 from harness.deploy import image_values
 from harness.errors import HarnessError
 from harness.images.reference import ImageRef, built_image, job_repository, registry_address
-from harness.registry import Registry, push_archive, registry_port
+from harness.registry import Registry, has_image, push_archive, registry_port
 
 KEY = "0123456789ab"
 BUILT = built_image(job_repository("rucio-daily"), KEY)
@@ -118,6 +121,32 @@ def test_local_pushes_to_its_registry_and_tells_containerd_it_is_plain_http(
     assert pushed == [(Path("image.tar"), ref)]
     hosts = tmp_path / "cluster" / "containerd" / "certs.d" / "127.0.0.1:5123" / "hosts.toml"
     assert tomllib.loads(hosts.read_text())["server"] == "http://127.0.0.1:5123"
+
+
+def test_a_present_manifest_is_asked_for_at_the_registry_api_path() -> None:
+    """has_image asks ``HEAD /v2/<path prefix>/<repository>/manifests/<tag>`` (a stand-in registry answers)."""
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            asked.append(self.path)
+            self.send_response(200 if self.path.endswith(f"/manifests/{KEY}") else 404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        at = f"127.0.0.1:{server.server_address[1]}/prefix"
+        assert has_image(BUILT.in_registry(at))
+        assert not has_image(dataclasses.replace(BUILT, tag="ffffffffffff").in_registry(at))
+    finally:
+        server.shutdown()
+    assert asked == [f"/v2/prefix/cronharness/jobs/rucio-daily/manifests/{KEY}",
+                     "/v2/prefix/cronharness/jobs/rucio-daily/manifests/ffffffffffff"]
 
 
 def test_push_of_a_missing_archive_says_to_build_it(tmp_path: Path) -> None:
