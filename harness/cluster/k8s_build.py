@@ -1,9 +1,10 @@
-"""Build the pinned Kubernetes and etcd binaries from Go modules (cached by version).
+"""Build the pinned Kubernetes, etcd and CoreDNS binaries from Go modules (cached by version).
 
 Kubernetes comes from the wrapper module tools/go/k8s (k8s.io/kubernetes with each staging module
 replaced by its published v0.<minor>.<patch>); etcd from tools/go/etcd (a ``main`` that calls
-``etcdmain.Main`` of go.etcd.io/etcd/server/v3). Both go through ``harness.toolchain.go_build``, which
-shows progress and keys the cache on go.mod/go.sum and the ldflags.
+``etcdmain.Main`` of go.etcd.io/etcd/server/v3); CoreDNS from tools/go/coredns (its root ``main``
+package as a Go tool). All go through ``harness.toolchain.go_build``, which shows progress and keys the
+cache on go.mod/go.sum, the packages and the ldflags.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 from harness.toolchain import go_build, pinned
 from harness.toolchain.go import _go
 
-KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl")
+KUBE_BINARIES = (
+    "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
+)
 
 # Packages whose variables carry the version: the server components read component-base's,
 # client-go's is what kubectl reports as its client version.
@@ -66,12 +69,13 @@ def kube_ldflags(version: str, build_date: str) -> str:
 
 
 def build_kubernetes() -> Path:
-    """Return the bin dir with kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl.
+    """Return the bin dir with kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
+    kube-proxy and kubectl.
 
     The first call builds them (about 20-30 minutes on 2 cores); later calls are a cache hit.
 
     Returns:
-        The directory holding the five binaries.
+        The directory holding the six binaries.
 
     Raises:
         RuntimeError: when Go is missing or the build fails.
@@ -96,3 +100,17 @@ def build_etcd() -> Path:
     ldflags = "-s -w"
     return go_build("etcd", ["cronharness/tools/etcd"], version=version, ldflags=ldflags,
                     env={"CGO_ENABLED": "0"}) / "etcd"
+
+
+def build_coredns() -> Path:
+    """Return the path of the pinned CoreDNS binary (static; built from tools/go/coredns on first use).
+
+    Returns:
+        The coredns binary.
+
+    Raises:
+        RuntimeError: when Go is missing or the build fails.
+    """
+    version = pinned("cluster", "coredns")
+    return go_build("coredns", ["github.com/coredns/coredns"], version=version, ldflags="-s -w",
+                    env={"CGO_ENABLED": "0"}) / "coredns"
