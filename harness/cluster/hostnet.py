@@ -12,6 +12,7 @@ picture.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -106,6 +107,8 @@ def bring_up(network: LocalNetwork) -> None:
 
 def remove_guard_rules(network: LocalNetwork) -> None:
     """Delete the fence's rules (the bridge itself goes with ``cleanup.delete_link``)."""
+    if shutil.which("iptables") is None:
+        return  # never installed, so no rule was ever added
     for table, chain, rule in guard_rules(network):
         while _iptables("-t", table, "-C", chain, *rule).returncode == 0:
             _iptables("-t", table, "-D", chain, *rule)

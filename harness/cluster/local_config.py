@@ -324,19 +324,23 @@ def kubelet_config(layout: LocalLayout) -> dict[str, object]:
         "imageGCLowThresholdPercent": 99,
         "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%"},
         "podLogsDir": str(layout.pod_logs),
-        # Where hostNetwork pods (and dnsPolicy Default) get their resolver configuration: the host's, as
-        # for any host process. Pods on the bridge (dnsPolicy ClusterFirst) get the cluster DNS only.
-        "resolvConf": "/etc/resolv.conf",
         "serializeImagePulls": False,
         "registerNode": True,
-        **_cluster_dns(layout),
+        **_pod_dns(layout),
     }
 
 
-def _cluster_dns(layout: LocalLayout) -> dict[str, object]:
+def _pod_dns(layout: LocalLayout) -> dict[str, object]:
+    """What pods' resolv.conf names: the cluster DNS only, never the host's (outside) resolver.
+
+    ClusterFirst pods, and hostNetwork pods with ClusterFirstWithHostNet (the library chart's choice
+    for them), get the cluster DNS; ``resolvConf: ""`` gives pods with dnsPolicy Default (and
+    hostNetwork pods with ClusterFirst) no nameserver instead of the host's. Without networking there
+    is no cluster DNS, and pods get the host's resolver configuration as before.
+    """
     if not layout.networking:
-        return {}
-    return {"clusterDNS": [layout.network.dns_ip], "clusterDomain": CLUSTER_DOMAIN}
+        return {"resolvConf": "/etc/resolv.conf"}
+    return {"resolvConf": "", "clusterDNS": [layout.network.dns_ip], "clusterDomain": CLUSTER_DOMAIN}
 
 
 def kubelet_argv(binary: Path, layout: LocalLayout) -> list[str]:

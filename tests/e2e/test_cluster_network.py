@@ -214,11 +214,17 @@ def loopback_server() -> Iterator[int]:
         server.server_close()
 
 
-def test_host_network_pod_still_reaches_loopback_services(net: Net, loopback_server: int) -> None:
+def test_host_network_pod_reaches_loopback_services_and_cluster_services(net: Net, loopback_server: int) -> None:
+    """What today's job pods do (hostNetwork, the library chart's ClusterFirstWithHostNet) still works
+    with kube-proxy's rules on the host, and their names now resolve through the cluster DNS too."""
     image, _ = busybox_image()
-    pod = _pod("hostnet", image, f"wget -q -T 10 -O - http://127.0.0.1:{loopback_server}/",
-               hostNetwork=True, restartPolicy="Never")
+    web = f"web.{net.namespace}.svc.cluster.local"
+    pod = _pod("hostnet", image, f"wget -q -T 10 -O - http://127.0.0.1:{loopback_server}/ "
+                                 f"&& wget -q -T 10 -O - http://{web}/ && cat /etc/resolv.conf",
+               hostNetwork=True, dnsPolicy="ClusterFirstWithHostNet", restartPolicy="Never")
     net.cluster.kubectl("apply", "-n", net.namespace, "-f", "-", input_text=json.dumps(pod))
     net.cluster.kubectl("wait", "-n", net.namespace, "--for=jsonpath={.status.phase}=Succeeded", "pod/hostnet",
                         "--timeout=60s", timeout=90)
-    assert net.cluster.kubectl("logs", "-n", net.namespace, "pod/hostnet") == PAGE
+    lines = net.cluster.kubectl("logs", "-n", net.namespace, "pod/hostnet").splitlines(keepends=True)
+    assert lines[:2] == [PAGE, PAGE]
+    assert [line for line in lines if line.startswith("nameserver")] == [f"nameserver {net.network.dns_ip}\n"]

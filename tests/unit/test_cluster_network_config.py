@@ -86,8 +86,9 @@ def test_component_configs_on_disk(tmp_path: Path) -> None:
     local_config.write_component_configs(layout)
     assert yaml.safe_load(layout.kube_proxy_config.read_text()) == local_config.kube_proxy_config(layout)
     kubelet = yaml.safe_load(layout.kubelet_config.read_text())
-    assert (kubelet["clusterDNS"], kubelet["clusterDomain"]) == (["10.96.14.10"], "cluster.local")
-    assert kubelet["resolvConf"] == "/etc/resolv.conf"  # hostNetwork pods: the host's, like host processes
+    # no pod inherits the host's resolver: ClusterFirst pods get the cluster DNS, Default ones nothing
+    assert {key: kubelet[key] for key in ("clusterDNS", "clusterDomain", "resolvConf")} == {
+        "clusterDNS": ["10.96.14.10"], "clusterDomain": "cluster.local", "resolvConf": ""}
 
 
 def test_kubelet_without_networking_names_no_cluster_dns(tmp_path: Path) -> None:
@@ -95,7 +96,8 @@ def test_kubelet_without_networking_names_no_cluster_dns(tmp_path: Path) -> None
     layout.root.mkdir()
     local_config.write_component_configs(layout)
     assert not layout.kube_proxy_config.exists()
-    assert "clusterDNS" not in local_config.kubelet_config(layout)
+    kubelet = local_config.kubelet_config(layout)
+    assert ("clusterDNS" in kubelet, kubelet["resolvConf"]) == (False, "/etc/resolv.conf")
 
 
 def test_apiserver_endpoint_is_the_relay_on_the_gateway(tmp_path: Path) -> None:
