@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from harness.toolchain import go_build, pinned
-from harness.toolchain.go import _go
+from harness.toolchain.go import _go, binary_name
 
 KUBE_BINARIES = (
     "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
@@ -87,30 +87,24 @@ def build_kubernetes() -> Path:
     return go_build("k8s", packages, version=version, ldflags=ldflags, env={"CGO_ENABLED": "0"})
 
 
-def build_etcd() -> Path:
-    """Return the path of the pinned etcd server binary (built from tools/go/etcd on first use).
+def _static_build(wrapper: str, package: str, version: str) -> Path:
+    """One static (CGO_ENABLED=0), stripped main package of the wrapper module tools/go/<wrapper>.
 
     Returns:
-        The etcd binary.
+        The binary (built on first use, a cache hit afterwards).
 
     Raises:
         RuntimeError: when Go is missing or the build fails.
     """
-    version = pinned("cluster", "etcd")
-    ldflags = "-s -w"
-    return go_build("etcd", ["cronharness/tools/etcd"], version=version, ldflags=ldflags,
-                    env={"CGO_ENABLED": "0"}) / "etcd"
+    return go_build(wrapper, [package], version=version, ldflags="-s -w",
+                    env={"CGO_ENABLED": "0"}) / binary_name(package)
+
+
+def build_etcd() -> Path:
+    """The pinned etcd server binary (tools/go/etcd). Raises RuntimeError when the build fails."""
+    return _static_build("etcd", "cronharness/tools/etcd", pinned("cluster", "etcd"))
 
 
 def build_coredns() -> Path:
-    """Return the path of the pinned CoreDNS binary (static; built from tools/go/coredns on first use).
-
-    Returns:
-        The coredns binary.
-
-    Raises:
-        RuntimeError: when Go is missing or the build fails.
-    """
-    version = pinned("cluster", "coredns")
-    return go_build("coredns", ["github.com/coredns/coredns"], version=version, ldflags="-s -w",
-                    env={"CGO_ENABLED": "0"}) / "coredns"
+    """The pinned CoreDNS binary (tools/go/coredns). Raises RuntimeError when the build fails."""
+    return _static_build("coredns", "github.com/coredns/coredns", pinned("cluster", "coredns"))

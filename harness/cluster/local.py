@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import urllib.error
@@ -158,8 +159,12 @@ class LocalCluster(Cluster):
         return self._http_ok(self.layout.ports.kubelet_healthz, "/healthz")
 
     def _api_relay_healthy(self) -> bool:
-        # What a pod's client sees: the apiserver's own answer, through the relay on the gateway.
-        return self._get(f"https://{self.layout.network.gateway}:{self.layout.ports.apiserver}/readyz")[0] == 200
+        # Listening is all the relay does itself; pods' clients check the apiserver's certificate through it.
+        try:
+            with socket.create_connection((self.layout.network.gateway, self.layout.ports.apiserver), timeout=5):
+                return True
+        except OSError:
+            return False
 
     def _api_json(self, path: str) -> dict[str, object] | None:
         code, body = self._get(f"{self.layout.server}{path}")

@@ -189,6 +189,17 @@ def test_host_fences_the_bridge(net: Net) -> None:
     assert host_route[:3] == [net.network.service_cidr, "dev", bridge]
 
 
+def test_network_listeners_are_on_loopback_and_the_gateway_only(net: Net) -> None:
+    out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout
+    ports, gateway = net.cluster.layout.ports, net.network.gateway
+    for name, expected in (
+        ("kube-proxy", {f"127.0.0.1:{ports.kube_proxy_healthz}", f"127.0.0.1:{ports.kube_proxy_metrics}"}),
+        ("api-relay", {f"{gateway}:{ports.apiserver}"}),
+    ):
+        pid = net.cluster.process(name).pid
+        assert {line.split()[3] for line in out.splitlines() if f"pid={pid}," in line} == expected, name
+
+
 @pytest.fixture
 def loopback_server() -> Iterator[int]:
     """An HTTP server on the host's 127.0.0.1, like the test services."""
