@@ -12,6 +12,7 @@ picture.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -115,15 +116,21 @@ def remove_guard_rules(network: LocalNetwork) -> None:
 
 
 def kube_proxy_pids(exclude: int | None = None) -> list[int]:
-    """PIDs of kube-proxy processes running on this machine (any cluster's), except ``exclude``."""
+    """PIDs of kube-proxy processes programming this network namespace's iptables, except ``exclude``.
+
+    A kube-proxy in another network namespace (a kind node's, in its container) has its own iptables.
+    """
+    host_netns = os.readlink("/proc/self/ns/net")
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == exclude:
             continue
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
+            netns = os.readlink(entry / "ns" / "net")
         except OSError:
             continue
-        if argv and Path(argv[0].decode(errors="replace")).name == "kube-proxy" and b"--cleanup" not in argv:
+        if (Path(argv[0].decode(errors="replace")).name == "kube-proxy" and b"--cleanup" not in argv
+                and netns == host_netns):
             pids.append(int(entry.name))
     return pids
