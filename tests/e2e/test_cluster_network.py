@@ -153,13 +153,14 @@ def test_name_outside_the_cluster_domain_is_refused_by_the_cluster_dns(net: Net)
     assert answer.endswith("exit=1\n")
 
 
-def _iptables_rules(table: str) -> list[str]:
-    out = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True, check=True).stdout
+def _iptables_rules(table: str, save: str = "iptables-save") -> list[str]:
+    out = subprocess.run([save, "-t", table], capture_output=True, text=True, check=True).stdout
     return [line for line in out.splitlines() if line.startswith("-A ")]
 
 
-def test_host_rules_masquerade_nothing_that_leaves_the_machine(net: Net) -> None:
-    nat = _iptables_rules("nat")
+@pytest.mark.parametrize("save", ["iptables-save", "ip6tables-save"])
+def test_host_rules_masquerade_nothing_that_leaves_the_machine(net: Net, save: str) -> None:
+    nat = _iptables_rules("nat", save)
     ours = [rule for rule in nat if any(word in rule for word in ("KUBE-", "CNI-", net.network.bridge))]
     translating = [rule for rule in ours if re.search(r"-j (MASQUERADE|SNAT)\b", rule)]
     # kube-proxy's only MASQUERADE is for packets it marked (a host process's, or a pod's hairpinning
