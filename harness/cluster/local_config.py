@@ -98,7 +98,7 @@ class LocalLayout:
     #: Service networking: kube-proxy, cluster DNS, the bridge as the pods' gateway to the Service range.
     #: kube-proxy programs the host's global iptables chains, so only one cluster on a machine may have
     #: it; a second cluster beside the default one (tests, benchmarks) runs with ``networking=False``:
-    #: pods on an address-less bridge with no routes at all, as before Service networking existed.
+    #: pods on an address-less bridge with no route beyond their subnet, as before Service networking.
     networking: bool = True
 
     @property
