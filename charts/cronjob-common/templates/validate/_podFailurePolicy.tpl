@@ -19,7 +19,7 @@
 {{- if or (not .values) (gt (len .values) 255) (ne (len .values) (len (uniq .values))) -}}
 {{- include "cronjob-common.lib.fail" (dict "key" (printf "%s.onExitCodes.values" $key) "message" "needs 1 to 255 distinct exit codes" "context" $) -}}
 {{- end -}}
-{{- if and (eq (toString .operator) "In") (has 0 .values) -}}
+{{- if and (eq (toString .operator) "In") (has "0" (.values | default list | toStrings)) -}}
 {{- include "cronjob-common.lib.fail" (dict "key" (printf "%s.onExitCodes.values" $key) "message" "must not contain 0 with operator In (0 is success); remove it" "context" $) -}}
 {{- end -}}
 {{- if and .containerName (ne .containerName $.Values.container.name) (not (hasKey $.Values.initContainers .containerName)) -}}
