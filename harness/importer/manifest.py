@@ -439,14 +439,15 @@ def _side_objects(result: Imported, documents: list[Any], cronjob: dict[str, Any
         where = f"{kind}/{name}"
         if kind == "ServiceAccount" and name == sa and result.values["serviceAccount"]["create"]:
             continue
-        if kind == "RoleBinding" and _binds(doc, sa) and (doc.get("roleRef") or {}).get("kind") == "ClusterRole":
-            if result.values["serviceAccount"]["create"]:
-                cluster_roles.append(doc["roleRef"]["name"])
-                result.objects[(kind, name)] = doc
-                result.note(where, Kind.CHANGED, f"carried as rbac.clusterRoles [{doc['roleRef']['name']}]: "
-                            f"RoleBinding named {result.source_name}-{doc['roleRef']['name']}, subject the job's "
-                            "ServiceAccount in the release namespace")
-                continue
+        role_ref = doc.get("roleRef") or {}
+        if (kind == "RoleBinding" and _binds(doc, sa) and role_ref.get("kind") == "ClusterRole"
+                and result.values["serviceAccount"]["create"]):
+            cluster_roles.append(role_ref["name"])
+            result.objects[(kind, name)] = doc
+            result.note(where, Kind.CHANGED, f"carried as rbac.clusterRoles [{role_ref['name']}]: RoleBinding "
+                        f"named {result.source_name}-{role_ref['name']}, subject the job's ServiceAccount in the "
+                        "release namespace")
+            continue
         if kind == "ConfigMap":
             body = {k: v for k, v in (("data", doc.get("data")), ("binaryData", doc.get("binaryData"))) if v}
             meta = doc.get("metadata") or {}
