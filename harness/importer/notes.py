@@ -29,5 +29,8 @@ class Note:
     reason: str
 
     def covers(self, path: str) -> bool:
-        """True when this note explains ``path`` (the same field or one inside it)."""
+        """True when this note explains ``path`` (the same field or one inside it; a trailing * matches any
+        continuation)."""
+        if self.path.endswith("*"):
+            return path.startswith(self.path[:-1])
         return path == self.path or path.startswith((self.path + ".", self.path + "["))
