@@ -233,11 +233,8 @@ def _pod(result: Imported, pod: dict[str, Any]) -> None:
     if pod.get("imagePullSecrets"):
         values["imagePullSecrets"] = [s["name"] for s in pod["imagePullSecrets"]]
     result.values["securityDefaults"] = {"pod": False, "container": False}
-    values["securityContext"] = pod.get("securityContext") or {}
-    if not pod.get("securityContext"):
-        result.note(f"{POD}.securityContext", Kind.HARDENING, "none in the source: kept none "
-                    "(securityDefaults.pod false). Hardening to do: run as non-root with seccomp RuntimeDefault "
-                    "(drop securityDefaults.pod) once the image allows it")
+    values["securityContext"] = _security_context(result, pod, POD, "pod", "run as non-root with seccomp "
+                                                  "RuntimeDefault")
     for key in sorted(set(pod) - CARRIED_POD):
         result.note(f"{POD}.{key}", Kind.DROPPED, "pod field the library does not render")
     for init in pod.get("initContainers") or []:
@@ -357,14 +354,21 @@ def _main_container(result: Imported, c: dict[str, Any]) -> None:
     _env(result, c.get("env") or [], cpath)
     _ports(result, c.get("ports") or [], cpath)
     _resources(result, c.get("resources") or {}, cpath)
-    values["containerSecurityContext"] = c.get("securityContext") or {}
-    if not c.get("securityContext"):
-        result.note(f"{cpath}.securityContext", Kind.HARDENING, "none in the source: kept none "
-                    "(securityDefaults.container false). Hardening to do: no privilege escalation, drop all "
-                    "capabilities, read-only root filesystem with tmpVolume")
+    values["containerSecurityContext"] = _security_context(result, c, cpath, "container", "no privilege "
+                                                           "escalation, drop all capabilities, read-only root "
+                                                           "filesystem with tmpVolume")
     for key in sorted(set(c) - CARRIED_CONTAINER):
         result.note(f"{cpath}.{key}", Kind.DROPPED, "container field the library does not render")
     _accepted_findings(result)
+
+
+def _security_context(result: Imported, source: dict[str, Any], path: str, level: str, todo: str) -> dict[str, Any]:
+    """The source's security context, used exactly (securityDefaults.<level> false); none is noted as to harden."""
+    context: dict[str, Any] = source.get("securityContext") or {}
+    if not context:
+        result.note(f"{path}.securityContext", Kind.HARDENING, f"none in the source: kept none (securityDefaults."
+                    f"{level} false). Hardening to do: {todo}, then drop securityDefaults.{level}")
+    return context
 
 
 def _accepted_findings(result: Imported) -> None:
