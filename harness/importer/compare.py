@@ -11,18 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.importer.defaults import DERIVED_DEFAULTS, KUBERNETES_DEFAULTS
 from harness.importer.notes import Kind, Note
 
 # Lists whose items are matched by a key rather than by position.
 KEYED_LISTS = {"containers": "name", "initContainers": "name", "env": "name", "volumes": "name",
                "volumeMounts": "name", "ports": "containerPort", "imagePullSecrets": "name"}
-# Fields the library adds with Kubernetes' own default value: explicit, same behaviour.
-KUBERNETES_DEFAULTS: dict[str, Any] = {
-    "dnsPolicy": "ClusterFirst", "protocol": "TCP", "suspend": False, "concurrencyPolicy": "Allow",
-    "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1, "backoffLimit": 6, "parallelism": 1,
-    "completions": 1, "terminationGracePeriodSeconds": 30, "serviceAccountName": "default",
-    "automountServiceAccountToken": True, "defaultMode": 420, "type": "", "imagePullPolicy": None,
-}
 LIBRARY_METADATA = ("labels", "annotations")
 
 
@@ -82,7 +76,7 @@ class Comparison:
             last = f.path.rsplit(".", 1)[-1].split("[", 1)[0]
             if note is not None:
                 groups["hardening" if note.kind == Kind.HARDENING else "changed"].append(f)
-            elif last in KUBERNETES_DEFAULTS and KUBERNETES_DEFAULTS[last] in (f.rendered, None):
+            elif last in DERIVED_DEFAULTS or (last in KUBERNETES_DEFAULTS and KUBERNETES_DEFAULTS[last] == f.rendered):
                 groups["kubernetes default"].append(f)
             elif any(f".{part}." in f".{f.path}." or f".{part}[" in f".{f.path}" for part in LIBRARY_METADATA):
                 groups["library metadata"].append(f)

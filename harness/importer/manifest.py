@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.importer.defaults import KUBERNETES_DEFAULTS as K8S_DEFAULTS
 from harness.importer.notes import Kind, Note
 
 POD = "spec.jobTemplate.spec.template.spec"
@@ -30,11 +31,6 @@ CARRIED_CONTAINER = {"name", "image", "imagePullPolicy", "command", "args", "wor
                      "terminationMessagePath", "terminationMessagePolicy", "volumeMounts"}
 VOLUME_TYPES = {"secret": "secret", "configMap": "configMap", "emptyDir": "emptyDir",
                 "persistentVolumeClaim": "pvc", "hostPath": "hostPath"}
-# Kubernetes' defaults where the library's differ (or the library always renders the field).
-K8S_DEFAULTS: dict[str, Any] = {"concurrencyPolicy": "Allow", "suspend": False, "successfulJobsHistoryLimit": 3,
-                                "failedJobsHistoryLimit": 1, "backoffLimit": 6, "parallelism": 1,
-                                "completions": 1, "terminationGracePeriodSeconds": 30}
-SECRET_MODE_DEFAULT = 0o644
 # checkov findings of a pod without the secure defaults (no privilege-escalation block, writable root, root
 # user, capabilities kept, no security context, no seccomp profile, low uid; CKV_K8S_14 for a mutable tag):
 # accepted on the imported job's CronJob by annotation, each with its reason, so `make lint` passes while the
@@ -294,7 +290,7 @@ def _volumes(result: Imported, pod: dict[str, Any], container: dict[str, Any]) -
         if source_kind in ("secret", "configMap"):
             entry["secretName" if source_kind == "secret" else "configMapName"] = (
                 src.get("secretName") if source_kind == "secret" else src.get("name"))
-            entry["defaultMode"] = src.get("defaultMode", SECRET_MODE_DEFAULT)
+            entry["defaultMode"] = src.get("defaultMode", K8S_DEFAULTS["defaultMode"])
             if "items" in src:
                 entry["items"] = src["items"]
             for key in sorted(set(src) - {"secretName", "name", "defaultMode", "items"}):
