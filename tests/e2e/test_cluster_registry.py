@@ -19,11 +19,10 @@ import pytest
 from harness.cluster.containerd import ctr, image_present
 from harness.cluster.existing import ExistingCluster
 from harness.cluster.local import LocalCluster
-from harness.cluster.local_config import LocalLayout, LocalNetwork, LocalPorts
+from harness.cluster.local_config import LocalLayout, LocalNetwork, free_ports
 from harness.deploy import image_values
 from harness.images import JobImage, build_job_image, ensure_base
 from harness.images.reference import ImageRef
-from harness.process import free_port
 from harness.registry import has_image
 from tests.e2e.service_checks import listening_addresses
 from tests.e2e.test_images import write_job
@@ -35,8 +34,9 @@ NETWORK = LocalNetwork(service_cidr="10.96.4.0/24", pod_subnet="10.88.4.0/24", b
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    layout = LocalLayout(tmp_path_factory.mktemp("cluster"), ports=LocalPorts(*(free_port() for _ in range(7))),
-                         network=NETWORK, cgroup_root="/cronharness-regtest")
+    # networking=False: only one cluster on a machine may run kube-proxy, and pulls need no Service network.
+    layout = LocalLayout(tmp_path_factory.mktemp("cluster"), ports=free_ports(), network=NETWORK,
+                         cgroup_root="/cronharness-regtest", networking=False)
     local = LocalCluster(layout)
     try:
         local.up()
