@@ -400,8 +400,9 @@ class LocalCluster(Cluster):
     def _start_registry(self) -> None:
         """Start the registry (a no-op while it runs) and tell containerd it speaks plain HTTP.
 
-        The hosts file is read at each pull, so writing it needs no containerd restart; a containerd started
-        before this cluster had registry hosts at all lacks ``config_path`` and needs ``down`` and ``up``.
+        The hosts file is read at each pull, so writing it needs no containerd restart. (A containerd started
+        without ``config_path`` still pulls from a loopback registry over HTTP, containerd's default for
+        loopback; its next restart applies the explicit file.)
         """
         self.registry.start()
         write_registry_host(self.layout.containerd, self.registry.address)
