@@ -158,6 +158,9 @@ def ensure_docker() -> DockerLayout:
     Raises:
         HarnessError: when the install fails or dockerd does not answer within a minute (with its log).
     """
+    reason = docker_unavailable()
+    if reason is not None:
+        raise HarnessError(f"the kind provider needs Docker, but {reason}; use --provider local")
     apt_ensure(pinned("cluster", "docker"))
     where = layout()
     if not where.process.running():
@@ -196,6 +199,26 @@ def ensure_kind_network() -> None:
     names = docker("network", "ls", "--format", "{{.Name}}").split()
     if KIND_NETWORK not in names:
         docker(*kind_network_args())
+
+
+def remove_kind_network() -> None:
+    """Remove the kind network (and so its bridge) once no container is attached to it."""
+    if not layout().process.running():
+        return
+    names = docker("network", "ls", "--format", "{{.Name}}").split()
+    if KIND_NETWORK in names:
+        attached = docker("network", "inspect", "--format", "{{len .Containers}}", KIND_NETWORK).strip()
+        if attached == "0":
+            docker("network", "rm", KIND_NETWORK)
+
+
+def docker_unavailable() -> str | None:
+    """Why Docker cannot run on this machine (``None`` when the harness can install and start it)."""
+    if os.geteuid() != 0:
+        return "the harness runs its own dockerd, which needs root"
+    if shutil.which("dockerd") is None and shutil.which("apt-get") is None:
+        return "Docker is not installed and there is no apt-get to install Debian's docker.io"
+    return None
 
 
 def stop_docker() -> None:

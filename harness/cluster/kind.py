@@ -9,6 +9,8 @@ deletes the cluster; dockerd keeps running for the next ``up`` (``harness cluste
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -96,14 +98,27 @@ class KindCluster(Cluster):
         config = self.kubeconfig.parent / f"{self.name}.kind.yaml"
         config.write_text(yaml.safe_dump(kind_config(), sort_keys=False))
         with step(f"kind create cluster {self.name} ({image})"):
-            self._kind("create", "cluster", "--name", self.name, "--image", image, "--config", str(config),
-                       "--kubeconfig", str(self.kubeconfig), "--wait", "300s", "--retain", timeout=900)
+            try:
+                # --retain: a failed node stays long enough to export its logs (then it is deleted).
+                self._kind("create", "cluster", "--name", self.name, "--image", image, "--config",
+                           str(config), "--kubeconfig", str(self.kubeconfig), "--wait", "300s", "--retain",
+                           timeout=900)
+            except HarnessError as exc:
+                logs = self.kubeconfig.parent / f"{self.name}-failed-logs"
+                shutil.rmtree(logs, ignore_errors=True)
+                with contextlib.suppress(HarnessError):
+                    self._kind("export", "logs", str(logs), "--name", self.name)
+                self.down()
+                raise HarnessError(f"{exc}\nthe node's logs (journal, containerd, kubelet) are in {logs}") from exc
 
     def down(self, *, purge: bool = False) -> None:
-        """Delete the kind cluster (its node container and volumes); ``purge`` also stops dockerd."""
+        """Delete the kind cluster (its node containers and their volumes) and, once no other kind
+        cluster uses it, the kind network; ``purge`` also stops dockerd (its data-root, holding the node
+        image, stays)."""
         if self._exists():
             with step(f"kind delete cluster {self.name}"):
                 self._kind("delete", "cluster", "--name", self.name)
+        docker_engine.remove_kind_network()
         self.kubeconfig.unlink(missing_ok=True)
         if purge:
             docker_engine.stop_docker()

@@ -277,8 +277,9 @@ def _preload(archives: list[Path], root: Path) -> None:
         wait_until(lambda: ctr(layout.socket, "version").returncode == 0 if layout.socket.exists() else False,
                    timeout=60, what="the preload containerd", describe=lambda: process.log_tail(5))
         for archive in archives:
-            ctr(layout.socket, "images", "import", "--all-platforms", "--no-unpack",
-                "--label=io.cri-containerd.pinned=pinned", str(archive), timeout=600)
+            # (Debian's ctr 1.6 has no --label to pin them as kind does; the kubelet removes unused
+            # images only under disk pressure.)
+            ctr(layout.socket, "images", "import", "--all-platforms", "--no-unpack", str(archive), timeout=600)
     finally:
         process.stop()
         shutil.rmtree(layout.directory, ignore_errors=True)
