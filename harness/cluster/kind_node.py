@@ -21,6 +21,7 @@ the harness's dockerd when that lacks it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -48,7 +49,7 @@ from harness.waiting import wait_until
 NODE_PACKAGES = (
     "systemd", "systemd-sysv", "dbus", "containerd", "runc", "containernetworking-plugins", "iptables",
     "nftables", "conntrack", "iproute2", "ethtool", "util-linux", "mount", "kmod", "libseccomp2",
-    "bash", "ca-certificates", "procps",
+    "bash", "ca-certificates", "procps", "jq",
 )
 NODE_CONTEXT = REPO_ROOT / "images" / "kind-node"
 REPOSITORY = "cronharness.local/kind-node"
@@ -225,6 +226,11 @@ def node_image_name() -> str:
         if not _docker_has(name):
             with step(f"loading the kind node image from {archive}"):
                 docker_engine.docker("load", "--input", str(archive), timeout=900)
+    # Earlier node images (other keys) only take space in dockerd's data-root.
+    for tag in docker_engine.docker("images", REPOSITORY, "--format", "{{.Tag}}").split():
+        if f"{REPOSITORY}:{tag}" != name:
+            with contextlib.suppress(HarnessError):  # still used by a node container
+                docker_engine.docker("rmi", f"{REPOSITORY}:{tag}")
     return name
 
 
