@@ -23,6 +23,7 @@ from harness.errors import HarnessError
 from harness.paths import state_root
 from harness.toolchain import go_build, pinned
 from harness.toolchain.progress import step
+from harness.waiting import wait_until
 
 CLUSTER_NAME = "cronharness"
 
@@ -110,6 +111,17 @@ class KindCluster(Cluster):
                     self._kind("export", "logs", str(logs), "--name", self.name)
                 self.down()
                 raise HarnessError(f"{exc}\nthe node's logs (journal, containerd, kubelet) are in {logs}") from exc
+        # kind waits for the node to be Ready; pods can be created once the controller manager has made
+        # the default ServiceAccount.
+        wait_until(self._default_service_account, timeout=90,
+                   what="the default ServiceAccount in namespace default")
+
+    def _default_service_account(self) -> bool:
+        try:
+            self.kubectl("get", "serviceaccount", "default", "--namespace", "default", "-o", "name", timeout=30)
+        except HarnessError:
+            return False
+        return True
 
     def down(self, *, purge: bool = False) -> None:
         """Delete the kind cluster (its node containers and their volumes) and, once no other kind
