@@ -69,6 +69,10 @@ class KindCluster(Cluster):
     def kubeconfig(self) -> Path:
         return state_root() / "kind" / f"{self.name}.kubeconfig"
 
+    @property
+    def _config_file(self) -> Path:
+        return self.kubeconfig.parent / f"{self.name}.kind.yaml"
+
     def _kind(self, *args: str, timeout: float = 600) -> str:
         try:
             done = subprocess.run([str(kind_binary()), *args], capture_output=True, text=True, check=False,
@@ -96,7 +100,7 @@ class KindCluster(Cluster):
             self.kubeconfig.write_text(self._kind("get", "kubeconfig", "--name", self.name))
             return
         image = kind_node.node_image_name()
-        config = self.kubeconfig.parent / f"{self.name}.kind.yaml"
+        config = self._config_file
         config.write_text(yaml.safe_dump(kind_config(), sort_keys=False))
         with step(f"kind create cluster {self.name} ({image})"):
             try:
@@ -132,6 +136,7 @@ class KindCluster(Cluster):
                 self._kind("delete", "cluster", "--name", self.name)
         docker_engine.remove_kind_network()
         self.kubeconfig.unlink(missing_ok=True)
+        self._config_file.unlink(missing_ok=True)
         if purge:
             docker_engine.stop_docker()
 
