@@ -53,8 +53,12 @@ def build_dependencies(chart: Path, helm: str) -> None:
     digest = _library_digest()
     if _built.get(chart) == digest:
         return
-    done = subprocess.run([helm, "dependency", "build", "--skip-refresh", str(chart)],
-                          capture_output=True, text=True, check=False)
+    command = [helm, "dependency", "build", "--skip-refresh", str(chart)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0 and "out of sync" in done.stderr:
+        # Chart.lock is not versioned (.gitignore): one left by an older library version is stale, not wrong.
+        (chart / "Chart.lock").unlink(missing_ok=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RenderError(f"helm dependency build {chart} failed: {done.stderr.strip()}")
     _built[chart] = digest
