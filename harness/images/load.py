@@ -1,14 +1,13 @@
 """Load a built image archive into the cluster that will run it (there is no registry).
 
 ``local``: import into the local cluster's containerd, namespace ``k8s.io`` (the CRI's), over the
-socket the cluster provider runs it on. ``kind``: ``kind load image-archive`` into the kind nodes.
+socket the cluster provider runs it on. ``kind``: ``kind load image-archive`` into the kind nodes
+(through the kind provider, which points kind at the harness's dockerd).
 The ``existing`` provider has no way in without a registry, so it is refused with that reason.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 from harness.cluster.containerd import import_image
@@ -20,14 +19,6 @@ from harness.toolchain import step
 def local_containerd_socket() -> Path:
     """The socket of the local cluster's containerd (the cluster provider's contract)."""
     return state_root() / "cluster" / "containerd" / "containerd.sock"
-
-
-def _run(cmd: list[str], what: str, fix: str) -> None:
-    if shutil.which(cmd[0]) is None:
-        raise HarnessError(f"{what}: {cmd[0]} is not installed; {fix}")
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
-    if done.returncode != 0:
-        raise HarnessError(f"{what} failed: {' '.join(cmd)}: {(done.stderr or done.stdout).strip()}")
 
 
 def load_image(
@@ -60,11 +51,10 @@ def load_image(
                 )
             import_image(socket, archive)
         elif provider == "kind":
-            _run(
-                ["kind", "load", "image-archive", str(archive), "--name", kind_cluster],
-                f"loading {archive.name} into kind cluster {kind_cluster}",
-                "install kind (the kind provider needs it)",
-            )
+            # Imported here: the kind provider builds its node image with this package's rootfs.
+            from harness.cluster.kind import KindCluster
+
+            KindCluster(kind_cluster).load_image(archive)
         else:
             raise HarnessError(
                 f"cannot load images into a {provider!r} cluster: there is no registry; use the local "
