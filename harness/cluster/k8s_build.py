@@ -21,6 +21,10 @@ from harness.toolchain.go import _go, binary_name
 KUBE_BINARIES = (
     "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
 )
+# What kind's node needs besides (kubeadm sets it up; kube-proxy runs as its DaemonSet): built from a
+# wrapper module of its own (tools/go/k8s-node: tools/go/k8s plus the go.sum lines kubeadm needs);
+# Go's build cache shares the common packages with the build above.
+NODE_EXTRA_BINARIES = ("kubeadm", "kube-proxy")
 
 # Packages whose variables carry the version: the server components read component-base's,
 # client-go's is what kubectl reports as its client version.
@@ -68,6 +72,14 @@ def kube_ldflags(version: str, build_date: str) -> str:
     return " ".join(flags)
 
 
+def _build_kube(module: str, binaries: tuple[str, ...]) -> Path:
+    version = pinned("go", "kubernetes")
+    ldflags = kube_ldflags(version, _release_time("k8s.io/kubernetes", version))
+    packages = [f"k8s.io/kubernetes/cmd/{name}" for name in binaries]
+    # Upstream release binaries are static (CGO_ENABLED=0); so are ours.
+    return go_build(module, packages, version=version, ldflags=ldflags, env={"CGO_ENABLED": "0"})
+
+
 def build_kubernetes() -> Path:
     """Return the bin dir with kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
     kube-proxy and kubectl.
@@ -80,11 +92,16 @@ def build_kubernetes() -> Path:
     Raises:
         RuntimeError: when Go is missing or the build fails.
     """
-    version = pinned("go", "kubernetes")
-    ldflags = kube_ldflags(version, _release_time("k8s.io/kubernetes", version))
-    packages = [f"k8s.io/kubernetes/cmd/{name}" for name in KUBE_BINARIES]
-    # Upstream release binaries are static (CGO_ENABLED=0); so are ours.
-    return go_build("k8s", packages, version=version, ldflags=ldflags, env={"CGO_ENABLED": "0"})
+    return _build_kube("k8s", KUBE_BINARIES)
+
+
+def build_node_extras() -> Path:
+    """Return the bin dir with kubeadm and kube-proxy (kind's node), built like :func:`build_kubernetes`.
+
+    Raises:
+        RuntimeError: when Go is missing or the build fails.
+    """
+    return _build_kube("k8s-node", NODE_EXTRA_BINARIES)
 
 
 def _static_build(wrapper: str, package: str, version: str) -> Path:

@@ -16,7 +16,7 @@ from harness.paths import REPO_ROOT
 
 # (flag, env var, help, default)
 OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: local, kind with Docker)",
+    ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: local)",
      None),
     ("--registry", "HARNESS_REGISTRY", "registry (host[:port][/path]) an existing cluster pulls job images from; "
      "they are pushed there", None),

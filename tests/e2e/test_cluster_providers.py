@@ -9,7 +9,6 @@ import pytest
 
 from harness.cluster.base import Cluster
 from harness.cluster.existing import ExistingCluster
-from harness.cluster.kind import KindCluster, kind_available
 from harness.cluster.local import LocalCluster
 from harness.cluster.providers import get_cluster
 from harness.errors import HarnessError
@@ -23,24 +22,13 @@ def test_provider_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(get_cluster(), ExistingCluster)
     assert isinstance(get_cluster("local"), LocalCluster)  # --cluster wins over the environment
     monkeypatch.delenv("HARNESS_CLUSTER")
-    expected = KindCluster if kind_available() else LocalCluster
-    assert isinstance(get_cluster(), expected)
+    assert isinstance(get_cluster(), LocalCluster)
 
 
 def test_unknown_provider_names_the_choices() -> None:
     with pytest.raises(HarnessError) as raised:
         get_cluster("minikube")
     assert str(raised.value) == "unknown cluster provider 'minikube'; choose one of local, kind, existing"
-
-
-@pytest.mark.skipif(kind_available(), reason="this machine has docker and kind")
-def test_kind_without_docker_says_what_to_install() -> None:
-    with pytest.raises(HarnessError) as raised:
-        KindCluster().up()
-    assert str(raised.value) == (
-        "--cluster kind needs the docker and kind commands; install Docker and "
-        "`go install sigs.k8s.io/kind@v0.30.0`, or use --cluster local"
-    )
 
 
 def test_existing_without_kubeconfig_says_how_to_point_at_one(tmp_path: Path) -> None:
