@@ -80,6 +80,7 @@ def count_users(rows: DataFrame, selection: Selection) -> Result:
     Returns:
         The rows of both groupings and the input statistics.
     """
+    rows = rows.select("malformed", "data.*")
     start_ms, end_ms = selection.window.bounds_ms()
     selected = (~fn.col("malformed") & (fn.col("Status") == "Completed") & (fn.col("Type") == "analysis")
                 & fn.col("Site").rlike(selection.include_sites) & ~fn.col("Site").rlike(selection.exclude_sites)
