@@ -103,13 +103,13 @@ def shared_session(session: SparkSession) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def run_main(app: SimpleNamespace, spark: SparkSession, monkeypatch: pytest.MonkeyPatch
+def run_main(app: SimpleNamespace, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
              ) -> Callable[..., RunContext]:
     """``run_main(environ, argv=())``: load the job's VARIABLES from ``environ`` and run its ``main`` in-process
     on the shared session; returns the run's context (records_in/out). Errors propagate as the job raises
     them (``ConfigError``, ``JobError``), as ``run_job`` would turn them into exit codes 2 and 1."""
-    if hasattr(app.main, "spark_session"):
-        monkeypatch.setattr(app.main, "spark_session", shared_session(spark))
+    if hasattr(app.main, "spark_session"):  # only Spark jobs start the session
+        monkeypatch.setattr(app.main, "spark_session", shared_session(request.getfixturevalue("spark")))
 
     def run(environ: Mapping[str, str], argv: Sequence[str] = ()) -> RunContext:
         ctx = RunContext(app.main.JOB, load(app.main.VARIABLES, environ, argv), job_logger())
