@@ -26,10 +26,10 @@ def period(app: SimpleNamespace, text: str | None) -> Any:
 
 
 def test_period_of_date(app: SimpleNamespace) -> None:
-    Period = app.totals.Period
-    assert period(app, None) == Period(date(2026, 10, 1), date(2026, 10, 31))
-    assert period(app, "2026-11") == Period(date(2026, 11, 1), date(2026, 11, 23))
-    assert period(app, "2026-02-03") == Period(date(2026, 2, 3), date(2026, 2, 3))
+    period_of = app.totals.Period
+    assert period(app, None) == period_of(date(2026, 10, 1), date(2026, 10, 31))
+    assert period(app, "2026-11") == period_of(date(2026, 11, 1), date(2026, 11, 23))
+    assert period(app, "2026-02-03") == period_of(date(2026, 2, 3), date(2026, 2, 3))
     assert period(app, "2026-02").label == "20260201_20260228"
     for text, reason in [("2026/11", "DATE='2026/11' is not a day or a month; allowed: YYYY-MM-DD or YYYY-MM"),
                          ("2026-13", "DATE='2026-13' is not a day or a month; allowed: YYYY-MM-DD or YYYY-MM"),
@@ -44,9 +44,9 @@ def test_period_of_date(app: SimpleNamespace) -> None:
 
 
 def test_rolling_year(app: SimpleNamespace) -> None:
-    Period = app.totals.Period
-    assert app.totals.rolling_year(date(2026, 10, 31)) == Period(date(2025, 11, 1), date(2026, 10, 31))
-    assert app.totals.rolling_year(date(2028, 2, 29)) == Period(date(2027, 3, 2), date(2028, 2, 29))
+    period_of = app.totals.Period
+    assert app.totals.rolling_year(date(2026, 10, 31)) == period_of(date(2025, 11, 1), date(2026, 10, 31))
+    assert app.totals.rolling_year(date(2028, 2, 29)) == period_of(date(2027, 3, 2), date(2028, 2, 29))
 
 
 def report(path: str, session: str, user: str | None = "alice", app: str = "xrootd", rt: str = "1.25",

@@ -34,7 +34,7 @@ class PromServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 params = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
                 outer.requests.append(params)
                 status, body = outer.script.pop(0) if outer.script else (200, outer.matrix(params))
@@ -83,9 +83,9 @@ def test_window_and_urls(app: SimpleNamespace) -> None:
 
 
 def test_chunks_share_one_grid(app: SimpleNamespace) -> None:
-    Chunk = app.range_query.Chunk
-    assert app.range_query.chunks(0, 100, 10, span=40) == [Chunk(0, 30), Chunk(40, 70), Chunk(80, 100)]
-    assert app.range_query.chunks(0, 5, 10) == [Chunk(0, 5)]
+    chunk = app.range_query.Chunk
+    assert app.range_query.chunks(0, 100, 10, span=40) == [chunk(0, 30), chunk(40, 70), chunk(80, 100)]
+    assert app.range_query.chunks(0, 5, 10) == [chunk(0, 5)]
     assert app.range_query.chunks(10, 0, 10) == []
 
 

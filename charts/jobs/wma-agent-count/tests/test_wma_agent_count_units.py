@@ -50,7 +50,8 @@ def test_default_window_is_days_minus_10_to_minus_4(app: SimpleNamespace) -> Non
 @pytest.mark.parametrize(("environ", "reason"), [
     ({"START_DATE": "2026-11-05", "END_DATE": "2026-11-05"},
      "START_DATE=2026-11-05 is not before END_DATE=2026-11-05 (END_DATE is exclusive); allowed: START_DATE < END_DATE"),
-    ({"END_DATE": "2026-11-25"}, "END_DATE=2026-11-25 lies in the future; allowed: a day up to tomorrow (exclusive end)"),
+    ({"END_DATE": "2026-11-25"},
+     "END_DATE=2026-11-25 lies in the future; allowed: a day up to tomorrow (exclusive end)"),
 ])
 def test_bad_window(app: SimpleNamespace, environ: dict[str, str], reason: str) -> None:
     with pytest.raises(ConfigError) as info:
