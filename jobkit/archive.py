@@ -211,6 +211,13 @@ def filesystem(spark: SparkSession, path: str) -> tuple[Any, Any]:
     return hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hadoop_path
 
 
+def matches_data(spark: SparkSession, glob: str) -> bool:
+    """True when the Hadoop glob ``glob`` matches at least one non-empty file (the way Spark resolves it)."""
+    fs, pattern = filesystem(spark, glob)
+    statuses = fs.globStatus(pattern)
+    return statuses is not None and any(status.isFile() and status.getLen() > 0 for status in statuses)
+
+
 def _ddl(fields: FieldSpec) -> str:
     """The Spark DDL of ``fields`` (names quoted: a field may hold a dot, as EOS's ``sec.app``)."""
     return ", ".join(f"`{name}` {kind if isinstance(kind, str) else f'STRUCT<{_ddl(kind)}>'}"

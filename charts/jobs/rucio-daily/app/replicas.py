@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.types import DoubleType, IntegerType, LongType, StringType, StructField, StructType
 
-from jobkit.archive import filesystem
+from jobkit.archive import matches_data
 from jobkit.errors import JobError
 
 REPLICAS_GLOB = "part*.avro"
@@ -71,16 +71,9 @@ class Dumps:
         """Descriptions of the inputs whose glob matches no non-empty file (empty list: all present)."""
         absent = []
         for what, glob in (("Rucio replicas", self.replicas), ("DBS FILES", self.files)):
-            if not _matches_data(spark, glob):
+            if not matches_data(spark, glob):
                 absent.append(f"{what} dump {glob} matches no file")
         return absent
-
-
-def _matches_data(spark: SparkSession, glob: str) -> bool:
-    """True when ``glob`` matches at least one non-empty file (the way Spark will resolve it)."""
-    fs, path = filesystem(spark, glob)
-    statuses = fs.globStatus(path)
-    return statuses is not None and any(status.isFile() and status.getLen() > 0 for status in statuses)
 
 
 def replicas(spark: SparkSession, dumps: Dumps) -> DataFrame:

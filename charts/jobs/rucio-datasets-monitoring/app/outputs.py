@@ -11,6 +11,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from jobkit.archive import filesystem
 from jobkit.ids import record_id
 from jobkit.logs import JobLogger
 from jobkit.sinks.search import dated_indices
@@ -87,9 +88,7 @@ def drop_older_days(spark: SparkSession, base: str, day: date, log: JobLogger, d
     Returns:
         The deleted (or doomed) directories, oldest first.
     """
-    jvm: Any = spark.sparkContext._jvm
-    root = jvm.org.apache.hadoop.fs.Path(base)
-    fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    fs, root = filesystem(spark, base)
     statuses: Iterable[Any] = fs.listStatus(root) if fs.exists(root) else []
     older = sorted(
         (status.getPath().getName(), status.getPath()) for status in statuses
