@@ -29,8 +29,9 @@ HPC_SITES = ("ANL", "ANVIL", "BSC", "CINECA", "HOREKA", "NERSC", "OSG", "PSC", "
              "CHULA")
 # CMS's condor producer runs every 12 minutes: a running job appears once per 12-minute bin.
 BIN_SECONDS = 12 * 60
-# CoreHr is read as the exact decimal of its JSON text (a double printed with up to 17 significant digits)
-# and summed exactly, so neither the order Spark adds in nor a cast of each value can move a rounding.
+# CoreHr and RequestCpus are read as the exact decimals of their JSON text (a double prints with up to 17
+# significant digits) and summed exactly: neither the order Spark adds in nor a cast of each value can move
+# a rounding.
 COREHR_SCALE = 18
 # The daily sum is first rounded to this many places: that absorbs the binary noise the values were written
 # with (a true 463.75 summed from doubles' texts may come out as 463.7499999999999998), so a sum that is
@@ -38,7 +39,7 @@ COREHR_SCALE = 18
 COREHR_NOISE_SCALE = 9
 # Only the fields the report needs.
 FIELDS = {"data": {"GlobalJobId": "string", "RecordTime": "bigint", "Status": "string", "Site": "string",
-                   "CoreHr": f"decimal(38,{COREHR_SCALE})", "RequestCpus": "double",
+                   "CoreHr": f"decimal(38,{COREHR_SCALE})", "RequestCpus": f"decimal(38,{COREHR_SCALE})",
                    "MachineAttrCMSSubSiteName0": "string"}}
 REQUIRED = ("data.GlobalJobId", "data.RecordTime", "data.Status")
 
@@ -122,7 +123,7 @@ def records(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
         fn.col("data.Status").alias("status"),
         hpc_site(fn.col("data.Site"), fn.col("data.MachineAttrCMSSubSiteName0")).alias("hpc_site"),
         fn.col("data.CoreHr").alias("core_hours"),
-        fn.coalesce(fn.col("data.RequestCpus"), fn.lit(1.0)).cast("decimal(38,6)").alias("cpus"),
+        fn.coalesce(fn.col("data.RequestCpus"), fn.lit(1).cast(f"decimal(38,{COREHR_SCALE})")).alias("cpus"),
     )
 
 
@@ -171,7 +172,7 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[list[DaySums], InputStat
             .groupBy("hpc_site", _utc_day(fn.col("record_ms")).alias("day"), "bin", "job_id")
             .agg(fn.max("cpus").alias("cpus"))
             .groupBy("hpc_site", "day")
-            .agg(fn.sum("cpus").cast("decimal(38,6)").alias("bin_cores"))
+            .agg(fn.sum("cpus").alias("bin_cores"))
         )
         joined = core_hours.join(running, ["hpc_site", "day"], "full_outer")
         # Sorted here, not by Spark: a global sort costs an extra sampling pass for a few hundred rows.
