@@ -55,6 +55,11 @@ def build_dependencies(chart: Path, helm: str) -> None:
         return
     done = subprocess.run([helm, "dependency", "build", "--skip-refresh", str(chart)],
                           capture_output=True, text=True, check=False)
+    if done.returncode != 0 and "out of sync" in done.stderr:
+        # Chart.lock is not committed: after a library version bump a checkout's old lock no longer matches
+        # Chart.yaml, and `update` writes the lock anew from the local library (file:// needs no network).
+        done = subprocess.run([helm, "dependency", "update", "--skip-refresh", str(chart)],
+                              capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RenderError(f"helm dependency build {chart} failed: {done.stderr.strip()}")
     _built[chart] = digest
