@@ -2,8 +2,9 @@
 
 A link ``[text](target)`` is checked relative to the document; a path in backticks that starts with a
 top-level folder of the repository (``harness/sessions.py``, ``tests/charts/invalid/``) is checked relative
-to the document's folder (a job's README names ``tests/test_<job>.py``), then to the repository root. Paths with a placeholder (``<job>``, ``*``, ``YYYY``, ``{...}``, ``$VAR``) name a
-pattern, not a file, and are left out.
+to the document's folder (a job's README names ``tests/test_<job>.py``), then to the repository root.
+Paths with a placeholder (``<job>``, ``*``, ``YYYY``, ``{...}``, ``$VAR``) name a pattern, not a file,
+and are left out.
 """
 
 from __future__ import annotations
