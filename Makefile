@@ -63,7 +63,7 @@ unit: setup-dev ## Fast tests that need no cluster (charts with the real helm, p
 	@$(PY) -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 .PHONY: coverage
-coverage: setup ## Line coverage of jobkit and of each job's app/ by the unit tests alone (`make unit`'s run)
+coverage: setup-dev ## Line coverage of jobkit and of each job's app/ by the unit tests alone (`make unit`'s run)
 	@mkdir -p reports/coverage
 	@$(PY) -m coverage erase
 	@$(PY) -m coverage run -m pytest -m "not e2e" -n 2 -q $(PYTEST_ARGS)
