@@ -62,6 +62,17 @@ lint: setup-dev ## ruff + mypy, helm lint, render every chart x scenario with He
 unit: setup-dev ## Fast tests that need no cluster (charts with the real helm, promtool rule tests, Python units)
 	@$(PY) -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
+.PHONY: coverage
+coverage: setup-dev ## Line coverage of jobkit and of each job's app/ by the unit tests alone (`make unit`'s run)
+	@mkdir -p reports/coverage
+	@$(PY) -m coverage erase
+	@$(PY) -m coverage run -m pytest -m "not e2e" -n 2 -q $(PYTEST_ARGS)
+	@$(PY) -m coverage combine -q
+	@$(PY) -m coverage html -q -d reports/coverage/html
+	@echo "==> line coverage by the unit tests (details: reports/coverage/html/index.html)"
+	@for code in jobkit charts/jobs/*/app; do \
+		printf '  %-42s %s%%\n' "$$code" "$$($(PY) -m coverage report --include="$$code/*" --format=total)"; done
+
 .PHONY: e2e
 e2e: setup-dev ## End-to-end tests: local cluster, real services, images, every job's success test, alerting, delivery
 	@mkdir -p reports

@@ -1,10 +1,11 @@
 """Job configuration from environment variables only, declared per job and validated up front.
 
-A job declares its variables once (name, kind, default, required, choices, help); :func:`load`
-reads them all and fails on the first bad one with a single line that names the variable, says what
-is wrong and lists what is allowed. The job image contract allows no configuration files and no
-arguments other than ``--test`` (dry run: read and compute, log what would be written, write nothing),
-which may also be switched on with ``DRY_RUN=1``.
+A job declares its variables once (name, kind, default, required, choices, bounds, URL schemes, help);
+:func:`load` reads them all and fails on the first bad one with a single line that names the variable,
+says what is wrong and lists what is allowed, so job code keeps only the checks that are its own logic.
+The job image contract allows no configuration files and no arguments other than ``--test`` (dry run:
+read and compute, log what would be written, write nothing), which may also be switched on with
+``DRY_RUN=1``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, NoReturn
+from urllib.parse import urlsplit
 
 from jobkit.errors import ConfigError
 
@@ -34,6 +36,8 @@ ALLOWED = {
     "list": "comma-separated values",
 }
 EXIT_CONFIG = 2
+# The one scheme whose URLs name no host (file:///path).
+HOSTLESS_SCHEME = "file"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ class Var:
         required: when true, an unset or empty variable is an error.
         choices: the allowed values (for ``list``: allowed items); empty means any.
         help: one line for the job's README and for error messages.
+        minimum: the smallest allowed value of an ``int``/``float`` (None: no lower bound).
+        maximum: the largest allowed value of an ``int``/``float`` (None: no upper bound).
+        unit: what a bounded number counts, for the error message (``days`` -> "0 or more days").
+        schemes: for a URL (``str``, or each item of a ``list``): the allowed schemes, each with the example
+            the error message shows; such a URL must name a host unless its scheme is ``file``.
     """
 
     name: str
@@ -55,12 +64,46 @@ class Var:
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    schemes: tuple[tuple[str, str], ...] = ()
 
     def allowed(self) -> str:
         """What this variable accepts, for error messages."""
         if self.choices:
             return ", ".join(self.choices)
+        if self.schemes:
+            return ", ".join(example for _, example in self.schemes)
+        unit = f" {self.unit}" if self.unit else ""
+        if self.minimum is not None and self.maximum is not None:
+            return f"a number from {self.minimum:g} to {self.maximum:g}{unit}"
+        if self.minimum is not None:
+            return f"{self.minimum:g} or more{unit}"
+        if self.maximum is not None:
+            return f"{self.maximum:g} or less{unit}"
         return ALLOWED[self.kind]
+
+    def out_of_bounds(self, value: float) -> str:
+        """How ``value`` breaks the bounds ("" when it keeps them; NaN keeps none)."""
+        low, high = self.minimum, self.maximum
+        if (low is None or value >= low) and (high is None or value <= high):
+            return ""
+        if low is not None and high is not None:
+            return f"is outside [{low:g}, {high:g}]"
+        if low is not None:
+            return "is negative" if low == 0 else f"is less than {low:g}"
+        return f"is more than {high:g}"
+
+    def bad_url(self, url: str) -> bool:
+        """True when ``url`` has a scheme outside :attr:`schemes`, or no host where one is needed."""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # e.g. an unclosed [IPv6 address
+            return True
+        allowed = dict(self.schemes)
+        return parts.scheme not in allowed or (parts.scheme != HOSTLESS_SCHEME and not host)
 
 
 @dataclass(frozen=True)
@@ -161,6 +204,16 @@ def parse_value(var: Var, raw: str) -> Value:
             value = raw
     except ValueError:
         raise bad(f"is not {ALLOWED[var.kind]}") from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        broken = var.out_of_bounds(value)
+        if broken:
+            raise ConfigError(f"{var.name}={value} {broken}; allowed: {var.allowed()}")
+    if var.schemes:
+        for url in value if isinstance(value, tuple) else (raw,):
+            if var.bad_url(url):
+                names = " or ".join(scheme for scheme, _ in var.schemes)
+                raise ConfigError(f"{var.name}={url!r} is not a URL with scheme {names} and a host; "
+                                  f"allowed: {var.allowed()}")
     if var.choices:
         items = value if isinstance(value, tuple) else (raw,)
         wrong = [item for item in items if item not in var.choices]

@@ -10,7 +10,8 @@ Memory defaults are small: these jobs aggregate days of monitoring records, not 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from jobkit.config import Config, Var
@@ -29,7 +30,8 @@ SPARK_VARS = (
     Var("SPARK_EXECUTOR_MEMORY", "str", default="1g", help="spark.executor.memory"),
     Var("SPARK_EXECUTOR_INSTANCES", "int", default=2, help="executors on yarn/k8s"),
     Var("SPARK_SHUFFLE_PARTITIONS", "int", default=8, help="spark.sql.shuffle.partitions"),
-    Var("HDFS_URL", "str", help="default file system, e.g. hdfs://127.0.0.1:8020 (empty: Hadoop's default)"),
+    Var("HDFS_URL", "str", help="default file system, e.g. hdfs://127.0.0.1:8020 (empty: Hadoop's default)",
+        schemes=(("hdfs", "hdfs://host:port"), ("viewfs", "viewfs://cluster"), ("file", "file:///"))),
 )
 
 
@@ -104,3 +106,13 @@ def build_session(config: Config, app_name: str, extra: Mapping[str, str] | None
     job_logger().info("spark session started", master=conf["spark.master"], version=session.version,
                       driver_port=conf.get("spark.driver.port"), block_manager_port=conf.get("spark.blockManager.port"))
     return session
+
+
+@contextmanager
+def spark_session(config: Config, app_name: str, extra: Mapping[str, str] | None = None) -> Iterator[SparkSession]:
+    """:func:`build_session` (same arguments) for the block, stopped when it ends (also when it fails)."""
+    session = build_session(config, app_name, extra)
+    try:
+        yield session
+    finally:
+        session.stop()

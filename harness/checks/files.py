@@ -26,3 +26,37 @@ def png_size(path: Path) -> tuple[int, int]:
         raise ValueError(f"{path} is not a PNG image (bad signature or missing IHDR)")
     width, height = struct.unpack(">II", head[16:24])
     return int(width), int(height)
+
+
+def png_bars(path: Path, color: tuple[int, int, int]) -> list[int]:
+    """The heights in pixels of the vertical bars drawn in ``color`` in the PNG at ``path``, left to right.
+
+    A bar is a run of pixel columns that hold the colour; its height is the most pixels of that colour in
+    one of its columns (edge columns are blended with the background). This reads what a bar chart shows
+    (how many bars, how tall relative to each other) without depending on the exact bytes a renderer writes.
+
+    Args:
+        path: the image.
+        color: the bars' RGB colour, e.g. matplotlib's ``tab:blue`` (31, 119, 180).
+
+    Returns:
+        One height per bar.
+    """
+    from PIL import Image  # only the tests that read images need Pillow
+
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+    width, height = rgb.size
+    columns = []
+    for x in range(width):
+        colors = rgb.crop((x, 0, x + 1, height)).getcolors(height) or []
+        columns.append(next((count for count, found in colors if found == color), 0))
+    bars: list[int] = []
+    run: list[int] = []
+    for count in [*columns, 0]:
+        if count:
+            run.append(count)
+        elif run:
+            bars.append(max(run))
+            run = []
+    return bars

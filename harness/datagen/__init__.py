@@ -1,4 +1,4 @@
-"""Deterministic test data in the shapes the CMS monitoring cron jobs read (see shared/CMS-JOBS.md).
+"""Deterministic test data in the shapes the CMS monitoring cron jobs read (each module states its shape).
 
 One module per source. Each has a function that yields the generated records in memory (for tests that
 compute expected job outputs independently) and a ``write`` function that writes exactly those records at

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from jobkit.logs import job_logger
+from jobkit.retry import Backoff, retry
 
 Record = Mapping[str, Any]
 Mode = Literal["replace", "upsert"]
@@ -61,6 +63,24 @@ class Sink(ABC):
         Raises:
             SinkError: when the write failed after retries, or for a reason retrying cannot fix.
         """
+
+
+class BatchedSink(Sink):
+    """A sink that writes in batches and retries what its client calls transient."""
+
+    def __init__(self, mode: Mode, batch_size: int, backoff: Backoff, sleep: Callable[[float], None] | None) -> None:
+        """Keep the settings every batched sink has (see the subclasses for their meaning)."""
+        self.mode = check_mode(mode)
+        self.batch_size = batch_size
+        self.backoff = backoff
+        self.sleep = sleep or time.sleep
+
+    @abstractmethod
+    def is_transient(self, exc: BaseException) -> bool:
+        """True when ``exc`` is worth retrying."""
+
+    def _retry(self, call: Callable[[], Any], what: str) -> Any:
+        return retry(call, self.is_transient, f"{what} ({self.target})", self.backoff, self.sleep)
 
 
 class DryRunSink(Sink):

@@ -22,7 +22,6 @@ Configuration: ``MONGO_URI`` and ``MONGO_DB``.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,11 +30,12 @@ from jobkit.config import Config, Var
 from jobkit.errors import SinkError
 from jobkit.ids import IdFunc
 from jobkit.logs import job_logger
-from jobkit.retry import DEFAULT_BACKOFF, Backoff, retry
-from jobkit.sinks.base import Mode, Record, Sink, WriteResult, batched, check_mode
+from jobkit.retry import DEFAULT_BACKOFF, Backoff
+from jobkit.sinks.base import BatchedSink, Mode, Record, WriteResult, batched
 
 MONGO_VARS = (
-    Var("MONGO_URI", "str", required=True, help="MongoDB connection string, e.g. mongodb://host:27017/"),
+    Var("MONGO_URI", "str", required=True, help="MongoDB connection string, e.g. mongodb://host:27017/",
+        schemes=(("mongodb", "mongodb://host:port/"),)),
     Var("MONGO_DB", "str", required=True, help="database the job writes to"),
 )
 STAGING = "__jobkit_new"
@@ -94,14 +94,7 @@ def mongo_database_from_config(config: Config) -> Database[Document]:
     return mongo_database(config.text("MONGO_URI"), config.text("MONGO_DB"))
 
 
-def _transient(exc: BaseException) -> bool:
-    from pymongo.errors import ConnectionFailure
-
-    # AutoReconnect, NetworkTimeout and ServerSelectionTimeoutError are all ConnectionFailures.
-    return isinstance(exc, ConnectionFailure)
-
-
-class CollectionSink(Sink):
+class CollectionSink(BatchedSink):
     """One collection, written with bulk upserts under deterministic ``_id`` values."""
 
     def __init__(
@@ -130,18 +123,18 @@ class CollectionSink(Sink):
         self.database = database
         self.collection = collection
         self.id_of = id_of
-        self.mode = check_mode(mode)
         self.indexes = tuple(indexes)
-        self.batch_size = batch_size
-        self.backoff = backoff
-        self.sleep = sleep or time.sleep
+        super().__init__(mode, batch_size, backoff, sleep)
 
     @property
     def target(self) -> str:
         return f"mongodb collection {self.database.name}.{self.collection}"
 
-    def _retry(self, call: Callable[[], Any], what: str) -> Any:
-        return retry(call, _transient, f"{what} ({self.target})", self.backoff, self.sleep)
+    def is_transient(self, exc: BaseException) -> bool:
+        from pymongo.errors import ConnectionFailure
+
+        # AutoReconnect, NetworkTimeout and ServerSelectionTimeoutError are all ConnectionFailures.
+        return isinstance(exc, ConnectionFailure)
 
     def _document(self, record: Record) -> Document:
         if self.id_of is None:

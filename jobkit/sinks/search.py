@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,8 +20,8 @@ from typing import Any, Literal
 from jobkit.errors import SinkError
 from jobkit.ids import IdFunc
 from jobkit.logs import job_logger
-from jobkit.retry import DEFAULT_BACKOFF, Backoff, retry
-from jobkit.sinks.base import Mode, Record, Sink, WriteResult, batched, check_mode
+from jobkit.retry import DEFAULT_BACKOFF, Backoff
+from jobkit.sinks.base import BatchedSink, Mode, Record, WriteResult, batched
 from jobkit.sinks.search_backends import BulkOp, SearchBackend, transient_status
 
 Period = Literal["daily", "monthly"]
@@ -105,7 +104,7 @@ def keep_newest_nonempty(backend: SearchBackend, prefix: str, period: Period = "
     return CleanupResult(kept, doomed)
 
 
-class IndexSink(Sink):
+class IndexSink(BatchedSink):
     """One index, written with bulk requests under deterministic ids."""
 
     def __init__(
@@ -133,22 +132,19 @@ class IndexSink(Sink):
             backoff: retry schedule for transient errors.
             sleep: how to wait between retries (default ``time.sleep``; a fake clock in unit tests).
         """
+        super().__init__(mode, batch_size, backoff, sleep)
         self.backend = backend
         self.index = index
         self.id_of = id_of
-        self.mode = check_mode(mode)
         self.mappings = mappings or {}
         self.settings = DEFAULT_SETTINGS if settings is None else settings
-        self.batch_size = batch_size
-        self.backoff = backoff
-        self.sleep = sleep or time.sleep
 
     @property
     def target(self) -> str:
         return f"{self.backend.kind} index {self.index}"
 
-    def _retry(self, call: Callable[[], Any], what: str) -> Any:
-        return retry(call, self.backend.is_transient, f"{what} ({self.target})", self.backoff, self.sleep)
+    def is_transient(self, exc: BaseException) -> bool:
+        return self.backend.is_transient(exc)
 
     def ensure_index(self) -> bool:
         """Create the index with the mapping when it does not exist.

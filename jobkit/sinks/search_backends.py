@@ -13,7 +13,7 @@ Configuration: ``SINK_KIND`` (elasticsearch|opensearch), ``SINK_URL`` (comma-sep
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from jobkit.config import Config, Var
@@ -22,7 +22,8 @@ KINDS = ("elasticsearch", "opensearch")
 REQUEST_TIMEOUT = 60.0
 SEARCH_VARS = (
     Var("SINK_KIND", "str", required=True, choices=KINDS, help="which search engine the output index lives in"),
-    Var("SINK_URL", "list", required=True, help="search engine URL(s), comma-separated"),
+    Var("SINK_URL", "list", required=True, help="search engine URL(s), comma-separated",
+        schemes=(("http", "http://host:port"), ("https", "https://host:port"))),
     Var("SINK_USERNAME", "str", help="basic-auth user (empty: no auth)"),
     Var("SINK_PASSWORD", "str", help="basic-auth password"),
     Var("SINK_CA_CERTS", "str", help="CA bundle file for https URLs"),
@@ -61,6 +62,12 @@ def _items(response: Mapping[str, Any]) -> list[ItemResult]:
 def _counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     # docs.count is a string (or null for a closed index) in the cat API's JSON.
     return {str(row["index"]): int(row.get("docs.count") or 0) for row in rows}
+
+
+def _scanned_ids(scan: Callable[..., Iterable[Mapping[str, Any]]], client: Any, index: str) -> Iterator[str]:
+    # Both clients' scan helpers take the same arguments; ids only, no sources.
+    for hit in scan(client, index=index, query={"query": {"match_all": {}}}, _source=False, size=1000):
+        yield str(hit["_id"])
 
 
 class SearchBackend(ABC):
@@ -142,8 +149,7 @@ class ElasticsearchBackend(SearchBackend):
     def ids(self, index: str) -> Iterator[str]:
         from elasticsearch.helpers import scan
 
-        for hit in scan(self.client, index=index, query={"query": {"match_all": {}}}, _source=False, size=1000):
-            yield str(hit["_id"])
+        return _scanned_ids(scan, self.client, index)
 
     def doc_counts(self, pattern: str) -> dict[str, int]:
         rows = self.client.cat.indices(index=pattern, format="json", h="index,docs.count").body
@@ -169,14 +175,7 @@ class OpenSearchBackend(SearchBackend):
     kind = "opensearch"
 
     def __init__(self, urls: Sequence[str], username: str = "", password: str = "", ca_certs: str = "") -> None:
-        """Connect (lazily) to ``urls``.
-
-        Args:
-            urls: node URLs, e.g. ``["http://127.0.0.1:9200"]``.
-            username: basic-auth user ("" for none).
-            password: basic-auth password.
-            ca_certs: CA bundle for https ("" for the system's).
-        """
+        """Connect (lazily) to ``urls``; the arguments are :class:`ElasticsearchBackend`'s."""
         from opensearchpy import OpenSearch
 
         self.client = OpenSearch(
@@ -193,14 +192,13 @@ class OpenSearchBackend(SearchBackend):
     def create_index(self, index: str, mappings: Mapping[str, Any], settings: Mapping[str, Any]) -> None:
         self.client.indices.create(index=index, body={"mappings": dict(mappings), "settings": dict(settings)})
 
-    def refresh(self, index: str) -> None:
-        self.client.indices.refresh(index=index)
-
     def ids(self, index: str) -> Iterator[str]:
         from opensearchpy.helpers import scan
 
-        for hit in scan(self.client, index=index, query={"query": {"match_all": {}}}, _source=False, size=1000):
-            yield str(hit["_id"])
+        return _scanned_ids(scan, self.client, index)
+
+    def refresh(self, index: str) -> None:
+        self.client.indices.refresh(index=index)
 
     def doc_counts(self, pattern: str) -> dict[str, int]:
         return _counts(self.client.cat.indices(index=pattern, format="json", h="index,docs.count"))

@@ -15,6 +15,7 @@ from harness.charts.render import RenderError, render_chart
 from tests.charts.conftest import TEST_CHART
 
 INVALID = sorted((Path(__file__).parent / "invalid").glob("*.yaml"))
+TEMPLATES = Path(__file__).parents[2] / "charts" / "cronjob-common" / "templates"
 
 
 def _expected(path: Path) -> str:
@@ -23,8 +24,32 @@ def _expected(path: Path) -> str:
     return first.removeprefix("# expect: ")
 
 
-def test_there_are_at_least_twenty_cases() -> None:
-    assert len(INVALID) >= 20
+# A template-time check the schema pre-empts (the schema rejects the value first), with the path of the
+# schema error that covers it instead.
+SCHEMA_FIRST = {"image.repository": "'/image/repository'", "%s.type": "/type'", "resources": "'/resources/"}
+
+
+def _template_checks() -> set[str]:
+    """The keys every ``cronjob-common.lib.fail`` call of the library names (``printf`` formats as written)."""
+    call = re.compile(r'cronjob-common\.lib\.fail"\s*\(dict\s+"key"\s+(?:\(printf\s+"([^"]+)"|"([^"]+)")')
+    return {match.group(1) or match.group(2) for template in TEMPLATES.rglob("*.tpl")
+            for match in call.finditer(template.read_text())}
+
+
+def test_every_template_check_has_a_case() -> None:
+    """The catalogue holds a case for each failure the templates can raise, so each message is tested."""
+    expected = [_expected(path) for path in INVALID]
+    uncovered = []
+    for key in sorted(_template_checks()):
+        if key in SCHEMA_FIRST:
+            covered = any(SCHEMA_FIRST[key] in line for line in expected)
+        else:
+            # A printf key's %s stands for a name; the case's message starts with the key and its colon.
+            pattern = re.compile("^" + re.escape(key).replace("%s", "[^ ]+") + ":")
+            covered = any(pattern.match(line.replace("\\", "")) for line in expected)
+        if not covered:
+            uncovered.append(key)
+    assert uncovered == [], f"no case in {INVALID[0].parent} raises these template checks"
 
 
 @pytest.mark.parametrize("helm_major", [3, 4])

@@ -47,7 +47,6 @@ DRIVER_PORT, BLOCKMANAGER_PORT = free_port(), free_port()
 
 @pytest.fixture(scope="module")
 def spark(hdfs: Hdfs) -> Iterator[Any]:
-    pytest.importorskip("pyspark")
     environ = {"SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1", "HDFS_URL": hdfs.rpc_url,
                "SPARK_DRIVER_PORT": str(DRIVER_PORT), "SPARK_BLOCKMANAGER_PORT": str(BLOCKMANAGER_PORT),
                "SPARK_DRIVER_MEMORY": "512m"}

@@ -112,7 +112,6 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 
 @pytest.fixture(scope="module")
 def spark(services: dict[str, Any]) -> Iterator[Any]:
-    pytest.importorskip("pyspark")
     environ = {"SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1", "HDFS_URL": services["hdfs"].rpc_url,
                "SPARK_DRIVER_MEMORY": "512m", "SPARK_SHUFFLE_PARTITIONS": "4"}
     session = build_session(load(SPARK_VARS, environ), "condor-site-usage-e2e")

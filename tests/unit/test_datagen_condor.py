@@ -1,4 +1,4 @@
-"""Condor record generator: determinism, field rules from CMS-JOBS.md, corruption, archive layout."""
+"""Condor record generator: determinism, field rules of harness/datagen/condor.py, corruption, archive layout."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WMArchive report generator: determinism, shape from CMS-JOBS.md, corruption, archive layout."""
+"""WMArchive report generator: determinism, shape of harness/datagen/wmarchive.py, corruption, archive layout."""
 
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from jobkit.archive import Partitions, Window, day_dir
-from jobkit.errors import JobError
+from jobkit.archive import LineCounts, Partitions, Window, counted, day_dir, window_of
+from jobkit.config import Var, load
+from jobkit.errors import ConfigError, JobError
 from jobkit.sinks.files import FileSink, replace_file
 
 WINDOW = Window(date(2026, 11, 1), date(2026, 11, 4))
@@ -30,6 +31,34 @@ def test_a_missing_window_day_fails_with_one_line_unless_allowed() -> None:
         "input partition /a/2026/11/02 for day 2026-11-02 of the window 2026-11-01..2026-11-04 (exclusive) is "
         "missing or empty (2 day(s) missing); set ALLOW_MISSING_DAYS=1 to count without them")
     parts.require(WINDOW, "/a", allow_missing=True, without="count without them")  # allowed: goes on
+
+
+WINDOW_VARS = (Var("START_DATE", "date"), Var("END_DATE", "date"))
+
+
+def test_window_of_the_dates_with_the_job_defaults() -> None:
+    def week_before(end: date) -> date:
+        return date.fromordinal(end.toordinal() - 7)
+
+    today = date(2026, 11, 23)
+    assert window_of(load(WINDOW_VARS, {}), today, date(2026, 11, 20), week_before) == Window(
+        date(2026, 11, 13), date(2026, 11, 20))
+    assert window_of(load(WINDOW_VARS, {"START_DATE": "2026-11-01", "END_DATE": "2026-11-24"}), today,
+                     date(2026, 11, 20), week_before) == Window(date(2026, 11, 1), date(2026, 11, 24))
+    with pytest.raises(ConfigError, match=r"^START_DATE=2026-11-20 is not before END_DATE=2026-11-20 "):
+        window_of(load(WINDOW_VARS, {"START_DATE": "2026-11-20"}), today, date(2026, 11, 20), week_before)
+    with pytest.raises(ConfigError, match=r"^END_DATE=2026-11-25 lies in the future; "):
+        window_of(load(WINDOW_VARS, {"END_DATE": "2026-11-25"}), today, date(2026, 11, 20), week_before)
+
+
+def test_line_counts_and_the_malformed_limit() -> None:
+    assert LineCounts(0, 0).malformed_fraction == 0.0
+    LineCounts(100, 5).require_well_formed(0.05, "condor input")  # at the limit: fine
+    with pytest.raises(JobError) as failed:
+        LineCounts(100, 6).require_well_formed(0.05, "condor input")
+    assert str(failed.value) == ("6 of 100 input lines are malformed (6.0% > MAX_MALFORMED_FRACTION 5.0%); "
+                                 "check the condor input format")
+    assert counted({"lines": 3, "malformed": None}, "lines", "malformed") == (3, 0)
 
 
 def test_nothing_to_read_fails_even_when_missing_days_are_allowed() -> None:

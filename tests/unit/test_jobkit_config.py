@@ -119,3 +119,42 @@ def test_config_error_exits_2_with_the_line_on_stderr(capsys: pytest.CaptureFixt
     captured = capsys.readouterr()
     assert captured.err == "cpueff: failed: invalid configuration: DAYS='x' is not an integer; allowed: an integer\n"
     assert captured.out == ""
+
+
+BOUNDED = (
+    Var("LATE_DAYS", "int", default=1, minimum=0, unit="days"),
+    Var("MONTHS", "int", default=12, minimum=1, unit="months"),
+    Var("FRACTION", "float", default=0.05, minimum=0, maximum=1),
+    Var("CAP", "int", maximum=10),
+    Var("SINK_URL", "list", schemes=(("http", "http://host:port"), ("https", "https://host:port"))),
+    Var("HDFS_URL", "str", schemes=(("hdfs", "hdfs://host:port"), ("file", "file:///"))),
+)
+
+
+@pytest.mark.parametrize(("environ", "reason"), [
+    ({"LATE_DAYS": "-1"}, "LATE_DAYS=-1 is negative; allowed: 0 or more days"),
+    ({"MONTHS": "0"}, "MONTHS=0 is less than 1; allowed: 1 or more months"),
+    ({"FRACTION": "1.5"}, "FRACTION=1.5 is outside [0, 1]; allowed: a number from 0 to 1"),
+    ({"FRACTION": "nan"}, "FRACTION=nan is outside [0, 1]; allowed: a number from 0 to 1"),
+    ({"CAP": "11"}, "CAP=11 is more than 10; allowed: 10 or less"),
+    ({"SINK_URL": "http://a:1,ftp://b:21"},
+     "SINK_URL='ftp://b:21' is not a URL with scheme http or https and a host; "
+     "allowed: http://host:port, https://host:port"),
+    ({"SINK_URL": "http://[::1"}, "SINK_URL='http://[::1' is not a URL with scheme http or https and a host; "
+                                  "allowed: http://host:port, https://host:port"),
+    ({"HDFS_URL": "hdfs:///data"}, "HDFS_URL='hdfs:///data' is not a URL with scheme hdfs or file and a host; "
+                                   "allowed: hdfs://host:port, file:///"),
+])
+def test_bounds_and_url_schemes(environ: dict[str, str], reason: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(BOUNDED, environ)
+    assert str(info.value) == reason
+
+
+def test_values_inside_bounds_and_schemes_pass() -> None:
+    config = load(BOUNDED, {"LATE_DAYS": "0", "FRACTION": "1", "SINK_URL": "https://a:9200, http://b:9200",
+                            "HDFS_URL": "file:///"})
+    assert (config.integer("LATE_DAYS"), config.number("FRACTION"), config.items("SINK_URL"),
+            config.text("HDFS_URL")) == (0, 1.0, ("https://a:9200", "http://b:9200"), "file:///")
+    assert [var.allowed() for var in BOUNDED[:4]] == ["0 or more days", "1 or more months", "a number from 0 to 1",
+                                                      "10 or less"]

@@ -19,41 +19,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as fn
-from pyspark.sql.types import DoubleType, IntegerType, LongType, StringType, StructField, StructType
 
-from jobkit.archive import Window
+from jobkit.archive import LineCounts, Window, counted, line_counts
 
-CORRUPT = "_corrupt_record"
 T1_T2 = ("T1", "T2")
-# The fields the aggregations read, typed as the original reads them; an explicit schema spares Spark
-# an inference pass, and a line that does not parse lands in CORRUPT instead of failing the read.
-SCHEMA = StructType([
-    StructField("data", StructType([
-        StructField("GlobalJobId", StringType()),
-        StructField("Workflow", StringType()),
-        StructField("WMAgent_RequestName", StringType()),
-        StructField("ScheddName", StringType()),
-        StructField("WMAgent_JobID", StringType()),
-        StructField("RecordTime", LongType()),
-        StructField("JobFailed", LongType()),
-        StructField("Status", StringType()),
-        StructField("Site", StringType()),
-        StructField("Tier", StringType()),
-        StructField("Type", StringType()),
-        StructField("WallClockHr", DoubleType()),
-        StructField("CpuTimeHr", DoubleType()),
-        StructField("CommittedCoreHr", DoubleType()),
-        StructField("CommittedWallClockHr", DoubleType()),
-        StructField("MaxWallTimeMins", DoubleType()),
-        StructField("RequestCpus", DoubleType()),
-        StructField("ChirpCMSSWReadTimeMsecs", DoubleType()),
-        StructField("ChirpCMSSWElapsed", DoubleType()),
-        StructField("CpuEffOutlier", IntegerType()),
-    ])),
-    StructField(CORRUPT, StringType()),
-])
+# The fields the aggregations read, typed as the original reads them.
+FIELDS = {"data": {
+    "GlobalJobId": "string", "Workflow": "string", "WMAgent_RequestName": "string", "ScheddName": "string",
+    "WMAgent_JobID": "string", "RecordTime": "bigint", "JobFailed": "bigint", "Status": "string", "Site": "string",
+    "Tier": "string", "Type": "string", "WallClockHr": "double", "CpuTimeHr": "double", "CommittedCoreHr": "double",
+    "CommittedWallClockHr": "double", "MaxWallTimeMins": "double", "RequestCpus": "double",
+    "ChirpCMSSWReadTimeMsecs": "double", "ChirpCMSSWElapsed": "double", "CpuEffOutlier": "int",
+}}
+REQUIRED = ("data.GlobalJobId", "data.RecordTime", "data.Status")
 MAIN_KEYS = ("Type", "Workflow", "WmagentRequestName", "CpuEffOutlier")
 DETAILED_KEYS = ("Type", "Workflow", "WmagentRequestName", "Site", "Tier", "CpuEffOutlier")
 TIER_KEYS = ("Tier", "Type")
@@ -61,7 +41,7 @@ JOBS = "_jobs"
 
 
 @dataclass(frozen=True)
-class InputStats:
+class InputStats(LineCounts):
     """What the input held (logged, and written to ``source_timestamp``).
 
     Attributes:
@@ -72,8 +52,6 @@ class InputStats:
         jobs: distinct ``GlobalJobId`` among the selected records.
     """
 
-    lines: int
-    malformed: int
     in_window: int
     selected: int
     jobs: int
@@ -83,11 +61,6 @@ class InputStats:
         """Selected records that re-delivered a job already counted."""
         return self.selected - self.jobs
 
-    @property
-    def malformed_fraction(self) -> float:
-        """Share of lines that were not records (0 for an empty input)."""
-        return self.malformed / self.lines if self.lines else 0.0
-
 
 @dataclass(frozen=True)
 class Collections:
@@ -96,23 +69,6 @@ class Collections:
     main: list[dict[str, Any]]
     detailed: list[dict[str, Any]]
     tiers: list[dict[str, Any]]
-
-
-def records(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
-    """One row per input line: a malformed flag and the record's fields (``data.*``).
-
-    Args:
-        spark: the session.
-        paths: the day directories.
-
-    Returns:
-        The rows (not yet computed).
-    """
-    raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-           .json(list(paths)))
-    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.GlobalJobId").isNull()
-                 | fn.col("data.RecordTime").isNull() | fn.col("data.Status").isNull())
-    return raw.select(malformed.alias("malformed"), "data.*")
 
 
 def _jobs(rows: DataFrame, window: Window) -> tuple[DataFrame, Column, Column]:
@@ -191,19 +147,18 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[Collections, InputStats]
     """condor_main, condor_detailed and condor_tiers of the jobs inside ``window``, and the input statistics.
 
     Args:
-        rows: output of :func:`records`.
+        rows: the input lines read with :data:`FIELDS` and :data:`REQUIRED` (``jobkit.archive.read_json_lines``).
         window: the days to aggregate.
 
     Returns:
         The documents of each collection (sorted by their keys) and what the input held.
     """
-    rows = rows.persist()
+    rows = rows.select("malformed", "data.*").persist()
     try:
         jobs, in_window, selected = _jobs(rows, window)
         jobs = jobs.persist()
         totals = rows.agg(
-            fn.count(fn.lit(1)).alias("lines"),
-            fn.sum(fn.col("malformed").cast("long")).alias("malformed"),
+            *line_counts(),
             fn.sum(in_window.cast("long")).alias("in_window"),
             fn.sum(selected.cast("long")).alias("selected"),
         ).first()
@@ -238,6 +193,5 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[Collections, InputStats]
         jobs.unpersist()
     finally:
         rows.unpersist()
-    lines, malformed, in_window_n, selected_n = (
-        int(totals[name] or 0) for name in ("lines", "malformed", "in_window", "selected"))
+    lines, malformed, in_window_n, selected_n = counted(totals, "lines", "malformed", "in_window", "selected")
     return result, InputStats(lines, malformed, in_window_n, selected_n, distinct_jobs)

@@ -10,28 +10,29 @@ computes and logs the documents without writing them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from cpueff import (
-    DETAILED_KEYS,
-    MAIN_KEYS,
-    TIER_KEYS,
-    Collections,
-    InputStats,
-    aggregate,
-    records,
-)
+from cpueff import DETAILED_KEYS, FIELDS, MAIN_KEYS, REQUIRED, TIER_KEYS, Collections, InputStats, aggregate
 
-from jobkit.archive import Partitions, Window, find_partitions
+from jobkit.archive import (
+    ALLOW_MISSING_DAYS,
+    MAX_MALFORMED_FRACTION,
+    Partitions,
+    Window,
+    late_days,
+    read_json_lines,
+    read_partitions,
+    window_of,
+)
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.ids import key_id
 from jobkit.run import RunContext, run_job
 from jobkit.sinks.base import maybe_dry
 from jobkit.sinks.mongo import MONGO_VARS, CollectionSink, IndexSpec, mongo_database
-from jobkit.spark import SPARK_VARS, build_session
+from jobkit.spark import SPARK_VARS, spark_session
 
 JOB = "cpueff"
 ARCHIVE_ROOT = "/project/monitoring/archive/condor/raw/metric"
@@ -42,10 +43,11 @@ VARIABLES = (
     Var("INPUT_PATH", "str", default=ARCHIVE_ROOT, help="condor archive root holding YYYY/MM/DD directories"),
     Var("END_DATE", "date", help=f"first day after the window (default: today UTC - {END_DAYS_AGO} day)"),
     Var("START_DATE", "date", help="first day of the window (default: END_DATE - LAST_N_DAYS)"),
-    Var("LAST_N_DAYS", "int", default=30, help="window length in days when START_DATE is unset"),
-    Var("LATE_DAYS", "int", default=1, help="neighbour day directories read on each side for late records"),
-    Var("ALLOW_MISSING_DAYS", "bool", default=False, help="skip window days without a directory instead of failing"),
-    Var("MAX_MALFORMED_FRACTION", "float", default=0.05, help="fail when a larger share of lines is malformed"),
+    Var("LAST_N_DAYS", "int", default=30, minimum=1, unit="days",
+        help="window length in days when START_DATE is unset"),
+    late_days(1),
+    ALLOW_MISSING_DAYS,
+    MAX_MALFORMED_FRACTION,
     *MONGO_VARS,
     Var("MONGO_USERNAME", "str", help="MongoDB user (empty: the URI's own credentials, if any)"),
     Var("MONGO_PASSWORD", "str", help="password of MONGO_USERNAME"),
@@ -71,51 +73,26 @@ INDEXES = {
     "condor_tiers": (IndexSpec("Tier_1_Type_1", (("Tier", 1), ("Type", 1)), unique=True),),
     "source_timestamp": (),
 }
-URL_SCHEMES = {
-    "MONGO_URI": {"mongodb": "mongodb://host:port/"},
-    "HDFS_URL": {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"},
-}
 
 
 def check_config(config: Config) -> None:
-    """Reject wrong URL schemes and out-of-range numbers before Spark starts.
+    """Reject a password without a user before Spark starts (the variables' own checks ran in ``load``).
 
     Raises:
-        ConfigError: naming the variable, the value and what is allowed.
+        ConfigError: naming the variables and what is allowed.
     """
-    for name, allowed in URL_SCHEMES.items():
-        url = config.text(name)
-        if not url:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme not in allowed or (parts.scheme != "file" and not parts.netloc):
-            raise ConfigError(f"{name}={url!r} is not a URL with scheme {' or '.join(allowed)} and a host; "
-                              f"allowed: {', '.join(allowed.values())}")
-    for name in ("LAST_N_DAYS", "LATE_DAYS"):
-        if config.integer(name) < (1 if name == "LAST_N_DAYS" else 0):
-            raise ConfigError(f"{name}={config.integer(name)} is too small; "
-                              f"allowed: {'1' if name == 'LAST_N_DAYS' else '0'} or more days")
-    if not 0 <= config.number("MAX_MALFORMED_FRACTION") <= 1:
-        raise ConfigError(f"MAX_MALFORMED_FRACTION={config.number('MAX_MALFORMED_FRACTION')} is outside [0, 1]; "
-                          f"allowed: a number from 0 to 1")
     if config.text("MONGO_PASSWORD") and not config.text("MONGO_USERNAME"):
         raise ConfigError("MONGO_PASSWORD is set without MONGO_USERNAME; allowed: both or neither")
 
 
-def window_of(config: Config, today: datetime) -> Window:
+def window_for(config: Config, today: date) -> Window:
     """The window from START_DATE/END_DATE/LAST_N_DAYS, by default the 30 days before yesterday.
 
     Raises:
         ConfigError: when the window is empty or ends after tomorrow.
     """
-    end = config.day("END_DATE") or (today.date() - timedelta(days=END_DAYS_AGO))
-    start = config.day("START_DATE") or (end - timedelta(days=config.integer("LAST_N_DAYS")))
-    if start >= end:
-        raise ConfigError(f"START_DATE={start} is not before END_DATE={end} (END_DATE is exclusive); "
-                          f"allowed: START_DATE < END_DATE")
-    if end > today.date() + timedelta(days=1):
-        raise ConfigError(f"END_DATE={end} lies in the future; allowed: a day up to tomorrow (exclusive end)")
-    return Window(start, end)
+    last_n_days = timedelta(days=config.integer("LAST_N_DAYS"))
+    return window_of(config, today, today - timedelta(days=END_DAYS_AGO), lambda end: end - last_n_days)
 
 
 def mongo_uri(config: Config) -> str:
@@ -173,28 +150,18 @@ def main(ctx: RunContext) -> None:
     config = ctx.config
     check_config(config)
     now = datetime.now(UTC)
-    window = window_of(config, now)
+    window = window_for(config, now.date())
     ctx.log.info("window", start=str(window.start), end_exclusive=str(window.end), input=config.text("INPUT_PATH"))
-    spark = build_session(config, JOB)
-    try:
-        parts = find_partitions(spark, config.text("INPUT_PATH"), window, config.integer("LATE_DAYS"), now.date(),
-                                uncompacted=True)
-        ctx.log.info("partitions", read=len(parts.read), missing_window_days=[p for _, p in parts.missing_window_days],
-                     missing_neighbours=parts.missing_neighbours)
-        parts.require(window, config.text("INPUT_PATH"), config.flag("ALLOW_MISSING_DAYS"), "aggregate without them")
-        collections, stats = aggregate(records(spark, parts.read), window)
-    finally:
-        spark.stop()
+    with spark_session(config, JOB) as spark:
+        parts = read_partitions(spark, config, window, config.integer("LATE_DAYS"), now.date(), ctx.log,
+                                "aggregate without them", uncompacted=True)
+        collections, stats = aggregate(read_json_lines(spark, parts.read, FIELDS, REQUIRED), window)
     ctx.records_in = stats.lines - stats.malformed
     ctx.log.info("input read", lines=stats.lines, malformed=stats.malformed, in_window=stats.in_window,
                  selected=stats.selected, jobs=stats.jobs, duplicates=stats.duplicates,
                  condor_main=len(collections.main), condor_detailed=len(collections.detailed),
                  condor_tiers=len(collections.tiers))
-    limit = config.number("MAX_MALFORMED_FRACTION")
-    if stats.malformed_fraction > limit:
-        raise JobError(f"{stats.malformed} of {stats.lines} input lines are malformed "
-                       f"({stats.malformed_fraction:.1%} > MAX_MALFORMED_FRACTION {limit:.1%}); "
-                       f"check the condor input format")
+    stats.require_well_formed(config.number("MAX_MALFORMED_FRACTION"), "condor input")
     if not stats.jobs:
         # An empty page would replace a month of efficiencies: keep the previous collections instead.
         raise JobError(f"no Completed job with JobFailed=0 inside the window {window.start}..{window.end} "

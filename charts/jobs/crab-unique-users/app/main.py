@@ -15,18 +15,24 @@ import os
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from outputs import csv_renderer, plot_renderer, replace_link
-from unique_users import COUNT_COLUMN, NEIGHBOUR_DAYS, Result, Selection, count_users, records
+from unique_users import COUNT_COLUMN, FIELDS, NEIGHBOUR_DAYS, REQUIRED, Result, Selection, count_users
 
-from jobkit.archive import Window, find_partitions
+from jobkit.archive import (
+    ALLOW_MISSING_DAYS,
+    MAX_MALFORMED_FRACTION,
+    Window,
+    read_json_lines,
+    read_partitions,
+    window_of,
+)
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.run import RunContext, run_job
 from jobkit.sinks.base import maybe_dry
 from jobkit.sinks.files import FileSink
-from jobkit.spark import SPARK_VARS, build_session
+from jobkit.spark import SPARK_VARS, spark_session
 
 JOB = "crab-unique-users"
 ARCHIVE_ROOT = "/project/monitoring/archive/condor/raw/metric"
@@ -40,15 +46,15 @@ VARIABLES = (
     Var("END_DATE", "date", help="first day after the window (default: the first day of this month, UTC)"),
     Var("START_DATE", "date", help="first day of the window (default: the first day of the month MONTHS "
                                    "before END_DATE's month)"),
-    Var("MONTHS", "int", default=WINDOW_MONTHS, help="length of the default window in months"),
+    Var("MONTHS", "int", default=WINDOW_MONTHS, minimum=1, unit="months",
+        help="length of the default window in months"),
     Var("INCLUDE_SITES", "str", default=INCLUDE_SITES, help="regular expression a Site must contain a match of"),
     Var("EXCLUDE_SITES", "str", default=EXCLUDE_SITES, help="regular expression a Site must not contain a match of"),
     Var("OUTPUT_DIR", "str", default=OUTPUT_DIR, help="directory the CSV and PNG files are written to"),
-    Var("ALLOW_MISSING_DAYS", "bool", default=False, help="skip window days without a directory instead of failing"),
-    Var("MAX_MALFORMED_FRACTION", "float", default=0.05, help="fail when a larger share of lines is malformed"),
+    ALLOW_MISSING_DAYS,
+    MAX_MALFORMED_FRACTION,
     *SPARK_VARS,
 )
-HDFS_SCHEMES = {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"}
 # grouping -> (CSV period column, words for the chart title)
 GROUPINGS = {"month": "month", "weekofyear": "ISO week"}
 
@@ -59,46 +65,27 @@ def first_of_month(day: date, months_back: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def window_of(config: Config, today: date) -> Window:
+def window_for(config: Config, today: date) -> Window:
     """The window from START_DATE/END_DATE/MONTHS; by default the MONTHS whole months before this one.
 
     Raises:
-        ConfigError: when MONTHS is not positive, the window is empty or it ends after tomorrow.
+        ConfigError: when the window is empty or ends after tomorrow.
     """
-    months = config.integer("MONTHS")
-    if months < 1:
-        raise ConfigError(f"MONTHS={months} is not positive; allowed: an integer from 1")
-    end = config.day("END_DATE") or first_of_month(today)
-    start = config.day("START_DATE") or first_of_month(end, months)
-    if start >= end:
-        raise ConfigError(f"START_DATE={start} is not before END_DATE={end} (END_DATE is exclusive); "
-                          f"allowed: START_DATE < END_DATE")
-    if end > today + timedelta(days=1):
-        raise ConfigError(f"END_DATE={end} lies in the future; allowed: a day up to tomorrow (exclusive end)")
-    return Window(start, end)
+    return window_of(config, today, first_of_month(today), lambda end: first_of_month(end, config.integer("MONTHS")))
 
 
 def check_config(config: Config) -> None:
-    """Reject a bad HDFS URL, bad regular expressions and out-of-range numbers before Spark starts.
+    """Reject site expressions that are not regular expressions before Spark starts.
 
     Raises:
         ConfigError: naming the variable and what is allowed.
     """
-    url = config.text("HDFS_URL")
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in HDFS_SCHEMES or (parts.scheme != "file" and not parts.hostname):
-            raise ConfigError(f"HDFS_URL={url!r} is not a URL with scheme {' or '.join(HDFS_SCHEMES)} and a host; "
-                              f"allowed: {', '.join(HDFS_SCHEMES.values())}")
     for name in ("INCLUDE_SITES", "EXCLUDE_SITES"):
         try:
             re.compile(config.text(name))
         except re.error as exc:
             raise ConfigError(f"{name}={config.text(name)!r} is not a regular expression ({exc}); "
                               f"allowed: a regular expression such as {INCLUDE_SITES}") from None
-    if not 0 <= config.number("MAX_MALFORMED_FRACTION") <= 1:
-        raise ConfigError(f"MAX_MALFORMED_FRACTION={config.number('MAX_MALFORMED_FRACTION')} is outside [0, 1]; "
-                          f"allowed: a number from 0 to 1")
 
 
 def check_output_dir(path: Path) -> None:
@@ -143,31 +130,21 @@ def main(ctx: RunContext) -> None:
     """Read the window's condor partitions, count distinct CRAB users per period, write the files."""
     config = ctx.config
     check_config(config)
-    window = window_of(config, datetime.now(UTC).date())
+    window = window_for(config, datetime.now(UTC).date())
     ctx.log.info("window", start=str(window.start), end_exclusive=str(window.end), input=config.text("INPUT_PATH"),
                  output=config.text("OUTPUT_DIR"))
     if not ctx.dry_run:
         check_output_dir(Path(config.text("OUTPUT_DIR")))
     selection = Selection(window, config.text("INCLUDE_SITES"), config.text("EXCLUDE_SITES"))
-    spark = build_session(config, JOB)
-    try:
-        parts = find_partitions(spark, config.text("INPUT_PATH"), window, NEIGHBOUR_DAYS, datetime.now(UTC).date(),
-                                uncompacted=True)
-        ctx.log.info("partitions", read=len(parts.read), missing_window_days=[p for _, p in parts.missing_window_days],
-                     missing_neighbours=parts.missing_neighbours)
-        parts.require(window, config.text("INPUT_PATH"), config.flag("ALLOW_MISSING_DAYS"), "count without them")
-        result = count_users(records(spark, parts.read), selection)
-    finally:
-        spark.stop()
+    with spark_session(config, JOB) as spark:
+        parts = read_partitions(spark, config, window, NEIGHBOUR_DAYS, datetime.now(UTC).date(), ctx.log,
+                                "count without them", uncompacted=True)
+        result = count_users(read_json_lines(spark, parts.read, FIELDS, REQUIRED), selection)
     ctx.records_in = result.lines - result.malformed
     ctx.log.info("input read", lines=result.lines, malformed=result.malformed, selected=result.selected,
                  without_user=result.without_user, users=result.users, months=len(result.rows["month"]),
                  weeks=len(result.rows["weekofyear"]))
-    limit = config.number("MAX_MALFORMED_FRACTION")
-    if result.malformed_fraction > limit:
-        raise JobError(f"{result.malformed} of {result.lines} input lines are malformed "
-                       f"({result.malformed_fraction:.1%} > MAX_MALFORMED_FRACTION {limit:.1%}); "
-                       f"check the condor input format")
+    result.require_well_formed(config.number("MAX_MALFORMED_FRACTION"), "condor input")
     if not result.rows["month"]:
         raise JobError(f"no completed CRAB job with a user at the selected sites in the window "
                        f"{window.start}..{window.end} (exclusive) in {len(parts.read)} partition(s); nothing to write")

@@ -14,29 +14,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as fn
-from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from jobkit.archive import Window
+from jobkit.archive import LineCounts, Window, line_counts
 
-CORRUPT = "_corrupt_record"
 COUNT_COLUMN = "count_CRAB_UserHN"
 # The day directories read on each side of the window, as the original's get_candidate_files(day_delta=1).
 NEIGHBOUR_DAYS = 1
-# Only the fields the job needs: an explicit schema spares Spark an inference pass over a year of
-# input, and a line whose fields do not fit lands in CORRUPT instead of failing the read.
-SCHEMA = StructType([
-    StructField("data", StructType([
-        StructField("GlobalJobId", StringType()),
-        StructField("RecordTime", LongType()),
-        StructField("Status", StringType()),
-        StructField("Type", StringType()),
-        StructField("Site", StringType()),
-        StructField("CRAB_UserHN", StringType()),
-    ])),
-    StructField(CORRUPT, StringType()),
-])
+# Only the fields the job needs (a year of input: no schema inference pass).
+FIELDS = {"data": {"GlobalJobId": "string", "RecordTime": "bigint", "Status": "string", "Type": "string",
+                   "Site": "string", "CRAB_UserHN": "string"}}
+REQUIRED = ("data.GlobalJobId", "data.RecordTime", "data.Status")
 
 
 @dataclass(frozen=True)
@@ -55,7 +44,7 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(LineCounts):
     """The rows of both groupings and what the input held.
 
     Attributes:
@@ -69,33 +58,9 @@ class Result:
     """
 
     rows: dict[str, list[dict[str, int]]]
-    lines: int
-    malformed: int
     selected: int
     without_user: int
     users: int
-
-    @property
-    def malformed_fraction(self) -> float:
-        """Share of lines that were not job records (0 for an empty input)."""
-        return self.malformed / self.lines if self.lines else 0.0
-
-
-def records(spark: SparkSession, paths: list[str]) -> DataFrame:
-    """One narrow row per input line: the malformed flag and the fields the selection needs.
-
-    Args:
-        spark: the session.
-        paths: the day directories.
-
-    Returns:
-        The rows (not yet computed).
-    """
-    raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-           .json(paths))
-    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.GlobalJobId").isNull()
-                 | fn.col("data.RecordTime").isNull() | fn.col("data.Status").isNull())
-    return raw.select(malformed.alias("malformed"), "data.*")
 
 
 def count_users(rows: DataFrame, selection: Selection) -> Result:
@@ -109,12 +74,13 @@ def count_users(rows: DataFrame, selection: Selection) -> Result:
     the driver then groups those few rows (a year is at most 366 x the active users) by month and week.
 
     Args:
-        rows: output of :func:`records`.
+        rows: the input lines read with :data:`FIELDS` and :data:`REQUIRED` (``jobkit.archive.read_json_lines``).
         selection: the window and the site expressions.
 
     Returns:
         The rows of both groupings and the input statistics.
     """
+    rows = rows.select("malformed", "data.*")
     start_ms, end_ms = selection.window.bounds_ms()
     selected = (~fn.col("malformed") & (fn.col("Status") == "Completed") & (fn.col("Type") == "analysis")
                 & fn.col("Site").rlike(selection.include_sites) & ~fn.col("Site").rlike(selection.exclude_sites)
@@ -125,7 +91,7 @@ def count_users(rows: DataFrame, selection: Selection) -> Result:
     # so they cannot change a distinct count: the original's dropDuplicates(GlobalJobId) is not needed.
     groups = (rows.groupBy(fn.when(selected, fn.to_date(fn.timestamp_millis("RecordTime"))).alias("day"),
                            fn.when(selected, fn.col("CRAB_UserHN")).alias("user"))
-              .agg(fn.count(fn.lit(1)).alias("lines"), fn.sum(fn.col("malformed").cast("long")).alias("malformed"))
+              .agg(*line_counts())
               .collect())
     users: dict[str, dict[tuple[int, int], set[str]]] = {"month": defaultdict(set), "weekofyear": defaultdict(set)}
     counts = {"lines": 0, "malformed": 0, "selected": 0, "without_user": 0}
@@ -148,4 +114,4 @@ def count_users(rows: DataFrame, selection: Selection) -> Result:
         for grouping, periods in users.items()
     }
     distinct = len({group["user"] for group in groups if group["day"] is not None and group["user"] is not None})
-    return Result(result_rows, users=distinct, **counts)
+    return Result(rows=result_rows, users=distinct, **counts)

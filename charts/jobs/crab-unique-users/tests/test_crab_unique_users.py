@@ -45,10 +45,20 @@ MOUNT = "/output"
 OUTPUT_SUBDIR = "crab_uu"
 PNG_SIZE = (1800, 850)  # FIGSIZE 18 x 8.5 inches at 100 dpi (README)
 GROUPINGS = ("month", "weekofyear")
+BAR_RGB = (31, 119, 180)  # the bars' colour, matplotlib's tab:blue (README)
 COUNT = "count_CRAB_UserHN"
 
 
 # ---------------------------------------------------------------------------------------------- inputs
+
+
+def assert_bars_show(heights: list[int], counts: list[int]) -> None:
+    """The chart has one bar per row, left to right, each as tall as its count relative to the largest
+    (within two pixels: each bar's and the tallest bar's edges are rounded to whole pixels)."""
+    assert len(heights) == len(counts), (heights, counts)
+    tallest, most = max(heights), max(counts)
+    assert all(abs(height - count * tallest / most) <= 2.5 for height, count in zip(heights, counts, strict=True)), (
+        heights, counts)
 
 
 def days(start: date, end: date) -> list[date]:
@@ -192,7 +202,10 @@ def test_crab_unique_users(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope
     assert listing(out) == {**{name: "file" for name in links.values()}, **links}
     for grouping in GROUPINGS:
         assert (out / f"{stem(grouping, START, END)}.csv").read_text() == expected[grouping], grouping
-        assert files.png_size(out / f"{stem(grouping, START, END)}.png") == PNG_SIZE
+        png = out / f"{stem(grouping, START, END)}.png"
+        assert files.png_size(png) == PNG_SIZE
+        assert_bars_show(files.png_bars(png, BAR_RGB), [int(line.rsplit(",", 1)[1])
+                                                        for line in expected[grouping].splitlines()[1:]])
     # The window crosses into ISO year 2026: its last days are week 2026-W01, not a week 1 of 2025.
     assert expected["weekofyear"].splitlines()[-1].startswith("2026,1,")
     # Malformed lines are skipped and counted; every line of every partition read is seen.

@@ -11,15 +11,14 @@ strings MONIT stores. Lines that are not usable reports (not JSON, cut JSON, no 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-CORRUPT = "_corrupt_record"
+from jobkit.archive import LineCounts, counted, filesystem, line_counts, read_json_lines
+
 # (report field, dataset column) in the dataset's column order; timestamp comes first, day last.
 REPORT_COLUMNS = (
     ("rb_max", "rb_max"),
@@ -36,13 +35,9 @@ REPORT_COLUMNS = (
     ("sec.info", "user_dn"),
 )
 COLUMNS = ("timestamp", *(column for _, column in REPORT_COLUMNS))
-# Only the fields the dataset keeps: an explicit schema spares Spark an inference pass over the input,
-# and a line that does not fit it lands in CORRUPT instead of failing the read.
-SCHEMA = StructType([
-    StructField("data", StructType([StructField(field, StringType()) for field, _ in REPORT_COLUMNS])),
-    StructField("metadata", StructType([StructField("timestamp", LongType())])),
-    StructField(CORRUPT, StringType()),
-])
+# Only the fields the dataset keeps.
+FIELDS = {"data": {field: "string" for field, _ in REPORT_COLUMNS}, "metadata": {"timestamp": "bigint"}}
+REQUIRED = ("data.path", "metadata.timestamp")
 # DBS dump columns (sqoop CSV, no header) up to the last one the join needs.
 FILES_SCHEMA = StructType([
     StructField("FILE_ID", LongType()),
@@ -54,46 +49,9 @@ DATASETS_SCHEMA = StructType([StructField("DATASET_ID", LongType()), StructField
 DBS_TABLES = ("FILES", "DATASETS")
 
 
-@dataclass(frozen=True)
-class InputStats:
-    """What the report lines held."""
-
-    lines: int
-    malformed: int
-
-    @property
-    def malformed_fraction(self) -> float:
-        """Share of lines that were not usable reports (0 for an empty input)."""
-        return self.malformed / self.lines if self.lines else 0.0
-
-
-def day_dir(root: str, day: date) -> str:
-    """``<root>/YYYY/MM/DD``, the archive directory of one day."""
-    return f"{root.rstrip('/')}/{day:%Y/%m/%d}"
-
-
-def _filesystem(spark: SparkSession, path: str) -> tuple[Any, Any]:
-    """Hadoop's FileSystem and Path for ``path``, through py4j: the client and configuration Spark reads with."""
-    jvm: Any = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    return hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hadoop_path
-
-
-def has_data(spark: SparkSession, path: str) -> bool:
-    """True when ``path`` is a directory holding at least one visible, non-empty file."""
-    fs, hadoop_path = _filesystem(spark, path)
-    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
-        return False
-    # Spark skips names starting with _ or . (markers, partial files), so they do not count as data.
-    return any(
-        status.isFile() and status.getLen() > 0 and not status.getPath().getName().startswith(("_", "."))
-        for status in fs.listStatus(hadoop_path)
-    )
-
-
 def has_partitions(spark: SparkSession, path: str) -> bool:
     """True when the parquet dataset at ``path`` exists and has at least one ``day=`` partition."""
-    fs, hadoop_path = _filesystem(spark, path)
+    fs, hadoop_path = filesystem(spark, path)
     if not fs.exists(hadoop_path):
         return False
     return any(status.isDirectory() and status.getPath().getName().startswith("day=")
@@ -102,7 +60,7 @@ def has_partitions(spark: SparkSession, path: str) -> bool:
 
 def newest_dbs_dump(spark: SparkSession, root: str) -> date | None:
     """The newest dump day under ``root`` whose FILES and DATASETS tables are complete (``_SUCCESS``)."""
-    fs, hadoop_path = _filesystem(spark, root)
+    fs, hadoop_path = filesystem(spark, root)
     if not fs.exists(hadoop_path):
         return None
     days = []
@@ -119,7 +77,7 @@ def newest_dbs_dump(spark: SparkSession, root: str) -> date | None:
 def dbs_dump_complete(spark: SparkSession, root: str, day: date) -> bool:
     """True when the dump of ``day`` has FILES and DATASETS with their ``_SUCCESS`` markers."""
     for table in DBS_TABLES:
-        fs, marker = _filesystem(spark, f"{root.rstrip('/')}/{day.isoformat()}/{table}/_SUCCESS")
+        fs, marker = filesystem(spark, f"{root.rstrip('/')}/{day.isoformat()}/{table}/_SUCCESS")
         if not fs.exists(marker):
             return False
     return True
@@ -140,7 +98,7 @@ def dbs_files(spark: SparkSession, root: str, day: date) -> DataFrame:
         "f_logical_file_name", "d_dataset")
 
 
-def read_reports(spark: SparkSession, days: Sequence[tuple[date, str]]) -> tuple[DataFrame, InputStats]:
+def read_reports(spark: SparkSession, days: Sequence[tuple[date, str]]) -> tuple[DataFrame, LineCounts]:
     """The dataset rows of the given day directories, and what the lines held.
 
     Args:
@@ -151,24 +109,18 @@ def read_reports(spark: SparkSession, days: Sequence[tuple[date, str]]) -> tuple
         The rows (``COLUMNS`` plus ``day`` as ``yyyyMMdd``, computed from a cached parse of the lines that
         lives until the session stops) and the line counts.
     """
-    frames = []
-    for day, path in days:
-        raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-               .json(path))
-        frames.append(raw.withColumn("day", fn.lit(f"{day:%Y%m%d}")))
+    frames = [read_json_lines(spark, [path], FIELDS, REQUIRED).withColumn("day", fn.lit(f"{day:%Y%m%d}"))
+              for day, path in days]
     raw = frames[0]
     for frame in frames[1:]:
         raw = raw.unionByName(frame)
-    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.path").isNull()
-                 | fn.col("metadata.timestamp").isNull())
     flagged = raw.select(
-        malformed.alias("malformed"),
+        "malformed",
         fn.col("metadata.timestamp").alias("timestamp"),
         *(fn.col(f"data.`{field}`").alias(column) for field, column in REPORT_COLUMNS),
         "day",
     ).persist()
-    totals = flagged.agg(fn.count(fn.lit(1)).alias("lines"),
-                         fn.sum(fn.col("malformed").cast("long")).alias("malformed")).first()
+    totals = flagged.agg(*line_counts()).first()
     assert totals is not None  # a global aggregation always has one row
-    stats = InputStats(int(totals["lines"] or 0), int(totals["malformed"] or 0))
+    stats = LineCounts(*counted(totals, "lines", "malformed"))
     return flagged.where(~fn.col("malformed")).select(*COLUMNS, "day"), stats

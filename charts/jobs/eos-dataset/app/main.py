@@ -14,16 +14,16 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from inputs import day_dir, dbs_dump_complete, dbs_files, has_data, newest_dbs_dump, read_reports
+from inputs import dbs_dump_complete, dbs_files, newest_dbs_dump, read_reports
 from totals import Period, dataset_totals, period_rows, rolling_year, write_csv
 
+from jobkit.archive import MAX_MALFORMED_FRACTION, day_dir, has_data
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.run import RunContext, run_job
 from jobkit.sinks.spark_hdfs import write_parquet
-from jobkit.spark import SPARK_VARS, build_session
+from jobkit.spark import SPARK_VARS, spark_session
 
 JOB = "eos-dataset"
 EOS_ROOT = "/project/monitoring/archive/eos-report/logs/cms"
@@ -37,11 +37,10 @@ VARIABLES = (
     Var("PARQUET_LOCATION", "str", default=PARQUET_LOCATION, help="the parquet dataset (partitioned by day)"),
     Var("OUTPUT_DIR", "str", required=True, help="directory of the dataset totals CSV files"),
     Var("ALLOW_MISSING_DAYS", "bool", default=False, help="skip days without a directory instead of failing"),
-    Var("MAX_MALFORMED_FRACTION", "float", default=0.05, help="fail when a larger share of lines is malformed"),
+    MAX_MALFORMED_FRACTION,
     *SPARK_VARS,
 )
 ROLLING_YEAR_CSV = "dataset_totals_rolling_year.csv"
-_HDFS_SCHEMES = {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"}
 
 
 def period_of(config: Config, today: date) -> Period:
@@ -73,19 +72,11 @@ def period_of(config: Config, today: date) -> Period:
 
 
 def check_config(config: Config) -> None:
-    """Reject a bad HDFS URL, malformed fraction or output directory before Spark starts.
+    """Reject a relative output directory before Spark starts.
 
     Raises:
         ConfigError: naming the variable and what is allowed.
     """
-    url = config.text("HDFS_URL")
-    parts = urlsplit(url)
-    if url and (parts.scheme not in _HDFS_SCHEMES or (parts.scheme != "file" and not parts.hostname)):
-        raise ConfigError(f"HDFS_URL={url!r} is not a URL with scheme {' or '.join(_HDFS_SCHEMES)} and a host; "
-                          f"allowed: {', '.join(_HDFS_SCHEMES.values())}")
-    fraction = config.number("MAX_MALFORMED_FRACTION")
-    if not 0 <= fraction <= 1:
-        raise ConfigError(f"MAX_MALFORMED_FRACTION={fraction} is outside [0, 1]; allowed: a number from 0 to 1")
     if not Path(config.text("OUTPUT_DIR")).is_absolute():
         raise ConfigError(f"OUTPUT_DIR={config.text('OUTPUT_DIR')!r} is not an absolute path; "
                           f"allowed: an absolute directory path")
@@ -102,8 +93,7 @@ def main(ctx: RunContext) -> None:
     eos_root, dbs_root, location = (config.text(name) for name in ("EOS_PATH", "DBS_PATH", "PARQUET_LOCATION"))
     ctx.log.info("period", start=str(period.start), end=str(period.end), input=eos_root, dataset=location)
     outputs: dict[str, list[dict[str, Any]]] = {}
-    spark = build_session(config, JOB)
-    try:
+    with spark_session(config, JOB) as spark:
         present = [(day, day_dir(eos_root, day)) for day in period.days()]
         missing = [(day, path) for day, path in present if not has_data(spark, path)]
         present = [item for item in present if item not in missing]
@@ -124,11 +114,7 @@ def main(ctx: RunContext) -> None:
         rows, stats = read_reports(spark, present)
         ctx.records_in = stats.lines - stats.malformed
         ctx.log.info("input read", lines=stats.lines, malformed=stats.malformed, days=len(present))
-        limit = config.number("MAX_MALFORMED_FRACTION")
-        if stats.malformed_fraction > limit:
-            raise JobError(f"{stats.malformed} of {stats.lines} input lines are malformed "
-                           f"({stats.malformed_fraction:.1%} > MAX_MALFORMED_FRACTION {limit:.1%}); "
-                           f"check the EOS report format")
+        stats.require_well_formed(config.number("MAX_MALFORMED_FRACTION"), "EOS report")
 
         # Totals first, from the stored partitions plus this run's rows: they must be collected before
         # the write replaces files they read, and a dry run computes the same totals as a real run.
@@ -140,8 +126,6 @@ def main(ctx: RunContext) -> None:
             ctx.log.info("totals", file=name, start=str(span.start), end=str(span.end), rows=len(outputs[name]))
 
         ctx.records_out = write_parquet(rows, location, partition_by=("day",), dry_run=ctx.dry_run).written
-    finally:
-        spark.stop()
     for name, totals in outputs.items():
         target = f"csv {output_dir / name}"
         if ctx.dry_run:

@@ -13,28 +13,29 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from inputs import COLUMNS, has_partitions
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
 
+from jobkit.archive import Window
 from jobkit.sinks.files import replace_file
 
 EOS_PREFIX = "/eos/cms"
 UNKNOWN_DATASET = "/Unknown"
 MIB = 1024 * 1024
+# Decimal places kept of a read/write time's text: more than MONIT writes, so a cast rounds no value.
+TIME_SCALE = 9
 # The original wrote the pandas frame with its index: an unnamed first column numbering the rows.
 HEADER = ("", "d_dataset", "application", "nevents", "total_rb", "total_wb", "total_rt", "total_wt", "data_tier")
 _TIER = re.compile(r".*/([^/]*)$")
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """Days ``start`` to ``end``, both inclusive."""
 
     start: date
@@ -47,7 +48,7 @@ class Period:
 
     def days(self) -> list[date]:
         """Every day of the period, oldest first."""
-        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+        return Window(self.start, self.end + timedelta(days=1)).days()
 
 
 def rolling_year(end: date) -> Period:
@@ -92,7 +93,7 @@ def period_rows(spark: SparkSession, new_rows: DataFrame, location: str, replace
 def dataset_totals(rows: DataFrame, dbs: DataFrame) -> list[dict[str, Any]]:
     """The totals per (dataset, application), sorted by dataset then application.
 
-    Sums are exact (bytes as integers, times as decimals of their two-place text) and converted at the end,
+    Sums are exact (bytes as integers, times as the decimals of their text) and converted at the end,
     so the result does not depend on how Spark splits the work.
 
     Args:
@@ -109,8 +110,9 @@ def dataset_totals(rows: DataFrame, dbs: DataFrame) -> list[dict[str, Any]]:
         fn.countDistinct("session").alias("nevents"),
         fn.sum(fn.col("rb").cast("long")).alias("rb"),
         fn.sum(fn.col("wb").cast("long")).alias("wb"),
-        fn.sum(fn.col("rt").cast("decimal(20,2)")).alias("rt"),
-        fn.sum(fn.col("wt").cast("decimal(20,2)")).alias("wt"),
+        # Each time is taken as the exact decimal of its text (no per-value rounding) and summed exactly.
+        fn.sum(fn.col("rt").cast(f"decimal(38,{TIME_SCALE})")).alias("rt"),
+        fn.sum(fn.col("wt").cast(f"decimal(38,{TIME_SCALE})")).alias("wt"),
     )
     totals = []
     for row in grouped.collect():

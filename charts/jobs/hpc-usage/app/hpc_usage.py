@@ -21,47 +21,34 @@ from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as fn
-from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
-from jobkit.archive import Window
+from jobkit.archive import LineCounts, Window, counted, line_counts, read_json_lines
 
 # The HPC centres of the report, in the original's stack order (the order of the report's rows).
 HPC_SITES = ("ANL", "ANVIL", "BSC", "CINECA", "HOREKA", "NERSC", "OSG", "PSC", "RWTH", "SDSC", "TACC", "VEGA",
              "CHULA")
 # CMS's condor producer runs every 12 minutes: a running job appears once per 12-minute bin.
 BIN_SECONDS = 12 * 60
-# CoreHr values are summed as exact decimals with this many places (order-independent, so a re-run or a
-# different partitioning never changes the rounded daily sum).
-COREHR_SCALE = 9
-CORRUPT = "_corrupt_record"
-# Only the fields the report needs: no schema inference pass, and a line whose fields do not fit lands in
-# CORRUPT instead of failing the read.
-SCHEMA = StructType([
-    StructField("data", StructType([
-        StructField("GlobalJobId", StringType()),
-        StructField("RecordTime", LongType()),
-        StructField("Status", StringType()),
-        StructField("Site", StringType()),
-        StructField("CoreHr", DoubleType()),
-        StructField("RequestCpus", DoubleType()),
-        StructField("MachineAttrCMSSubSiteName0", StringType()),
-    ])),
-    StructField(CORRUPT, StringType()),
-])
+# CoreHr and RequestCpus are read as the exact decimals of their JSON text (a double prints with up to 17
+# significant digits) and summed exactly: neither the order Spark adds in nor a cast of each value can move
+# a rounding.
+COREHR_SCALE = 18
+# The daily sum is first rounded to this many places: that absorbs the binary noise the values were written
+# with (a true 463.75 summed from doubles' texts may come out as 463.7499999999999998), so a sum that is
+# exactly half-way rounds up as the original's Spark round() of its double sum does.
+COREHR_NOISE_SCALE = 9
+# Only the fields the report needs.
+FIELDS = {"data": {"GlobalJobId": "string", "RecordTime": "bigint", "Status": "string", "Site": "string",
+                   "CoreHr": f"decimal(38,{COREHR_SCALE})", "RequestCpus": f"decimal(38,{COREHR_SCALE})",
+                   "MachineAttrCMSSubSiteName0": "string"}}
+REQUIRED = ("data.GlobalJobId", "data.RecordTime", "data.Status")
 
 
 @dataclass(frozen=True)
-class InputStats:
+class InputStats(LineCounts):
     """What the input held; logged so an operator sees what was skipped."""
 
-    lines: int
-    malformed: int
     hpc_records: int
-
-    @property
-    def malformed_fraction(self) -> float:
-        """Share of lines that were not usable records (0 for an empty input)."""
-        return self.malformed / self.lines if self.lines else 0.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +58,7 @@ class DaySums:
     Attributes:
         site: the HPC centre (one of :data:`HPC_SITES`).
         day: the UTC day.
-        core_hours: sum of ``CoreHr`` of the distinct Completed jobs (each at ``COREHR_SCALE`` places).
+        core_hours: sum of ``CoreHr`` of the distinct Completed jobs, exact, at ``COREHR_NOISE_SCALE`` places.
         bin_cores: sum over the day's 12-minute bins of the cores of the jobs Running in the bin.
     """
 
@@ -128,18 +115,15 @@ def records(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
         Rows ``malformed, job_id, record_ms, status, hpc_site, core_hours, cpus`` (not yet computed);
         ``cpus`` is ``RequestCpus`` or 1 when the record has none, as in the original.
     """
-    raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-           .json(list(paths)))
-    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.GlobalJobId").isNull()
-                 | fn.col("data.RecordTime").isNull() | fn.col("data.Status").isNull())
+    raw = read_json_lines(spark, paths, FIELDS, REQUIRED)
     return raw.select(
-        malformed.alias("malformed"),
+        "malformed",
         fn.col("data.GlobalJobId").alias("job_id"),
         fn.col("data.RecordTime").alias("record_ms"),
         fn.col("data.Status").alias("status"),
         hpc_site(fn.col("data.Site"), fn.col("data.MachineAttrCMSSubSiteName0")).alias("hpc_site"),
-        fn.col("data.CoreHr").cast(f"decimal(38,{COREHR_SCALE})").alias("core_hours"),
-        fn.coalesce(fn.col("data.RequestCpus"), fn.lit(1.0)).cast("decimal(38,6)").alias("cpus"),
+        fn.col("data.CoreHr").alias("core_hours"),
+        fn.coalesce(fn.col("data.RequestCpus"), fn.lit(1).cast(f"decimal(38,{COREHR_SCALE})")).alias("cpus"),
     )
 
 
@@ -152,7 +136,8 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[list[DaySums], InputStat
     """The exact per (HPC site, day) sums of the window, and what the input held.
 
     - Core hours: the Completed records, each ``GlobalJobId`` once (its earliest Completed record in the
-      window), ``CoreHr`` summed per (site, day of ``RecordTime``); a record without ``CoreHr`` adds 0.
+      window), ``CoreHr`` summed exactly per (site, day of ``RecordTime``) and rounded half-up to
+      ``COREHR_NOISE_SCALE`` places; a record without ``CoreHr`` adds 0.
     - Running cores: the Running records binned by 12 minutes of ``RecordTime``; per (site, day, bin,
       ``GlobalJobId``) the largest ``RequestCpus`` (re-deliveries count once), summed per (site, day).
 
@@ -169,11 +154,7 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[list[DaySums], InputStat
     try:
         hpc = (~fn.col("malformed") & fn.col("hpc_site").isNotNull() & fn.col("status").isin("Running", "Completed")
                & (fn.col("record_ms") >= start_ms) & (fn.col("record_ms") < end_ms))
-        totals = rows.agg(
-            fn.count(fn.lit(1)).alias("lines"),
-            fn.sum(fn.col("malformed").cast("long")).alias("malformed"),
-            fn.sum(hpc.cast("long")).alias("hpc_records"),
-        ).first()
+        totals = rows.agg(*line_counts(), fn.sum(hpc.cast("long")).alias("hpc_records")).first()
         assert totals is not None  # a global aggregation always has one row
         selected = rows.where(hpc)
         first_completed = (
@@ -184,14 +165,14 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[list[DaySums], InputStat
                     fn.col("first.core_hours").alias("core_hours"))
         )
         core_hours = first_completed.groupBy("hpc_site", "day").agg(
-            fn.coalesce(fn.sum("core_hours"), fn.lit(0)).cast(f"decimal(38,{COREHR_SCALE})").alias("core_hours"))
+            fn.round(fn.coalesce(fn.sum("core_hours"), fn.lit(0)), COREHR_NOISE_SCALE).alias("core_hours"))
         running = (
             selected.where(fn.col("status") == "Running")
             .withColumn("bin", fn.floor(fn.col("record_ms") / 1000 / BIN_SECONDS))
             .groupBy("hpc_site", _utc_day(fn.col("record_ms")).alias("day"), "bin", "job_id")
             .agg(fn.max("cpus").alias("cpus"))
             .groupBy("hpc_site", "day")
-            .agg(fn.sum("cpus").cast("decimal(38,6)").alias("bin_cores"))
+            .agg(fn.sum("cpus").alias("bin_cores"))
         )
         joined = core_hours.join(running, ["hpc_site", "day"], "full_outer")
         # Sorted here, not by Spark: a global sort costs an extra sampling pass for a few hundred rows.
@@ -202,5 +183,5 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[list[DaySums], InputStat
         )
     finally:
         rows.unpersist()
-    lines, malformed, hpc_records = (int(totals[name] or 0) for name in ("lines", "malformed", "hpc_records"))
+    lines, malformed, hpc_records = counted(totals, "lines", "malformed", "hpc_records")
     return sums, InputStats(lines, malformed, hpc_records)

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from hpc_usage import aggregate, records
 from report import build, month_sinks
 
-from jobkit.archive import Window, find_partitions
+from jobkit.archive import ALLOW_MISSING_DAYS, MAX_MALFORMED_FRACTION, Window, late_days, read_partitions, window_of
 from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.run import RunContext, run_job
 from jobkit.sinks.base import maybe_dry
-from jobkit.spark import SPARK_VARS, build_session
+from jobkit.spark import SPARK_VARS, spark_session
 
 JOB = "hpc-usage"
 ARCHIVE_ROOT = "/project/monitoring/archive/condor/raw/metric"
@@ -36,15 +35,14 @@ VARIABLES = (
     Var("END_DATE", "date", help=f"first day after the window (default: today UTC - {END_DAYS_AGO} days)"),
     Var("START_DATE", "date", help="first day of the window, YYYY-MM-01 (default: the first day of the month "
         "before the month of the window's last day)"),
-    Var("LATE_DAYS", "int", default=2, help="neighbour day directories read on each side for late records"),
-    Var("ALLOW_MISSING_DAYS", "bool", default=False, help="report without missing window days instead of failing"),
-    Var("MAX_MALFORMED_FRACTION", "float", default=0.05, help="fail when a larger share of lines is malformed"),
+    late_days(2),
+    ALLOW_MISSING_DAYS,
+    MAX_MALFORMED_FRACTION,
     *SPARK_VARS,
 )
 # The window is up to ~66 day directories: Spark would list more than 32 input paths with a distributed job
 # (one task per path, slower than listing them from the driver), so list them on the driver.
 SPARK_EXTRA = {"spark.sql.sources.parallelPartitionDiscovery.threshold": "1024"}
-HDFS_SCHEMES = {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"}
 
 
 def first_of_previous_month(day: date) -> date:
@@ -52,73 +50,40 @@ def first_of_previous_month(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def window_of(config: Config, today: date) -> Window:
+def window_for(config: Config, today: date) -> Window:
     """The window from START_DATE/END_DATE: by default from the first day of the previous month (of the
     last window day) to ``today`` - 2 days (exclusive).
 
     Raises:
         ConfigError: when the window is empty, does not start on a first of a month, or ends after tomorrow.
     """
-    end = config.day("END_DATE") or (today - timedelta(days=END_DAYS_AGO))
-    start = config.day("START_DATE") or first_of_previous_month(end - timedelta(days=1))
-    if start.day != 1:
-        raise ConfigError(f"START_DATE={start} is not the first day of a month (each month's files are replaced "
-                          f"as a whole); allowed: YYYY-MM-01")
-    if start >= end:
-        raise ConfigError(f"START_DATE={start} is not before END_DATE={end} (END_DATE is exclusive); "
-                          f"allowed: START_DATE < END_DATE")
-    if end > today + timedelta(days=1):
-        raise ConfigError(f"END_DATE={end} lies in the future; allowed: a day up to tomorrow (exclusive end)")
-    return Window(start, end)
-
-
-def check_config(config: Config) -> None:
-    """Reject an HDFS URL with a wrong scheme and out-of-range numbers before Spark starts.
-
-    Raises:
-        ConfigError: naming the variable and the allowed values.
-    """
-    url = config.text("HDFS_URL")
-    parts = urlsplit(url)
-    if url and (parts.scheme not in HDFS_SCHEMES or (parts.scheme != "file" and not parts.hostname)):
-        raise ConfigError(f"HDFS_URL={url!r} is not a URL with scheme {' or '.join(HDFS_SCHEMES)} and a host; "
-                          f"allowed: {', '.join(HDFS_SCHEMES.values())}")
-    if config.integer("LATE_DAYS") < 0:
-        raise ConfigError(f"LATE_DAYS={config.integer('LATE_DAYS')} is negative; allowed: 0 or more days")
-    if not 0 <= config.number("MAX_MALFORMED_FRACTION") <= 1:
-        raise ConfigError(f"MAX_MALFORMED_FRACTION={config.number('MAX_MALFORMED_FRACTION')} is outside [0, 1]; "
-                          f"allowed: a number from 0 to 1")
+    window = window_of(config, today, today - timedelta(days=END_DAYS_AGO),
+                       lambda end: first_of_previous_month(end - timedelta(days=1)))
+    if window.start.day != 1:
+        raise ConfigError(f"START_DATE={window.start} is not the first day of a month (each month's files are "
+                          f"replaced as a whole); allowed: YYYY-MM-01")
+    return window
 
 
 def main(ctx: RunContext) -> None:
     """Read the window's condor partitions, sum per HPC site and day, replace each month's files."""
     config = ctx.config
-    check_config(config)
     now = datetime.now(UTC)
-    window = window_of(config, now.date())
+    window = window_for(config, now.date())
     output_dir = Path(config.text("OUTPUT_DIR"))
     # A missing directory means the EOS volume is not mounted: creating it would hide the report on the node.
     if not output_dir.is_dir():
         raise JobError(f"OUTPUT_DIR {output_dir} does not exist or is not a directory; mount the report volume")
     ctx.log.info("window", start=str(window.start), end_exclusive=str(window.end), input=config.text("INPUT_PATH"),
                  output=str(output_dir))
-    spark = build_session(config, JOB, SPARK_EXTRA)
-    try:
-        parts = find_partitions(spark, config.text("INPUT_PATH"), window, config.integer("LATE_DAYS"), now.date())
-        ctx.log.info("partitions", read=len(parts.read), missing_window_days=[p for _, p in parts.missing_window_days],
-                     missing_neighbours=parts.missing_neighbours)
-        parts.require(window, config.text("INPUT_PATH"), config.flag("ALLOW_MISSING_DAYS"), "report without them")
+    with spark_session(config, JOB, SPARK_EXTRA) as spark:
+        parts = read_partitions(spark, config, window, config.integer("LATE_DAYS"), now.date(), ctx.log,
+                                "report without them")
         sums, stats = aggregate(records(spark, parts.read), window)
-    finally:
-        spark.stop()
     ctx.records_in = stats.lines - stats.malformed
     ctx.log.info("input read", lines=stats.lines, malformed=stats.malformed, hpc_records=stats.hpc_records,
                  site_days=len(sums))
-    limit = config.number("MAX_MALFORMED_FRACTION")
-    if stats.malformed_fraction > limit:
-        raise JobError(f"{stats.malformed} of {stats.lines} input lines are malformed "
-                       f"({stats.malformed_fraction:.1%} > MAX_MALFORMED_FRACTION {limit:.1%}); "
-                       f"check the condor input format")
+    stats.require_well_formed(config.number("MAX_MALFORMED_FRACTION"), "condor input")
     for report in build(sums, window.days()):
         for sink, rows in month_sinks(output_dir, report):
             result = maybe_dry(sink, ctx.dry_run).write(rows)

@@ -136,7 +136,7 @@ def expected_files(records: Iterable[dict[str, Any]], start: date, end: date
     for site, data in hpc_records(records, start, end):
         day = datetime.fromtimestamp(data["RecordTime"] // 1000, UTC).date()
         if data["Status"] == "Completed":
-            core_hours = half_up(Decimal(repr(float(data["CoreHr"]))), "1e-9")
+            core_hours = Decimal(repr(float(data["CoreHr"])))  # the exact decimal of the JSON text
             candidate = (data["RecordTime"], site, core_hours)
             first_completed[data["GlobalJobId"]] = min(first_completed.get(data["GlobalJobId"], candidate), candidate)
         else:
@@ -157,7 +157,7 @@ def expected_files(records: Iterable[dict[str, Any]], start: date, end: date
     for month, month_days in months.items():
         daily, monthly = [], []
         for site in SITES:
-            hours = [half_up(core_sum.get((site, day), Decimal(0)), "0.1") for day in month_days]
+            hours = [half_up(half_up(core_sum.get((site, day), Decimal(0)), "1e-9"), "0.1") for day in month_days]
             cores = [half_up(cores_sum.get((site, day), Decimal(0)) / 120, "0.1") for day in month_days]
             daily += [{"Site": site, "month": month, "dayofmonth": str(day.day), "sum CoreHr": str(h),
                        "running_cores_daily_avg": str(c)} for day, h, c in zip(month_days, hours, cores, strict=True)]

@@ -28,48 +28,41 @@ JOB = "promxy-to-opensearch"
 PROMXY_URL = "http://cms-monitoring.cern.ch:30082/api/v1/query_range"
 PROM_QUERY = "avg_over_time:rucio_report_used_space:1d"
 INDEX_NAME = "rucio-used-space-1d"
-ENDPOINT = "/api/v1/query_range"
+DAY_S = 86_400
 # As the original: the last 30 days each run, so a day missed by one run is filled by the next ones.
 WINDOW_DAYS = 30
-DAY_S = 86_400
 VARIABLES = (
     Var("PROMXY_URL", "str", default=PROMXY_URL, help="the query_range endpoint of promxy or Prometheus"),
     Var("PROM_QUERY", "str", default=PROM_QUERY, help="PromQL expression evaluated over the window"),
-    Var("STEP", "int", default=DAY_S, help="seconds between evaluation times"),
+    Var("STEP", "int", default=DAY_S, minimum=1, unit="seconds", help="seconds between evaluation times"),
     Var("END_DATE", "date", help="last evaluation day, at 00:00 UTC (default: today UTC)"),
     Var("START_DATE", "date", help=f"first evaluation day, at 00:00 UTC (default: END_DATE - {WINDOW_DAYS} days)"),
     Var("INDEX_NAME", "str", default=INDEX_NAME, help="the output index"),
     *SEARCH_VARS,
 )
-SINK_SCHEMES = {"http": "http://host:port", "https": "https://host:port"}
+HTTP_SCHEMES = ("http", "https")
+ENDPOINT = "/api/v1/query_range"
 
 
-def check_urls(config: Config) -> None:
-    """Reject a PROMXY_URL that is not a query_range endpoint and sink URLs that are not http(s).
+def check_url(config: Config) -> None:
+    """Reject a PROMXY_URL that is not a query_range endpoint.
 
     Raises:
         ConfigError: naming the variable, the URL and what is allowed.
     """
     url = config.text("PROMXY_URL")
     parts = urlsplit(url)
-    if parts.scheme not in SINK_SCHEMES or not parts.hostname or not parts.path.endswith(ENDPOINT):
+    if parts.scheme not in HTTP_SCHEMES or not parts.hostname or not parts.path.endswith(ENDPOINT):
         raise ConfigError(f"PROMXY_URL={url!r} is not an http(s) URL of a query_range endpoint; "
                           f"allowed: http(s)://host:port[/prefix]{ENDPOINT}")
-    for sink_url in config.items("SINK_URL"):
-        sink = urlsplit(sink_url)
-        if sink.scheme not in SINK_SCHEMES or not sink.hostname:
-            raise ConfigError(f"SINK_URL={sink_url!r} is not a URL with scheme http or https and a host; "
-                              f"allowed: {', '.join(SINK_SCHEMES.values())}")
 
 
 def window_of(config: Config, today: date) -> tuple[date, date]:
     """(first, last) evaluation day, both included: START_DATE/END_DATE, by default the last 30 days.
 
     Raises:
-        ConfigError: when STEP is not positive or the window is reversed.
+        ConfigError: when the window is reversed.
     """
-    if config.integer("STEP") <= 0:
-        raise ConfigError(f"STEP={config.integer('STEP')} is not positive; allowed: seconds > 0, e.g. 86400")
     last = config.day("END_DATE") or today
     first = config.day("START_DATE") or (last - timedelta(days=WINDOW_DAYS))
     if first > last:
@@ -85,7 +78,7 @@ def midnight(day: date) -> int:
 def main(ctx: RunContext) -> None:
     """Query the window, flatten the series into documents, upsert them into the index."""
     config = ctx.config
-    check_urls(config)
+    check_url(config)
     first, last = window_of(config, datetime.now(UTC).date())
     url, query, step = config.text("PROMXY_URL"), config.text("PROM_QUERY"), config.integer("STEP")
     start, end = midnight(first), midnight(last)

@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,9 +175,3 @@ def query_range(url: str, query: str, start: int, end: int, step: int, backoff: 
         answer.series.extend(data["result"])
         answer.warnings.extend(data["warnings"])
     return answer
-
-
-def samples(series: dict[str, Any]) -> Iterator[tuple[float, str]]:
-    """The (time, value text) pairs of one series of an answer."""
-    for ts, value in series.get("values") or []:
-        yield float(ts), str(value)

@@ -11,7 +11,6 @@ aggregates and writes nothing.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
 from replicas import OUTPUT_COLUMNS, SESSION_CONF, Dumps, counts, dbs_files, groups, reading
 from replicas import replicas as read_replicas
@@ -20,7 +19,7 @@ from jobkit.config import Config, Var
 from jobkit.errors import ConfigError, JobError
 from jobkit.run import RunContext, run_job
 from jobkit.sinks.spark_hdfs import day_path, write_parquet
-from jobkit.spark import SPARK_VARS, build_session
+from jobkit.spark import SPARK_VARS, spark_session
 
 JOB = "rucio-daily"
 VARIABLES = (
@@ -33,11 +32,10 @@ VARIABLES = (
         help="output root; the day goes to <OUTPUT_PATH>/rucio/YYYY/MM/DD"),
     *SPARK_VARS,
 )
-HDFS_SCHEMES = {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"}
 
 
 def check_paths(config: Config) -> None:
-    """Reject relative paths and an HDFS_URL with a wrong scheme before Spark starts.
+    """Reject relative paths before Spark starts.
 
     Raises:
         ConfigError: naming the variable, the value and what is allowed.
@@ -46,12 +44,6 @@ def check_paths(config: Config) -> None:
         value = config.text(name)
         if not value.startswith("/"):
             raise ConfigError(f"{name}={value!r} is not an absolute path; allowed: a path starting with /")
-    url = config.text("HDFS_URL")
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in HDFS_SCHEMES or (parts.scheme != "file" and not parts.hostname):
-            raise ConfigError(f"HDFS_URL={url!r} is not a URL with scheme {' or '.join(HDFS_SCHEMES)} and a host; "
-                              f"allowed: {', '.join(HDFS_SCHEMES.values())}")
 
 
 def dump_day(config: Config, today: date) -> date:
@@ -75,8 +67,7 @@ def main(ctx: RunContext) -> None:
     dumps = Dumps.of(config.text("RUCIO_PATH"), config.text("DBS_PATH"), day)
     output = day_path(f"{config.text('OUTPUT_PATH').rstrip('/')}/rucio", day)
     ctx.log.info("inputs", day=str(day), replicas=dumps.replicas, dbs_files=dumps.files, output=output)
-    spark = build_session(config, JOB, SESSION_CONF)
-    try:
+    with spark_session(config, JOB, SESSION_CONF) as spark:
         missing = dumps.missing(spark)
         if missing:
             raise JobError(f"input for {day} is missing: {'; '.join(missing)} (that day's sqoop import has not "
@@ -93,8 +84,6 @@ def main(ctx: RunContext) -> None:
         # The groups are cached by now, so a failure here is the write's own (its message says so).
         written = write_parquet(grouped.where("in_dbs").select(*OUTPUT_COLUMNS), output, dry_run=ctx.dry_run)
         ctx.records_out = written.written
-    finally:
-        spark.stop()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from py4j.protocol import Py4JJavaError
@@ -23,6 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.types import DoubleType, IntegerType, LongType, StringType, StructField, StructType
 
+from jobkit.archive import matches_data
 from jobkit.errors import JobError
 
 REPLICAS_GLOB = "part*.avro"
@@ -71,19 +71,9 @@ class Dumps:
         """Descriptions of the inputs whose glob matches no non-empty file (empty list: all present)."""
         absent = []
         for what, glob in (("Rucio replicas", self.replicas), ("DBS FILES", self.files)):
-            if not _matches_data(spark, glob):
+            if not matches_data(spark, glob):
                 absent.append(f"{what} dump {glob} matches no file")
         return absent
-
-
-def _matches_data(spark: SparkSession, glob: str) -> bool:
-    """True when ``glob`` matches at least one non-empty file (the way Spark will resolve it)."""
-    # Hadoop's FileSystem API through the py4j gateway: the same client and configuration Spark reads with.
-    jvm: Any = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(glob)
-    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    statuses = fs.globStatus(path)
-    return statuses is not None and any(status.isFile() and status.getLen() > 0 for status in statuses)
 
 
 def replicas(spark: SparkSession, dumps: Dumps) -> DataFrame:
@@ -103,12 +93,17 @@ def replicas(spark: SparkSession, dumps: Dumps) -> DataFrame:
             raise JobError(f"Spark has no avro reader ({one_line(str(exc))}); run the job on the spark base "
                            f"image, which puts spark-avro into pyspark's jars") from None
         raise
+    return replica_columns(raw, dumps.day)
+
+
+def replica_columns(raw: DataFrame, day: date) -> DataFrame:
+    """The columns :func:`replicas` describes, from the replicas table as read (``day``: the dump day)."""
     return raw.select(
         fn.lower(fn.hex("RSE_ID")).alias("RSE_ID"),
         fn.col("NAME"),
         fn.col("SCOPE"),
         fn.col("BYTES").cast(LongType()).alias("BYTES"),
-        fn.lit(dumps.day.strftime("%Y%m%d")).alias("tally_day"),
+        fn.lit(day.strftime("%Y%m%d")).alias("tally_day"),
         fn.date_format(fn.timestamp_millis("CREATED_AT"), "yyyyMMdd").alias("create_day"),
     )
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import DataType, DoubleType, IntegerType, LongType, StringType, StructField, StructType
+
+from jobkit.archive import matches_data
 
 RUCIO_TABLES = ("rses", "replicas", "dids", "dataset_locks")
 DBS_TABLES = ("DATASETS", "BLOCKS", "FILES")
@@ -82,16 +83,7 @@ def missing_tables(spark: SparkSession, dumps: Dumps) -> list[str]:
     Returns:
         Table names; empty when every dump is there.
     """
-    # Hadoop's FileSystem through the py4j gateway: the same client and configuration Spark reads with.
-    jvm: Any = spark.sparkContext._jvm
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
-    missing = []
-    for table in (*RUCIO_TABLES, *DBS_TABLES):
-        pattern = jvm.org.apache.hadoop.fs.Path(dumps.glob(table))
-        found = pattern.getFileSystem(conf).globStatus(pattern)
-        if not found or not any(status.isFile() and status.getLen() > 0 for status in found):
-            missing.append(table)
-    return missing
+    return [table for table in (*RUCIO_TABLES, *DBS_TABLES) if not matches_data(spark, dumps.glob(table))]
 
 
 def rucio_table(spark: SparkSession, dumps: Dumps, table: str) -> DataFrame:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from datasets import datasets_in_rses
 from inputs import DBS_TABLES, RUCIO_TABLES, Dumps, missing_tables
@@ -29,7 +28,7 @@ from jobkit.sinks.base import maybe_dry
 from jobkit.sinks.search import IndexSink, daily_index
 from jobkit.sinks.search_backends import SEARCH_VARS, search_backend_from_config
 from jobkit.sinks.spark_hdfs import write_parquet
-from jobkit.spark import SPARK_VARS, build_session
+from jobkit.spark import SPARK_VARS, spark_session
 
 JOB = "rucio-datasets-monitoring"
 TABLES = (*RUCIO_TABLES, *DBS_TABLES)
@@ -43,36 +42,21 @@ VARIABLES = (
     Var("OUTPUT_PATH", "str", default="/cms/rucio_datasets_monitoring",
         help="parquet output root; the day's rows go to <OUTPUT_PATH>/YYYY-MM-DD"),
     Var("INDEX_PREFIX", "str", default=JOB, help="index prefix; the index is <prefix>-YYYY-MM-DD"),
-    Var("INDEX_REPLICAS", "int", default=1, help="number_of_replicas of a newly created index"),
+    Var("INDEX_REPLICAS", "int", default=1, minimum=0, help="number_of_replicas of a newly created index"),
     *SEARCH_VARS,
     *SPARK_VARS,
 )
-# Allowed schemes per variable, each with the example shown in the error message.
-URL_SCHEMES = {
-    "SINK_URL": {"http": "http://host:port", "https": "https://host:port"},
-    "HDFS_URL": {"hdfs": "hdfs://host:port", "viewfs": "viewfs://cluster", "file": "file:///"},
-}
 
 
 def check_config(config: Config, today: date) -> None:
-    """Reject bad URLs, a future day and a negative replica count before Spark starts.
+    """Reject a future day before Spark starts.
 
     Raises:
         ConfigError: naming the variable, the value and what is allowed.
     """
-    urls = {"SINK_URL": config.items("SINK_URL"), "HDFS_URL": (config.text("HDFS_URL"),)}
-    for name, values in urls.items():
-        allowed = URL_SCHEMES[name]
-        for url in filter(None, values):
-            parts = urlsplit(url)
-            if parts.scheme not in allowed or (parts.scheme != "file" and not parts.hostname):
-                raise ConfigError(f"{name}={url!r} is not a URL with scheme {' or '.join(allowed)} and a host; "
-                                  f"allowed: {', '.join(allowed.values())}")
     day = config.day("DAY")
     if day is not None and day > today + timedelta(days=1):
         raise ConfigError(f"DAY={day} lies in the future; allowed: a dump day up to tomorrow (UTC)")
-    if config.integer("INDEX_REPLICAS") < 0:
-        raise ConfigError(f"INDEX_REPLICAS={config.integer('INDEX_REPLICAS')} is negative; allowed: 0 or more")
 
 
 def root_cause(exc: Exception) -> str:
@@ -98,8 +82,7 @@ def main(ctx: RunContext) -> None:
     log.info("run", day=str(day), rucio=dumps.rucio_root, dbs=dumps.dbs_root, index=index, parquet=output)
     # Parse every CSV column, not only the ones used: otherwise FAILFAST lets a row with missing or
     # malformed columns through, and a short DBS FILES row would be joined as a second copy of a file.
-    spark = build_session(config, JOB, {"spark.sql.csv.parser.columnPruning.enabled": "false"})
-    try:
+    with spark_session(config, JOB, {"spark.sql.csv.parser.columnPruning.enabled": "false"}) as spark:
         missing = missing_tables(spark, dumps)
         if missing:
             raise JobError(f"input table {missing[0]} of {day} is missing: no non-empty file matches "
@@ -129,8 +112,6 @@ def main(ctx: RunContext) -> None:
         finally:
             backend.close()
         drop_older_days(spark, config.text("OUTPUT_PATH"), day, log, dry_run=ctx.dry_run)
-    finally:
-        spark.stop()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from jobkit.archive import filesystem
 from jobkit.ids import record_id
 from jobkit.logs import JobLogger
 from jobkit.sinks.search import dated_indices
@@ -19,29 +20,18 @@ from jobkit.sinks.search_backends import SearchBackend
 KEY = ("Dataset", "RSE")
 # As the original's mapping, so existing dashboards keep working: times are epoch seconds, counts
 # integers, names and the account and rule lists keywords (aggregatable).
-MAPPINGS: Mapping[str, Any] = {
-    "properties": {
-        "Type": {"type": "keyword"},
-        "Dataset": {"type": "keyword"},
-        "RSE": {"type": "keyword"},
-        "Tier": {"type": "keyword"},
-        "Country": {"type": "keyword"},
-        "RseKind": {"type": "keyword"},
-        "SizeBytes": {"type": "long"},
-        "LastAccess": {"type": "date", "format": "epoch_second"},
-        "LastCreate": {"type": "date", "format": "epoch_second"},
-        "IsFullyReplicated": {"type": "boolean"},
-        "IsLocked": {"type": "keyword"},
-        "FilePercentage": {"type": "float"},
-        "FileCount": {"type": "integer"},
-        "AccessedFileCount": {"type": "integer"},
-        "BlockCount": {"type": "integer"},
-        "ProdLockedBlockCount": {"type": "integer"},
-        "ProdAccounts": {"type": "keyword"},
-        "BlockRuleIDs": {"type": "keyword"},
-        "timestamp": {"type": "date", "format": "epoch_second"},
-    }
+_FIELD_TYPES = {
+    "keyword": ("Type", "Dataset", "RSE", "Tier", "Country", "RseKind", "IsLocked", "ProdAccounts", "BlockRuleIDs"),
+    "long": ("SizeBytes",),
+    "epoch_second": ("LastAccess", "LastCreate", "timestamp"),
+    "boolean": ("IsFullyReplicated",),
+    "float": ("FilePercentage",),
+    "integer": ("FileCount", "AccessedFileCount", "BlockCount", "ProdLockedBlockCount"),
 }
+MAPPINGS: Mapping[str, Any] = {"properties": {
+    field: {"type": "date", "format": "epoch_second"} if kind == "epoch_second" else {"type": kind}
+    for kind, fields in _FIELD_TYPES.items() for field in fields
+}}
 _DAY_DIR = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -98,9 +88,7 @@ def drop_older_days(spark: SparkSession, base: str, day: date, log: JobLogger, d
     Returns:
         The deleted (or doomed) directories, oldest first.
     """
-    jvm: Any = spark.sparkContext._jvm
-    root = jvm.org.apache.hadoop.fs.Path(base)
-    fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    fs, root = filesystem(spark, base)
     statuses: Iterable[Any] = fs.listStatus(root) if fs.exists(root) else []
     older = sorted(
         (status.getPath().getName(), status.getPath()) for status in statuses

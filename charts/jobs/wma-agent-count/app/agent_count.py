@@ -16,39 +16,23 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
-from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
-from jobkit.archive import Window
+from jobkit.archive import LineCounts, Window, counted, line_counts, read_json_lines
 
 UNKNOWN_SITE = "UNKNOWN"
-CORRUPT = "_corrupt_record"
 DAY_S = 86_400
-# Only the fields the aggregation needs: an explicit schema spares Spark a full inference pass over the
-# input, and a line whose fields do not fit it lands in CORRUPT instead of failing the read.
-SCHEMA = StructType([
-    StructField("data", StructType([
-        StructField("wmaid", StringType()),
-        StructField("wmats", LongType()),
-        StructField("meta_data", StructType([StructField("host", StringType())])),
-        StructField("steps", ArrayType(StructType([StructField("site", StringType())]))),
-    ])),
-    StructField(CORRUPT, StringType()),
-])
+# Only the fields the aggregation needs.
+FIELDS = {"data": {"wmaid": "string", "wmats": "bigint", "meta_data": {"host": "string"},
+                   "steps": "array<struct<site: string>>"}}
+REQUIRED = ("data.wmaid", "data.wmats", "data.meta_data.host")
 
 
 @dataclass(frozen=True)
-class InputStats:
+class InputStats(LineCounts):
     """What the input held; pushed and logged so an operator sees what was skipped."""
 
-    lines: int
-    malformed: int
     in_window: int
     duplicates: int
-
-    @property
-    def malformed_fraction(self) -> float:
-        """Share of lines that were not usable reports (0 for an empty input)."""
-        return self.malformed / self.lines if self.lines else 0.0
 
 
 def reports(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
@@ -64,14 +48,11 @@ def reports(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
     Returns:
         The rows (not yet computed).
     """
-    raw = (spark.read.schema(SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-           .json(list(paths)))
+    raw = read_json_lines(spark, paths, FIELDS, REQUIRED)
     steps = fn.col("data.steps")
-    malformed = (fn.col(CORRUPT).isNotNull() | fn.col("data.wmaid").isNull() | fn.col("data.wmats").isNull()
-                 | fn.col("data.meta_data.host").isNull())
     sites_named = fn.filter(steps.getField("site"), lambda site: site.isNotNull())
     return raw.select(
-        malformed.alias("malformed"),
+        "malformed",
         fn.col("data.wmaid").alias("wmaid"),
         fn.col("data.wmats").alias("wmats"),
         fn.col("data.meta_data.host").alias("host"),
@@ -95,11 +76,7 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[list[dict[str, Any]], In
     rows = rows.persist()
     try:
         inside = ~fn.col("malformed") & (fn.col("wmats") >= start_s) & (fn.col("wmats") < end_s)
-        totals = rows.agg(
-            fn.count(fn.lit(1)).alias("lines"),
-            fn.sum(fn.col("malformed").cast("long")).alias("malformed"),
-            fn.sum(inside.cast("long")).alias("in_window"),
-        ).first()
+        totals = rows.agg(*line_counts(), fn.sum(inside.cast("long")).alias("in_window")).first()
         assert totals is not None  # a global aggregation always has one row
         per_day_host = (
             rows.where(inside)
@@ -121,6 +98,6 @@ def aggregate(rows: DataFrame, window: Window) -> tuple[list[dict[str, Any]], In
         docs = [row.asDict(recursive=True) for row in per_day_host.collect()]
     finally:
         rows.unpersist()
-    lines, malformed, in_window = (int(totals[name] or 0) for name in ("lines", "malformed", "in_window"))
+    lines, malformed, in_window = counted(totals, "lines", "malformed", "in_window")
     stats = InputStats(lines, malformed, in_window, in_window - sum(doc["count"] for doc in docs))
     return docs, stats
