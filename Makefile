@@ -1,6 +1,6 @@
 # Cron jobs on Kubernetes: library chart, job charts and the test harness.
-# `make help` lists the targets. Every target runs `make setup` first, which is idempotent and fast
-# once the pinned tools are cached (~/.cache/cronharness).
+# `make help` lists the targets. Every target runs `make setup` first (and the lint/test targets
+# `setup-dev`), which is idempotent and fast once the pinned tools are cached (~/.cache/cronharness).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,33 +13,43 @@ export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 NAME ?=
 PYTEST_ARGS ?=
 
-SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml tools/versions.toml 2>/dev/null | sha256sum | cut -c1-12)
+SETUP_HASH := $(shell cat pyproject.toml tools/versions.toml tools/python-tools.txt 2>/dev/null | sha256sum | cut -c1-12)
+SETUP_STAMP := $(VENV)/.setup-$(SETUP_HASH)
+DEV_STAMP := $(VENV)/.setup-dev-$(SETUP_HASH)
 
 .PHONY: help
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: setup
-setup: $(SETUP_STAMP) ## Create the venv and obtain pinned tools (helm 3 and 4, kubectl, promtool, checkov, readme generator)
+setup: $(SETUP_STAMP) ## Create the venv and obtain the pinned tools a job test needs (helm 3, kubectl)
 
-$(SETUP_STAMP): pyproject.toml tools/versions.toml
+$(SETUP_STAMP): pyproject.toml tools/versions.toml tools/python-tools.txt
 	@echo "==> Python venv $(VENV) with pinned dependencies"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --requirement tools/python-tools.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@$(PY) -m harness.toolchain helm helm4 kubectl promtool checkov readme-generator
+	@$(PY) -m harness.toolchain helm kubectl
 	@rm -f $(VENV)/.setup-* && touch $@
 
+.PHONY: setup-dev
+setup-dev: $(DEV_STAMP) ## setup + the tools of lint and the test suite (helm 4, promtool, checkov, readme generator)
+
+$(DEV_STAMP): $(SETUP_STAMP)
+	@$(PY) -m harness.toolchain helm4 promtool checkov readme-generator
+	@touch $@
+
 .PHONY: schemas
-schemas: setup ## Regenerate job charts' values.schema.json and the time zone list from the library
+schemas: setup-dev ## Regenerate job charts' values.schema.json and the time zone list from the library
 	@$(PY) -m harness.generate.schemas
 	@$(PY) -m harness.generate.timezones
 
 .PHONY: docs
-docs: setup ## Regenerate the library chart README parameter tables from values.yaml
+docs: setup-dev ## Regenerate the library chart README parameter tables from values.yaml
 	@$(PY) -m harness.generate.chart_readme
 
 .PHONY: lint
-lint: setup ## ruff + mypy, helm lint, render every chart x scenario with Helm 3 and 4, validate, security scan
+lint: setup-dev ## ruff + mypy, helm lint, render every chart x scenario with Helm 3 and 4, validate, security scan
 	@echo "==> ruff"; ruff check
 	@echo "==> mypy (strict on harness/)"; mypy
 	@echo "==> generated files are current"
@@ -49,11 +59,11 @@ lint: setup ## ruff + mypy, helm lint, render every chart x scenario with Helm 3
 	@echo "==> chart versions bumped where content changed"; $(PY) -m harness check-versions
 
 .PHONY: unit
-unit: setup ## Fast tests that need no cluster (charts with the real helm, promtool rule tests, Python units)
+unit: setup-dev ## Fast tests that need no cluster (charts with the real helm, promtool rule tests, Python units)
 	@$(PY) -m pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 .PHONY: e2e
-e2e: setup ## End-to-end tests: local cluster, real services, images, every job's success test, alerting, delivery
+e2e: setup-dev ## End-to-end tests: local cluster, real services, images, every job's success test, alerting, delivery
 	@mkdir -p reports
 	@$(PY) -m pytest -m e2e -ra --durations=20 --junitxml=reports/e2e-junit.xml $(PYTEST_ARGS) tests/e2e charts/jobs
 
@@ -91,11 +101,15 @@ publish: package ## helm push dist/*.tgz to $(HARNESS_CHART_REGISTRY) (default: 
 	@$(PY) -m harness publish $(if $(HARNESS_CHART_REGISTRY),--registry $(HARNESS_CHART_REGISTRY))
 
 .PHONY: bench
-bench: setup ## Benchmarks: render+validate N charts, test data generation, cluster, every job on 10k records
+bench: setup-dev ## Benchmarks: render+validate N charts, test data generation, cluster, every job on 10k records
 	@$(PY) bench/bench_render.py
 	@$(PY) bench/bench_datagen.py --sizes 1000 100000
 	@$(PY) bench/bench_cluster.py --runs 5
 	@$(PY) bench/bench_jobs.py --sizes 10000
+
+.PHONY: fresh-check
+fresh-check: ## Rehearse a fresh machine: the Quick start in a throw-away clone with an empty HOME, timed
+	@tools/fresh-check.sh
 
 .PHONY: clean
 clean: ## Remove the venv, tools links, reports and packages (the ~/.cache build cache stays)

@@ -15,6 +15,7 @@ from harness.charts.discover import CHARTS_DIR, VALUES_DIR
 from harness.charts.render import build_dependencies, helm_binary
 from harness.cluster.base import Cluster
 from harness.errors import HarnessError
+from harness.prerequisites import once
 from harness.toolchain.progress import step
 
 IMAGE_REGISTRY = "localhost"
@@ -68,7 +69,8 @@ def build_and_load_image(cluster: Cluster, job: str) -> dict[str, float]:
     base_kind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
     phases = {}
     started = time.monotonic()
-    archive = build_job_image(chart / "app", image_ref(job), ensure_base(base_kind))
+    base = once(f"the {base_kind} base image", lambda: ensure_base(base_kind))
+    archive = once(f"the image of job {job}", lambda: build_job_image(chart / "app", image_ref(job), base))
     phases["image build"] = time.monotonic() - started
     started = time.monotonic()
     cluster.load_image(archive)

@@ -28,9 +28,10 @@ from typing import Literal, get_args
 
 from harness.errors import HarnessError
 from harness.images import buildah
-from harness.images.cache import IGNORED_NAMES, cache_lock, tree_digest
+from harness.images.cache import IGNORED_NAMES, tree_digest
 from harness.images.pyspark import ensure_pyspark_wheel
 from harness.images.rootfs import ensure_rootfs, rootfs_dir
+from harness.locking import cache_lock
 from harness.paths import REPO_ROOT, cache_root
 from harness.services.maven import resolve
 from harness.toolchain import pinned, step

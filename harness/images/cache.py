@@ -7,11 +7,9 @@ timestamps and ownership are left out on purpose, so a fresh clone hits the same
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 # Produced by running Python or editors inside a context; they never change what a build does.
@@ -78,19 +76,3 @@ def _finish(sha: hashlib._Hash, extra: Iterable[str]) -> str:
         # Length-prefixed so ("ab", "c") and ("a", "bc") differ.
         sha.update(f"X\0{len(part)}\0{part}".encode())
     return sha.hexdigest()[:KEY_LENGTH]
-
-
-@contextmanager
-def cache_lock(lock_file: Path) -> Iterator[None]:
-    """Hold an exclusive lock so parallel test workers do not build the same artifact twice.
-
-    Args:
-        lock_file: the lock's file (created if missing); one per cache area.
-    """
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.images import buildah
-from harness.images.cache import KEY_LENGTH, cache_lock, tree_digest
+from harness.images.cache import KEY_LENGTH, tree_digest
+from harness.locking import cache_lock
 from harness.paths import cache_root
 from harness.toolchain import step
 

@@ -7,7 +7,6 @@ pip settings and reused by every spark base build: ``cache_root()/wheels/pyspark
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
@@ -15,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.images.cache import cache_lock
 from harness.images.run import run_logged
+from harness.locking import cache_lock
 from harness.paths import cache_root
 from harness.toolchain import pinned, step
 
@@ -47,6 +46,18 @@ def wheel_dir(version: str) -> Path:
     return cache_root() / "wheels" / f"pyspark-{version}"
 
 
+def pip_wheel_command(version: str, wheel_dir: Path) -> list[str]:
+    """The pip command that builds the pyspark ``version`` wheel into ``wheel_dir``.
+
+    Runs the venv's own pip, pinned in tools/python-tools.txt: ``--progress-bar raw`` needs pip 24.1+, and
+    a unit test checks every flag here against the pinned pip.
+    """
+    return [
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--progress-bar", "raw",
+        "--wheel-dir", str(wheel_dir), f"pyspark=={version}",
+    ]
+
+
 def ensure_pyspark_wheel() -> Path:
     """Return the cached pyspark wheel of the pinned version, building it first if needed.
 
@@ -69,22 +80,11 @@ def ensure_pyspark_wheel() -> Path:
         try:
             with step(f"building the pyspark {version} wheel from its PyPI sdist (once; cached in {out})"):
                 run_logged(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pip",
-                        "wheel",
-                        "--no-deps",
-                        "--progress-bar",
-                        "raw",
-                        "--wheel-dir",
-                        str(work),
-                        f"pyspark=={version}",
-                    ],
+                    pip_wheel_command(version, work),
                     label=f"pyspark {version} wheel",
                     show=_DownloadProgress(),
-                    # No pip cache: it would keep a second copy of the huge sdist for nothing.
-                    env={**os.environ, "PIP_NO_CACHE_DIR": "1"},
+                    # pip's cache on: `make setup` installed pyspark into the venv from the same sdist, so
+                    # pip reuses the wheel it built then instead of downloading and building it again.
                 )
             built = list(work.glob("pyspark-*.whl"))
             if [w.name for w in built] != [wheel.name]:

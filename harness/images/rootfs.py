@@ -15,9 +15,10 @@ import tempfile
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.images.cache import cache_lock, strings_digest
+from harness.images.cache import strings_digest
 from harness.images.hostconf import debian_mirror, proxy_env, security_mirror
 from harness.images.run import run_logged
+from harness.locking import cache_lock
 from harness.paths import cache_root
 from harness.toolchain import apt_ensure, pinned, step
 

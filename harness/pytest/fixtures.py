@@ -28,6 +28,7 @@ from harness.cluster.providers import get_cluster
 from harness.deploy import Deployment, deploy
 from harness.jobrun import JobResult
 from harness.kube import Kube
+from harness.prerequisites import once
 from harness.pytest.options import HarnessOptions, read_options
 from harness.pytest.scope import DataScope, clean_scope
 from harness.services.pool import SERVICES, ServicePool
@@ -64,7 +65,7 @@ def cluster(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> 
         os.environ["KUBECONFIG"] = str(harness_options.kubeconfig)
     chosen = get_cluster(harness_options.cluster)
     was_up = all(c.healthy for c in chosen.status())
-    chosen.up()
+    once(f"the {chosen.provider} cluster", chosen.up)
     if not was_up and chosen.provider == "local":
         test_sessions.mark_started("cluster-local")
     chosen.install_crds()  # job charts render PrometheusRule/ServiceMonitor/PodMonitor objects

@@ -9,11 +9,15 @@ deadline, and a failed Job is only noticed at the timeout; ``run_job`` answers o
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 import pytest
 
+from harness.prerequisites import skip_reason
 from harness.pytest.fixtures import *  # noqa: F403  (re-export the fixtures)
 from harness.pytest.options import add_options, read_options
+
+_reported_failures: set[int] = set()
 
 
 @pytest.hookimpl
@@ -37,3 +41,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     opts = read_options(config)
     return [f"cronharness: cluster={opts.cluster or 'default'} env-values={opts.env or '-'} "
             f"keep={opts.keep} reports={opts.report_dir}"]
+
+
+def _skip_after_first_failure() -> Generator[None, None, None]:
+    """A test whose prerequisite (cluster, image, service) already failed is skipped, not failed again."""
+    try:
+        yield
+    except Exception as exc:
+        reason = skip_reason(exc, _reported_failures)
+        if reason is None:
+            raise
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _skip_after_first_failure())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _skip_after_first_failure())

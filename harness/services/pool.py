@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.prerequisites import once
 from harness.services.base import Service
 
 # name -> (module, class); imported lazily so one service's missing module never breaks the others.
@@ -99,7 +100,7 @@ class ServicePool:
         if name not in self._services:
             service = self._make(name)
             was_running = service.process.running() and service.healthy()
-            service.start()
+            once(f"the {name} service", service.start)
             if not was_running:
                 self._started.append(name)
             self._services[name] = service

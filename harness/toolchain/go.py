@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from harness.locking import cache_lock
 from harness.paths import REPO_ROOT, cache_root
 from harness.toolchain.progress import say, step
 
@@ -106,9 +107,20 @@ def go_build(
     if all(b.exists() for b in binaries):
         return out
 
+    # One build at a time per program: parallel sessions (and make setup in several checkouts) wait for the
+    # first instead of compiling the same packages side by side on a 2-core machine.
+    with cache_lock(out.parent / f".{name}.lock"):
+        if all(b.exists() for b in binaries):
+            return out
+        _build(module_dir, packages, out, f"{name} {version}", ldflags, env)
+    return out
+
+
+def _build(module_dir: Path, packages: Sequence[str], out: Path, label: str, ldflags: str,
+           env: Mapping[str, str] | None) -> None:
     go = _go()
+    name = module_dir.name
     build_env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", **(env or {})}
-    label = f"{name} {version}"
     with step(f"building {label} from Go modules (cached in {out} afterwards)"):
         # `go list -deps` downloads exactly the modules the build needs. (No `go mod download`: it also
         # asks for every module's .info, which the proxy refuses for some served versions, e.g. FerretDB.)
@@ -126,4 +138,3 @@ def go_build(
                 shutil.rmtree(out)
             os.rename(tmp, out)
             Path(tmp).mkdir()  # TemporaryDirectory cleans up the name it made
-    return out

@@ -16,7 +16,7 @@ from harness.paths import cache_root, tools_bin
 from harness.toolchain.apt import apt_ensure
 from harness.toolchain.go import go_build
 from harness.toolchain.progress import step
-from harness.toolchain.versions import pinned
+from harness.toolchain.versions import PYTHON_TOOLS, pinned
 
 
 def _helm3() -> Path:
@@ -57,8 +57,9 @@ def _checkov() -> Path:
     if not binary.exists():
         with step(f"installing checkov {version} from PyPI into {venv}"):
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-                            f"checkov=={version}"], check=True)
+            pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            subprocess.run([*pip, "--requirement", str(PYTHON_TOOLS)], check=True)
+            subprocess.run([*pip, f"checkov=={version}"], check=True)
     return binary
 
 

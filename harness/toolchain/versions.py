@@ -9,6 +9,8 @@ from typing import Any
 from harness.paths import REPO_ROOT
 
 VERSIONS_FILE = REPO_ROOT / "tools" / "versions.toml"
+#: pip, setuptools and wheel of every venv the project makes (a requirements file, read by pip itself)
+PYTHON_TOOLS = REPO_ROOT / "tools" / "python-tools.txt"
 
 
 @cache
@@ -27,3 +29,14 @@ def pinned(section: str, name: str) -> str:
         return str(_table()[section][name])
     except KeyError:
         raise KeyError(f"{VERSIONS_FILE}: no [{section}] {name} = \"...\" pin; add one") from None
+
+
+def python_tool_pins() -> dict[str, str]:
+    """The venv tools pinned in tools/python-tools.txt, as ``{name: version}``."""
+    pins = {}
+    for line in PYTHON_TOOLS.read_text().splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement:
+            name, _, version = requirement.partition("==")
+            pins[name] = version
+    return pins

@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -99,12 +100,41 @@ def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = (
         half = (PER_DAY + corrupt) // 2
         sink.put(f"{directory}/part-00000.json", text_lines(islice(stream, half)))
         sink.put(f"{directory}/part-00001.json", text_lines(stream))
-        written.extend(condor.records(SEED, PER_DAY, day))
+        written.extend(day_records(day))
         lines += PER_DAY + corrupt
-    late = [*condor.records(SEED + 1, LATE_NEW, last, duplicate_rate=0),
-            *list(condor.records(SEED, PER_DAY, last))[:LATE_REDELIVERED]]
+    late = late_records(last)
     sink.put(f"{day_dir(root, end)}/part-late.json", text_lines(map(to_line, late)))
     return [*written, *late], lines + len(late)
+
+
+@cache
+def day_records(day: date) -> tuple[dict[str, Any], ...]:
+    """The valid records of ``day`` (the same on every call: the generator is seeded by day)."""
+    return tuple(condor.records(SEED, PER_DAY, day))
+
+
+def late_records(last: date) -> list[dict[str, Any]]:
+    """The records of the window's last day archived the day after: LATE_NEW new ones and LATE_REDELIVERED
+    re-deliveries of that day's records that pass the job filter, so that every one of them is counted as a
+    duplicate whatever the date (``data_assumptions`` checks there are enough on every day)."""
+    passing = [record for record in day_records(last) if selected(record["data"])]
+    return [*condor.records(SEED + 1, LATE_NEW, last, duplicate_rate=0), *passing[:LATE_REDELIVERED]]
+
+
+def data_assumptions(today: date) -> None:
+    """What test_cpueff's data must give on ``today`` for its assertions to test what they say.
+
+    tests/unit/test_job_tests_any_date.py runs this over every day of a year: the inputs depend on the
+    run's date, and an assumption that holds on some dates only would make the e2e verdict depend on the day.
+    """
+    start, end = window_for(today)
+    last = end - timedelta(days=1)
+    assert len(late_records(last)) == LATE_NEW + LATE_REDELIVERED, f"too few selected records on {last}"
+    records = [record for day in [start - timedelta(days=1), *days(start, end), end]
+               for record in day_records(day)]
+    jobs, counts = counted_jobs([*records, *late_records(last)], start, end)
+    assert counts["selected"] - len(jobs) >= LATE_REDELIVERED, f"re-deliveries not all counted on {today}"
+    assert expected_collections(jobs)["condor_tiers"], f"no tier documents on {today}"
 
 
 # ---------------------------------------------------------------------------------------------- expectations
@@ -128,6 +158,11 @@ def percent(numerator: float | None, denominator: float | None) -> float | None:
     return 100 * numerator / denominator
 
 
+def selected(data: dict[str, Any]) -> bool:
+    """The README's job filter: completed jobs that did not fail."""
+    return bool(data["Status"] == "Completed" and data["JobFailed"] == 0)
+
+
 def counted_jobs(records: Iterable[dict[str, Any]], start: date,
                  end: date) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The jobs the README counts, with derived fields, and the input counters it states."""
@@ -140,7 +175,7 @@ def counted_jobs(records: Iterable[dict[str, Any]], start: date,
         if not low <= data["RecordTime"] < high:
             continue
         counts["in_window"] += 1
-        if data["Status"] != "Completed" or data["JobFailed"] != 0:
+        if not selected(data):
             continue
         counts["selected"] += 1
         if data["GlobalJobId"] in seen:
@@ -297,7 +332,9 @@ def test_cpueff(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
                 deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult], phase_timer: Any) -> None:
     """Seeded archive -> exact documents and indexes in the four collections; a re-run changes nothing."""
     hdfs, ferretdb, gateway = endpoints
-    start, end = window_for(datetime.now(UTC).date())
+    today = datetime.now(UTC).date()
+    data_assumptions(today)
+    start, end = window_for(today)
     root = f"{scope.hdfs_root}/condor/raw/metric"
     started = time.monotonic()
     records, lines = seed(hdfs, root, start, end)

@@ -94,6 +94,14 @@ def expected_rows(day: date) -> tuple[list[Row], int, int]:
     return sorted((*key, total) for key, total in sums.items()), replicas, not_in_dbs
 
 
+def data_assumptions(today: date) -> None:
+    """What the data of a run on ``today`` must give for test_rucio_daily to test the join and the grouping
+    (tests/unit/test_job_tests_any_date.py runs this over every day of a year)."""
+    expected, _, not_in_dbs = expected_rows(today - timedelta(days=1))
+    assert not_in_dbs > 0, f"every replica has a DBS file on {today}: the join's miss path is not tested"
+    assert len(expected) > 50, f"only {len(expected)} output rows on {today}"
+
+
 def output_rows(hdfs: Hdfs, path: str) -> list[Row]:
     """The parquet rows under ``path`` as tuples in :data:`COLUMNS` order, sorted (duplicates kept)."""
     rows = hdfs_checks.read_parquet(hdfs, path)
@@ -141,8 +149,8 @@ def test_rucio_daily(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, depl
     day = dump_day()
     started = time.monotonic()
     seed(hdfs, scope, day)
+    data_assumptions(day + timedelta(days=1))
     expected, replicas, not_in_dbs = expected_rows(day)
-    assert not_in_dbs > 0 and len(expected) > 50  # the data exercises the join and the grouping
     # Leftovers: a stale part file in the day's directory (replaced with the directory) and the day
     # before's output (another directory: kept).
     stale_row = dict(zip(COLUMNS, ("00", 1, "cms", f"{day:%Y%m%d}", f"{day:%Y%m%d}", 1), strict=True))
