@@ -6,6 +6,7 @@ import importlib
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 from rich.markup import escape
@@ -108,6 +109,33 @@ def new_job(name: str) -> None:
         console.print(f"created {path.relative_to(REPO_ROOT)}")
     console.print(f"next: write app/main.py and tests/test_{name.replace('-', '_')}.py, then "
                   f"`make test-job NAME={name}`")
+
+
+@main.command("import")
+@click.argument("source")
+@click.option("--name", default=None, help="Job (chart) name; default the CronJob's name.")
+@click.option("--script", type=click.Path(path_type=Path), default=None,
+              help="With a crontab line as SOURCE: the script it runs (carried in a ConfigMap).")
+@click.option("--image", default=None, help="With a crontab line: the image to run the script in.")
+@click.option("--env", "env", default=None,
+              help="Environment the manifest belongs to (default: its K8S_ENV variable or environment label).")
+@click.option("--time-zone", default="", help="With a crontab line: the time zone crond ran in (IANA name).")
+@click.option("--force", is_flag=True, help="Overwrite an existing chart.")
+def import_command(source: str, name: str | None, script: Path | None, image: str | None, env: str | None,
+                   time_zone: str, force: bool) -> None:
+    """Turn a CronJob manifest (or a crontab line + --script) into charts/jobs/<name>."""
+    from harness.importer.notes import Kind
+    from harness.importer.run import import_job
+
+    imported, paths = import_job(source, name=name, script=script, image=image, env=env, time_zone=time_zone,
+                                 force=force)
+    for path in paths:
+        console.print(f"wrote {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
+    counts = {kind: sum(1 for n in imported.notes if n.kind == kind) for kind in Kind}
+    console.print(", ".join(f"{count} {kind.value}" for kind, count in counts.items())
+                  + f" (listed in charts/jobs/{imported.name}/README.md)")
+    console.print(f"next: `make lint`, then write tests/test_{imported.name.replace('-', '_')}.py and "
+                  f"`make test-job NAME={imported.name}` (docs/migration.md)")
 
 
 def _attach_delivery_commands() -> None:

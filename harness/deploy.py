@@ -42,6 +42,13 @@ class Deployment:
     phases: dict[str, float] = field(default_factory=dict)
 
 
+def without_credentials(*variables: str) -> dict[str, Any]:
+    """env values that make the named secretKeyRef variables optional, for runs against the test services
+    (which need no credentials). A job chart's own values never make a credential optional: in production a
+    missing Secret must stop the pod, not let it run unauthenticated; a test says so explicitly with this."""
+    return {name: {"secretKeyRef": {"optional": True}} for name in variables}
+
+
 def job_chart(job: str) -> Path:
     """The chart folder of ``job``.
 

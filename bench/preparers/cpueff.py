@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from harness.checks import mongo
 from harness.datagen import condor
 from harness.datagen.writers import HdfsSink
+from harness.deploy import without_credentials
 from harness.services.ferretdb import FerretDB
 from harness.services.hdfs import Hdfs, webhdfs_client
 from harness.services.pool import ServicePool
@@ -46,6 +47,7 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
             "HDFS_URL": hdfs.rpc_url, "INPUT_PATH": root, "END_DATE": end.isoformat(), "MONGO_URI": ferretdb.uri,
             "MONGO_DB": DATABASE, "SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "1g", "SPARK_SHUFFLE_PARTITIONS": "4",
+            **without_credentials("MONGO_USERNAME", "MONGO_PASSWORD"),
         },
     }
     return Prepared(values, per_day * len(days), cleanup)

@@ -11,6 +11,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 from harness.datagen import used_space
+from harness.deploy import without_credentials
 from harness.paths import state_root
 from harness.services.opensearch import OpenSearch, opensearch_client
 from harness.services.pool import ServicePool
@@ -49,6 +50,7 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
         "env": {
             "PROMXY_URL": f"{url}/api/v1/query_range", "START_DATE": first.isoformat(), "END_DATE": last.isoformat(),
             "SINK_URL": search.url, "INDEX_NAME": index,
+            **without_credentials("SINK_USERNAME", "SINK_PASSWORD"),
         },
     }
     return Prepared(values, records, cleanup)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from harness.datagen import dbs, rucio
 from harness.datagen.writers import HdfsSink
+from harness.deploy import without_credentials
 from harness.services.hdfs import Hdfs, webhdfs_client
 from harness.services.opensearch import OpenSearch, opensearch_client
 from harness.services.pool import ServicePool
@@ -45,6 +46,7 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
             "DBS_PATH": f"{BASE}{dbs.ROOT}", "OUTPUT_PATH": f"{BASE}/out", "INDEX_PREFIX": PREFIX,
             "INDEX_REPLICAS": "0", "SINK_URL": search.url, "SPARK_MASTER": "local[2]",
             "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_DRIVER_MEMORY": "2g", "SPARK_SHUFFLE_PARTITIONS": "8",
+            **without_credentials("SINK_USERNAME", "SINK_PASSWORD"),
         },
     }
     return Prepared(values, replicas, cleanup)

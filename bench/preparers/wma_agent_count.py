@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from harness.datagen import wmarchive
 from harness.datagen.writers import HdfsSink
+from harness.deploy import without_credentials
 from harness.services.hdfs import Hdfs, webhdfs_client
 from harness.services.opensearch import OpenSearch, opensearch_client
 from harness.services.pool import ServicePool
@@ -43,6 +44,7 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
             "HDFS_URL": hdfs.rpc_url, "INPUT_PATH": root, "END_DATE": end.isoformat(), "SINK_URL": search.url,
             "INDEX_PREFIX": prefix, "SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "1g", "SPARK_SHUFFLE_PARTITIONS": "4",
+            **without_credentials("SINK_USERNAME", "SINK_PASSWORD"),
         },
     }
     return Prepared(values, per_day * len(days), cleanup)

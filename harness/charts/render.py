@@ -36,7 +36,7 @@ def helm_binary(major: int = 3) -> str:
 
 def _library_digest() -> str:
     """Digest of the library's own files. test-chart/ is pruned before it is read: a concurrent
-    `helm dependency update` creates and removes tmpcharts-* directories inside it."""
+    `helm dependency build` creates and removes tmpcharts-* directories inside it."""
     sha = hashlib.sha256()
     files: list[Path] = []
     for directory, subdirs, names in os.walk(LIBRARY_DIR):
@@ -49,18 +49,18 @@ def _library_digest() -> str:
 
 
 def build_dependencies(chart: Path, helm: str) -> None:
-    """Package the library into chart/charts/ (once per library content in this process).
-
-    `helm dependency update`, not `build`: the Chart.lock (git-ignored) is rewritten from Chart.yaml, so a
-    checkout whose lock still names the library's previous version keeps working after a version bump.
-    """
+    """Package the library into chart/charts/ (once per library content in this process)."""
     digest = _library_digest()
     if _built.get(chart) == digest:
         return
-    done = subprocess.run([helm, "dependency", "update", "--skip-refresh", str(chart)],
-                          capture_output=True, text=True, check=False)
+    command = [helm, "dependency", "build", "--skip-refresh", str(chart)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0 and "out of sync" in done.stderr:
+        # Chart.lock is not versioned (.gitignore): one left by an older library version is stale, not wrong.
+        (chart / "Chart.lock").unlink(missing_ok=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RenderError(f"helm dependency update {chart} failed: {done.stderr.strip()}")
+        raise RenderError(f"helm dependency build {chart} failed: {done.stderr.strip()}")
     _built[chart] = digest
 
 

@@ -13,7 +13,7 @@ spec:
   {{- end }}
   suspend: {{ $cj.suspend }}
   concurrencyPolicy: {{ $cj.concurrencyPolicy }}
-  {{- if not (kindIs "invalid" $cj.startingDeadlineSeconds) }}
+  {{- if and (not (kindIs "invalid" $cj.startingDeadlineSeconds)) (ne (int $cj.startingDeadlineSeconds) 0) }}
   startingDeadlineSeconds: {{ $cj.startingDeadlineSeconds | int64 }}
   {{- end }}
   successfulJobsHistoryLimit: {{ $cj.successfulJobsHistoryLimit | int64 }}

@@ -1,6 +1,7 @@
 {{/* The job's own container. Usage: {{ include "cronjob-common.container.main" . }} */}}
 {{- define "cronjob-common.container.main" -}}
-name: main
+{{- $c := .Values.container -}}
+name: {{ $c.name }}
 image: {{ include "cronjob-common.container.image" . }}
 imagePullPolicy: {{ .Values.image.pullPolicy }}
 {{- with .Values.command }}
@@ -10,6 +11,9 @@ command:
 {{- with .Values.args }}
 args:
   {{- include "cronjob-common.tplvalues.render" (dict "value" . "context" $) | nindent 2 }}
+{{- end }}
+{{- with $c.workingDir }}
+workingDir: {{ . }}
 {{- end }}
 {{- with include "cronjob-common.container.env" . }}
 env:
@@ -23,10 +27,28 @@ envFrom:
 ports:
   {{- . | nindent 2 }}
 {{- end }}
+{{- with $c.lifecycle }}
+lifecycle:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 resources:
   {{- toYaml .Values.resources | nindent 2 }}
+{{- with .Values.containerSecurityContext }}
 securityContext:
-  {{- toYaml .Values.containerSecurityContext | nindent 2 }}
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if $c.stdin }}
+stdin: true
+{{- end }}
+{{- if $c.tty }}
+tty: true
+{{- end }}
+{{- with $c.terminationMessagePath }}
+terminationMessagePath: {{ . }}
+{{- end }}
+{{- with $c.terminationMessagePolicy }}
+terminationMessagePolicy: {{ . }}
+{{- end }}
 {{- with include "cronjob-common.container.volumeMounts" . | trim }}
 volumeMounts:
   {{- . | nindent 2 }}

@@ -1,4 +1,4 @@
-{{/* Mounts of /tmp and of every enabled persistence entry (sorted by name). Usage: {{ include "cronjob-common.container.volumeMounts" . }} */}}
+{{/* Mounts of /tmp and of every enabled persistence entry that has a mountPath (sorted by name); readOnly unset means true for secret and configMap volumes. Usage: {{ include "cronjob-common.container.volumeMounts" . }} */}}
 {{- define "cronjob-common.container.volumeMounts" -}}
 {{- if .Values.tmpVolume.enabled }}
 - name: tmp
@@ -6,13 +6,13 @@
 {{- end }}
 {{- range $name := keys .Values.persistence | sortAlpha }}
 {{- $v := get $.Values.persistence $name }}
-{{- if ne (toString $v.enabled) "false" }}
+{{- if and (ne (toString $v.enabled) "false") $v.mountPath }}
 - name: {{ $name }}
   mountPath: {{ $v.mountPath }}
   {{- with $v.subPath }}
   subPath: {{ . }}
   {{- end }}
-  {{- if or $v.readOnly (has $v.type (list "secret" "configMap")) }}
+  {{- if hasKey $v "readOnly" | ternary $v.readOnly (has $v.type (list "secret" "configMap")) }}
   readOnly: true
   {{- end }}
   {{- with $v.mountPropagation }}

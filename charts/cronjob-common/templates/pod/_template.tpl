@@ -5,7 +5,7 @@ metadata:
   labels:
     {{- include "cronjob-common.labels.standard" (dict "extra" $pod.labels "context" $) | nindent 4 }}
   annotations:
-    kubectl.kubernetes.io/default-container: main
+    kubectl.kubernetes.io/default-container: {{ .Values.container.name }}
     {{- with include "cronjob-common.labels.annotations" (dict "extra" $pod.annotations "context" $) }}
     {{- . | nindent 4 }}
     {{- end }}
@@ -16,6 +16,12 @@ spec:
   automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
   {{- if $pod.hostNetwork }}
   hostNetwork: true
+  {{- end }}
+  {{- with $pod.hostname }}
+  hostname: {{ . }}
+  {{- end }}
+  {{- with $pod.subdomain }}
+  subdomain: {{ . }}
   {{- end }}
   dnsPolicy: {{ $pod.dnsPolicy | default ($pod.hostNetwork | ternary "ClusterFirstWithHostNet" "ClusterFirst") }}
   {{- with $pod.securityContext }}

@@ -15,7 +15,7 @@
   {{- if eq $v.type "secret" }}
   secret:
     secretName: {{ $v.secretName }}
-    defaultMode: {{ $v.defaultMode | default 0400 | int64 }}
+    defaultMode: {{ hasKey $v "defaultMode" | ternary $v.defaultMode 0400 | int64 }}
     {{- with $v.items }}
     items:
       {{- toYaml . | nindent 6 }}
@@ -23,7 +23,7 @@
   {{- else if eq $v.type "configMap" }}
   configMap:
     name: {{ $v.configMapName }}
-    defaultMode: {{ $v.defaultMode | default 0444 | int64 }}
+    defaultMode: {{ hasKey $v "defaultMode" | ternary $v.defaultMode 0444 | int64 }}
     {{- with $v.items }}
     items:
       {{- toYaml . | nindent 6 }}
@@ -39,13 +39,13 @@
   {{- else if eq $v.type "pvc" }}
   persistentVolumeClaim:
     claimName: {{ $v.claimName }}
-    {{- if $v.readOnly }}
+    {{- if hasKey $v "claimReadOnly" | ternary $v.claimReadOnly $v.readOnly }}
     readOnly: true
     {{- end }}
   {{- else if eq $v.type "hostPath" }}
   hostPath:
     path: {{ $v.path }}
-    type: {{ $v.hostPathType | default "Directory" }}
+    type: {{ hasKey $v "hostPathType" | ternary $v.hostPathType "Directory" | quote }}
   {{- end }}
 {{- end }}
 {{- end }}

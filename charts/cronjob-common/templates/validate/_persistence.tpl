@@ -1,4 +1,4 @@
-{{/* persistence: each enabled volume has what its type needs and a unique absolute mountPath. Usage: {{ include "cronjob-common.validate.persistence" . }} */}}
+{{/* persistence: each enabled volume has what its type needs and, when mounted, a unique absolute mountPath. Usage: {{ include "cronjob-common.validate.persistence" . }} */}}
 {{- define "cronjob-common.validate.persistence" -}}
 {{- $needs := dict "secret" "secretName" "configMap" "configMapName" "pvc" "claimName" "hostPath" "path" "emptyDir" "" -}}
 {{- $mounts := dict -}}
@@ -19,10 +19,13 @@
 {{- if and $v.mountPropagation (ne $v.type "hostPath") -}}
 {{- include "cronjob-common.lib.fail" (dict "key" (printf "%s.mountPropagation" $key) "message" (printf "only applies to hostPath volumes (this one is %s)" $v.type) "context" $) -}}
 {{- end -}}
-{{- if hasKey $mounts $v.mountPath -}}
+{{- if and (not $v.mountPath) (or $v.subPath $v.mountPropagation (hasKey $v "readOnly")) -}}
+{{- include "cronjob-common.lib.fail" (dict "key" (printf "%s.mountPath" $key) "message" "is empty (volume declared, not mounted) but subPath, mountPropagation or readOnly is set; give a mountPath or drop them" "context" $) -}}
+{{- end -}}
+{{- if and $v.mountPath (hasKey $mounts $v.mountPath) -}}
 {{- include "cronjob-common.lib.fail" (dict "key" (printf "%s.mountPath" $key) "message" (printf "%s is also mounted by %s; mount paths must be unique" $v.mountPath (get $mounts $v.mountPath)) "context" $) -}}
 {{- end -}}
-{{- $_ := set $mounts $v.mountPath $key -}}
+{{- with $v.mountPath -}}{{- $_ := set $mounts . $key -}}{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -24,7 +24,7 @@ from harness.checks import logs, metrics, mongo
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment
+from harness.deploy import Deployment, without_credentials
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
 from harness.services.ferretdb import FerretDB
@@ -313,6 +313,7 @@ def run_values(hdfs: Hdfs, ferretdb: FerretDB, gateway: Pushgateway, *, root: st
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "2",
+            **without_credentials("MONGO_USERNAME", "MONGO_PASSWORD"),
             **env,
         },
     }

@@ -26,7 +26,7 @@ import pytest
 
 from harness.checks import logs, metrics, search
 from harness.datagen import used_space
-from harness.deploy import Deployment
+from harness.deploy import Deployment, without_credentials
 from harness.jobrun import JobResult
 from harness.process import free_port
 from harness.pytest.scope import DataScope
@@ -144,7 +144,8 @@ def run_values(search_node: OpenSearch, gateway: Pushgateway, scope: DataScope, 
         "job": {"backoffLimit": 0, "activeDeadlineSeconds": 600},
         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
         "metrics": {"pushgateway": {"url": gateway.url, "job": scope.push_job(JOB)}},
-        "env": {"PROMXY_URL": promxy_url, "SINK_URL": search_node.url, "INDEX_NAME": scope.index(INDEX), **env},
+        "env": {"PROMXY_URL": promxy_url, "SINK_URL": search_node.url, "INDEX_NAME": scope.index(INDEX),
+                **without_credentials("SINK_USERNAME", "SINK_PASSWORD"), **env},
     }
 
 

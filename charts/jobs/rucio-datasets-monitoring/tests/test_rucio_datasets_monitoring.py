@@ -23,7 +23,7 @@ from harness.checks import hdfs as hdfs_checks
 from harness.checks import logs, metrics, search
 from harness.datagen import dbs, rucio
 from harness.datagen.writers import HdfsSink
-from harness.deploy import Deployment
+from harness.deploy import Deployment, without_credentials
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
 from harness.services.hdfs import Hdfs, webhdfs_client
@@ -237,6 +237,7 @@ def run_values(hdfs: Hdfs, engine: OpenSearch, gateway: Pushgateway, paths: Path
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "2",
+            **without_credentials("SINK_USERNAME", "SINK_PASSWORD"),
             **env,
         },
     }

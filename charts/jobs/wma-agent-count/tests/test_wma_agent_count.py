@@ -21,7 +21,7 @@ from harness.checks import logs, metrics, search
 from harness.datagen import wmarchive
 from harness.datagen.archive import to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment
+from harness.deploy import Deployment, without_credentials
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
@@ -155,6 +155,7 @@ def run_values(hdfs: Hdfs, search: OpenSearch, gateway: Pushgateway, *, root: st
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "4",
+            **without_credentials("SINK_USERNAME", "SINK_PASSWORD"),
             **env,
         },
     }
