@@ -29,7 +29,7 @@ from kubernetes.client.exceptions import ApiException
 from harness import jobrun
 from harness.charts.render import build_dependencies, helm_binary
 from harness.cluster.providers import get_cluster
-from harness.images import build_job_image, ensure_base
+from harness.deploy import build_and_load, image_values
 from harness.kube import Kube
 from harness.paths import REPO_ROOT
 from harness.services.alert_receiver import AlertReceiver
@@ -39,8 +39,7 @@ from harness.waiting import wait_until
 
 APP = REPO_ROOT / "tests" / "e2e" / "alerting" / "app"
 CHART = REPO_ROOT / "charts" / "cronjob-common" / "test-chart"
-IMAGE_REPOSITORY = "cronharness/alerting-app"
-IMAGE_TAG = "test"
+IMAGE_REPOSITORY = "localhost/cronharness/alerting-app"
 
 
 def parse_time(text: str) -> float:
@@ -68,12 +67,12 @@ def finished_at(kube: Kube, namespace: str, job_name: str) -> float:
 
 
 def measure(kube: Kube, prometheus: Prometheus, receiver: AlertReceiver, kubeconfig: Path, namespace: str,
-            for_value: str, runs: int) -> list[float]:
+            image: dict[str, str], for_value: str, runs: int) -> list[float]:
     """Install a release with CronJobFailed ``for: for_value``; time ``runs`` failures to the receiver."""
     release = f"b{uuid.uuid4().hex[:8]}"
     manifest = install(kubeconfig, namespace, release, {
         "cronjob": {"schedule": "0 0 1 1 *"},
-        "image": {"registry": "localhost", "repository": IMAGE_REPOSITORY, "tag": IMAGE_TAG, "pullPolicy": "Never"},
+        "image": image,
         "env": {"MODE": "fail"},
         "metrics": {"pushgateway": {"enabled": False},
                     "prometheusRule": {"alerts": {"CronJobFailed": {"for": for_value}}}},
@@ -117,12 +116,12 @@ def main() -> None:
     try:
         prometheus, receiver = pool.get("prometheus"), pool.get("alert-receiver")
         assert isinstance(prometheus, Prometheus) and isinstance(receiver, AlertReceiver)
-        cluster.load_image(build_job_image(APP, f"localhost/{IMAGE_REPOSITORY}:{IMAGE_TAG}", ensure_base("python")))
+        image = image_values(build_and_load(cluster, APP, IMAGE_REPOSITORY, "python")[0])["image"]
         kube.core.create_namespace({"metadata": {"name": namespace}})  # type: ignore[arg-type]
         print(f"FIGURE settings: scrape {prometheus.scrape_interval}, evaluation {prometheus.evaluation_interval}, "
               "alertmanager group_wait 1s")
         for for_value in args.for_values:
-            found = measure(kube, prometheus, receiver, cluster.kubeconfig, namespace, for_value, args.runs)
+            found = measure(kube, prometheus, receiver, cluster.kubeconfig, namespace, image, for_value, args.runs)
             print(f"FIGURE CronJobFailed for={for_value}: failure->receiver over {len(found)} runs: "
                   f"min {min(found):.1f}s median {statistics.median(found):.1f}s max {max(found):.1f}s "
                   f"({', '.join(f'{x:.1f}' for x in found)})")

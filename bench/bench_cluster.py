@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python bench/bench_cluster.py [--runs N]`` (as root). Prints one ``FIGURE`` line per
 measurement. It measures a separate cluster instance (temporary state dir, free loopback ports, its
-own bridge and cgroup root), so the machine's default cluster and whoever uses it are not disturbed.
+own bridge and cgroup root, no Service networking: kube-proxy's iptables chains are the default
+cluster's), so the machine's default cluster and whoever uses it are not disturbed.
 
 What is measured:
 - ``fresh``: ``up`` in an empty state dir (new certificates, new etcd, new containerd root), binaries
@@ -26,9 +27,8 @@ from kubernetes import client, config, watch
 
 from harness.cluster.k8s_build import build_etcd, build_kubernetes
 from harness.cluster.local import LocalCluster
-from harness.cluster.local_config import LocalLayout, LocalNetwork, LocalPorts
+from harness.cluster.local_config import LocalLayout, LocalNetwork, free_ports
 from harness.cluster.node_images import busybox_image
-from harness.process import free_port
 
 COMPONENTS = ("etcd", "containerd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")
 
@@ -106,16 +106,16 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         layout = LocalLayout(
-            Path(tmp), ports=LocalPorts(*(free_port() for _ in range(7))),
+            Path(tmp), ports=free_ports(),
             network=LocalNetwork(pod_subnet="10.88.2.0/24", bridge="cronhbench0"),
-            cgroup_root="/cronharness-bench",
+            cgroup_root="/cronharness-bench", networking=False,
         )
         cluster = LocalCluster(layout)
         try:
             fresh = timed_up(cluster)
             print(f"FIGURE cluster fresh start to Ready (binaries cached, empty state dir) {fresh:.1f}s",
                   flush=True)
-            cluster.load_image(archive)
+            cluster.import_image(archive)
             samples = [pod_latency(cluster, image, f"bench-{i}") for i in range(args.runs)]
             to_running = statistics.median(s[0] for s in samples)
             to_succeeded = statistics.median(s[1] for s in samples)

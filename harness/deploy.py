@@ -1,4 +1,5 @@
-"""Deploy a job chart into a cluster: build and load its image, then `helm upgrade --install`."""
+"""Deploy a job chart into a cluster: build its image and load it where the cluster pulls from, then
+`helm upgrade --install` with the chart's ``image`` values pointing at it."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from harness.charts.discover import CHARTS_DIR, VALUES_DIR
 from harness.charts.render import build_dependencies, helm_binary
 from harness.cluster.base import Cluster
 from harness.errors import HarnessError
+from harness.images.base import BaseKind
+from harness.images.reference import ImageRef, job_repository
 from harness.prerequisites import once
 from harness.toolchain.progress import step
 
-IMAGE_REGISTRY = "localhost"
-IMAGE_TAG = "test"
 BASE_ANNOTATION = "cronharness.io/base-image"
 
 
@@ -33,6 +34,7 @@ class Deployment:
         namespace: where it runs.
         cronjob: the CronJob's name (the chart's full name).
         phases: seconds spent per phase (image, load, deploy).
+        image: the reference its pods run.
     """
 
     job: str
@@ -40,6 +42,7 @@ class Deployment:
     namespace: str
     cronjob: str
     phases: dict[str, float] = field(default_factory=dict)
+    image: ImageRef | None = None  # None only for a Deployment made by hand
 
 
 def without_credentials(*variables: str) -> dict[str, Any]:
@@ -62,27 +65,45 @@ def job_chart(job: str) -> Path:
     return chart
 
 
-def image_ref(job: str) -> str:
-    return f"{IMAGE_REGISTRY}/cronharness/jobs/{job}:{IMAGE_TAG}"
+def build_and_load(
+    cluster: Cluster, context_dir: Path, repository: str, base_kind: BaseKind
+) -> tuple[ImageRef, dict[str, float]]:
+    """Build the Dockerfile in ``context_dir`` on base ``base_kind`` as ``<repository>:<content key>`` and
+    load it into ``cluster`` (pushed to its registry, or loaded into its nodes: ``Cluster.load_image``).
 
+    Returns:
+        The reference the cluster's pods pull, and the seconds spent building and loading.
 
-def build_and_load_image(cluster: Cluster, job: str) -> dict[str, float]:
-    """Build the job's app/ Dockerfile on its base image (Chart.yaml annotation) and load it into the cluster."""
+    Raises:
+        HarnessError: when the base or the image cannot be built, or the cluster cannot take it.
+    """
     from harness.images.base import ensure_base
     from harness.images.job import build_job_image
 
-    chart = job_chart(job)
-    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
-    base_kind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
     phases = {}
     started = time.monotonic()
     base = once(f"the {base_kind} base image", lambda: ensure_base(base_kind))
-    archive = once(f"the image of job {job}", lambda: build_job_image(chart / "app", image_ref(job), base))
+    built = once(f"the image {repository}", lambda: build_job_image(context_dir, repository, base))
     phases["image build"] = time.monotonic() - started
     started = time.monotonic()
-    cluster.load_image(archive)
+    ref = cluster.load_image(built.archive, built.ref)
     phases["image load"] = time.monotonic() - started
-    return phases
+    return ref, phases
+
+
+def build_and_load_image(cluster: Cluster, job: str) -> tuple[ImageRef, dict[str, float]]:
+    """Build the job's app/ Dockerfile on its base image (Chart.yaml annotation) and load it into the cluster."""
+    chart = job_chart(job)
+    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+    base_kind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
+    return build_and_load(cluster, chart / "app", job_repository(job), base_kind)
+
+
+def image_values(ref: ImageRef) -> dict[str, Any]:
+    """Values that make a chart's pods run ``ref``: its ``image``, and no environment-wide registry (an
+    environment's ``global.imageRegistry`` would otherwise send the pull to its production mirror)."""
+    # IfNotPresent: tags are content keys, so an image present under one is the image wanted.
+    return {"image": {**ref.values(), "pullPolicy": "IfNotPresent"}, "global": {"imageRegistry": ""}}
 
 
 def deploy(
@@ -93,31 +114,30 @@ def deploy(
     values: dict[str, Any] | None = None,
     env: str | None = None,
     release: str | None = None,
-    build_image: bool = True,
 ) -> Deployment:
     """Install (or upgrade) job chart ``job`` into ``namespace`` with test ``values`` on top.
 
     Layering, later wins: chart defaults, values/<env>/_env.yaml and values/<env>/<job>.yaml (when
-    ``env`` is given), then ``values`` (the test's: service endpoints, image, short schedules).
+    ``env`` is given), the built image (:func:`image_values`), then ``values`` (the test's: service
+    endpoints, short schedules).
 
     Raises:
         HarnessError: when the image cannot be built/loaded or helm refuses the release (helm's message).
     """
     chart = job_chart(job)
     release = release or job
-    phases = build_and_load_image(cluster, job) if build_image else {}
-    image = {"registry": IMAGE_REGISTRY, "repository": f"cronharness/jobs/{job}", "tag": IMAGE_TAG,
-             "pullPolicy": "Never"}
+    image, phases = build_and_load_image(cluster, job)
     layered = [VALUES_DIR / env / "_env.yaml", VALUES_DIR / env / f"{job}.yaml"] if env else []
     helm = helm_binary(3)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, step(f"helm upgrade --install {release} ({job}) in {namespace}"):
-        test_values = Path(tmp) / "test-values.yaml"
-        test_values.write_text(yaml.safe_dump({"image": image, **(values or {})}))
+        image_file, test_values = Path(tmp) / "image-values.yaml", Path(tmp) / "test-values.yaml"
+        image_file.write_text(yaml.safe_dump(image_values(image)))
+        test_values.write_text(yaml.safe_dump(values or {}))
         build_dependencies(chart, helm)
         cmd = [helm, "upgrade", "--install", release, str(chart), "--namespace", namespace, "--create-namespace",
                "--kubeconfig", str(cluster.kubeconfig), "--wait", "--timeout", "2m"]
-        for path in [*[p for p in layered if p.exists()], test_values]:
+        for path in [*[p for p in layered if p.exists()], image_file, test_values]:
             cmd += ["-f", str(path)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
@@ -126,4 +146,5 @@ def deploy(
     manifest = subprocess.run([helm, "get", "manifest", release, "--namespace", namespace,
                                "--kubeconfig", str(cluster.kubeconfig)], capture_output=True, text=True, check=True)
     cronjobs = [d["metadata"]["name"] for d in yaml.safe_load_all(manifest.stdout) if d and d["kind"] == "CronJob"]
-    return Deployment(job=job, release=release, namespace=namespace, cronjob=cronjobs[0], phases=phases)
+    return Deployment(job=job, release=release, namespace=namespace, cronjob=cronjobs[0], phases=phases,
+                      image=image)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
+from harness.images.reference import ImageRef
 from harness.toolchain.progress import step
 from harness.waiting import wait_until
 
@@ -70,11 +71,19 @@ class Cluster(ABC):
         """Each component and its health."""
 
     @abstractmethod
-    def load_image(self, archive: Path) -> None:
-        """Make the image in ``archive`` (OCI layout or docker-save tar) available to the cluster's pods.
+    def load_image(self, archive: Path, image: ImageRef) -> ImageRef:
+        """Make ``image``, held in the docker-archive ``archive``, available to the cluster's pods.
+
+        Args:
+            archive: a docker-archive tar (``build_job_image``'s).
+            image: the name the image has inside the archive (``localhost/...:<content key>``).
+
+        Returns:
+            The reference the pods pull it by (the chart's ``image`` values): the same name in the nodes'
+            store, or the image in the registry the cluster pulls from.
 
         Raises:
-            HarnessError: when the import fails.
+            HarnessError: when the image cannot be loaded or pushed (what failed, and what to pass or do).
         """
 
     def kubectl(self, *args: str, input_text: str | None = None, timeout: float = 120) -> str:

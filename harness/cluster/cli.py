@@ -10,8 +10,8 @@ from harness.cluster.providers import PROVIDERS, get_cluster
 from harness.errors import HarnessError
 
 _provider_option = click.option(
-    "--cluster", "provider", type=click.Choice(PROVIDERS), default=None,
-    help="cluster provider (default: $HARNESS_CLUSTER, else kind where Docker and kind exist, else local)",
+    "--cluster", "--provider", "provider", type=click.Choice(PROVIDERS), default=None,
+    help="cluster provider (default: $HARNESS_CLUSTER, else local)",
 )
 
 

@@ -1,7 +1,15 @@
-"""containerd (Debian's 1.6) as the local cluster's CRI runtime: its config and its image imports.
+"""containerd (Debian's 1.6) as the local cluster's CRI runtime: its config, registry hosts and image imports.
 
 Everything containerd keeps lives under the cluster's state dir (root, state, socket, network
-namespaces), so ``down`` can find and remove all of it and nothing collides with a system containerd.
+namespaces, registry hosts), so ``down`` can find and remove all of it and nothing collides with a system
+containerd.
+
+Registries: the CRI reads ``config_path``, a directory of ``<host:port>/hosts.toml`` files, rather than the
+``registry.mirrors``/``configs`` tables. Those tables are deprecated in 1.6 and gone in containerd 2 (which
+kubelet 1.36+ needs), and they are read once at start, whereas the hosts directory is read at every pull:
+only setting ``config_path`` needs a containerd restart, a registry's hosts file can be written or changed
+while the cluster runs. The loopback registry's file says plain HTTP, explicitly rather than through
+containerd's "localhost means HTTP" default.
 """
 
 from __future__ import annotations
@@ -18,11 +26,7 @@ _MAX_SOCKET_PATH = 107
 
 @dataclass(frozen=True)
 class ContainerdLayout:
-    """Where one containerd instance keeps its things.
-
-    The socket's place is a contract: image builders import into
-    ``<state_root>/cluster/containerd/containerd.sock`` with ``ctr -n k8s.io images import``.
-    """
+    """Where one containerd instance keeps its things (its socket, config, stores and registry hosts)."""
 
     directory: Path
 
@@ -46,6 +50,11 @@ class ContainerdLayout:
     def runc_root(self) -> Path:
         return self.state / "runc"
 
+    @property
+    def hosts_dir(self) -> Path:
+        """The CRI's registry ``config_path``: one ``<host:port>/hosts.toml`` per configured registry."""
+        return self.directory / "certs.d"
+
 
 def render_config(
     layout: ContainerdLayout, *, sandbox_image: str, cni_bin_dir: Path, cni_conf_dir: Path
@@ -54,7 +63,7 @@ def render_config(
 
     Args:
         layout: where this instance keeps its root, state and socket.
-        sandbox_image: the locally imported pause image (never pulled: there is no registry).
+        sandbox_image: the pause image, imported when containerd starts (never pulled).
         cni_bin_dir: where the CNI plugin binaries are (Debian: /usr/lib/cni).
         cni_conf_dir: the directory holding the cluster's one CNI conflist.
 
@@ -115,7 +124,38 @@ state = "{layout.state}"
       bin_dir = "{cni_bin_dir}"
       conf_dir = "{cni_conf_dir}"
       max_conf_num = 1
+
+    # Registry hosts from files read at every pull (see the module docstring; write_registry_host).
+    [plugins."io.containerd.grpc.v1.cri".registry]
+      config_path = "{layout.hosts_dir}"
 """
+
+
+def registry_hosts_toml(address: str) -> str:
+    """The ``hosts.toml`` of a plain-HTTP registry at ``address`` (``127.0.0.1:<port>``): pull and resolve there.
+
+    Returns:
+        The TOML text.
+    """
+    return f"""\
+# Written by harness/cluster (local provider): the loopback registry, plain HTTP.
+server = "http://{address}"
+
+[host."http://{address}"]
+  capabilities = ["pull", "resolve"]
+"""
+
+
+def write_registry_host(layout: ContainerdLayout, address: str) -> Path:
+    """Write the hosts file of the registry at ``address`` where the CRI looks for it (takes effect at once).
+
+    Returns:
+        The file written.
+    """
+    path = layout.hosts_dir / address / "hosts.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(registry_hosts_toml(address))
+    return path
 
 
 def check_socket_path(socket: Path) -> None:

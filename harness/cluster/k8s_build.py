@@ -1,9 +1,10 @@
-"""Build the pinned Kubernetes and etcd binaries from Go modules (cached by version).
+"""Build the pinned Kubernetes, etcd and CoreDNS binaries from Go modules (cached by version).
 
 Kubernetes comes from the wrapper module tools/go/k8s (k8s.io/kubernetes with each staging module
 replaced by its published v0.<minor>.<patch>); etcd from tools/go/etcd (a ``main`` that calls
-``etcdmain.Main`` of go.etcd.io/etcd/server/v3). Both go through ``harness.toolchain.go_build``, which
-shows progress and keys the cache on go.mod/go.sum and the ldflags.
+``etcdmain.Main`` of go.etcd.io/etcd/server/v3); CoreDNS from tools/go/coredns (its root ``main``
+package as a Go tool). All go through ``harness.toolchain.go_build``, which shows progress and keys the
+cache on go.mod/go.sum, the packages and the ldflags.
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ import subprocess
 from pathlib import Path
 
 from harness.toolchain import go_build, pinned
-from harness.toolchain.go import _go
+from harness.toolchain.go import _go, binary_name
 
-KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl")
+KUBE_BINARIES = (
+    "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
+)
+# What kind's node needs besides (kubeadm sets it up; kube-proxy runs as its DaemonSet): built from a
+# wrapper module of its own (tools/go/k8s-node: tools/go/k8s plus the go.sum lines kubeadm needs);
+# Go's build cache shares the common packages with the build above.
+NODE_EXTRA_BINARIES = ("kubeadm", "kube-proxy")
 
 # Packages whose variables carry the version: the server components read component-base's,
 # client-go's is what kubectl reports as its client version.
@@ -65,34 +72,56 @@ def kube_ldflags(version: str, build_date: str) -> str:
     return " ".join(flags)
 
 
+def _build_kube(module: str, binaries: tuple[str, ...]) -> Path:
+    version = pinned("go", "kubernetes")
+    ldflags = kube_ldflags(version, _release_time("k8s.io/kubernetes", version))
+    packages = [f"k8s.io/kubernetes/cmd/{name}" for name in binaries]
+    # Upstream release binaries are static (CGO_ENABLED=0); so are ours.
+    return go_build(module, packages, version=version, ldflags=ldflags, env={"CGO_ENABLED": "0"})
+
+
 def build_kubernetes() -> Path:
-    """Return the bin dir with kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl.
+    """Return the bin dir with kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
+    kube-proxy and kubectl.
 
     The first call builds them (about 20-30 minutes on 2 cores); later calls are a cache hit.
 
     Returns:
-        The directory holding the five binaries.
+        The directory holding the six binaries.
 
     Raises:
         RuntimeError: when Go is missing or the build fails.
     """
-    version = pinned("go", "kubernetes")
-    ldflags = kube_ldflags(version, _release_time("k8s.io/kubernetes", version))
-    packages = [f"k8s.io/kubernetes/cmd/{name}" for name in KUBE_BINARIES]
-    # Upstream release binaries are static (CGO_ENABLED=0); so are ours.
-    return go_build("k8s", packages, version=version, ldflags=ldflags, env={"CGO_ENABLED": "0"})
+    return _build_kube("k8s", KUBE_BINARIES)
+
+
+def build_node_extras() -> Path:
+    """Return the bin dir with kubeadm and kube-proxy (kind's node), built like :func:`build_kubernetes`.
+
+    Raises:
+        RuntimeError: when Go is missing or the build fails.
+    """
+    return _build_kube("k8s-node", NODE_EXTRA_BINARIES)
+
+
+def _static_build(wrapper: str, package: str, version: str) -> Path:
+    """One static (CGO_ENABLED=0), stripped main package of the wrapper module tools/go/<wrapper>.
+
+    Returns:
+        The binary (built on first use, a cache hit afterwards).
+
+    Raises:
+        RuntimeError: when Go is missing or the build fails.
+    """
+    return go_build(wrapper, [package], version=version, ldflags="-s -w",
+                    env={"CGO_ENABLED": "0"}) / binary_name(package)
 
 
 def build_etcd() -> Path:
-    """Return the path of the pinned etcd server binary (built from tools/go/etcd on first use).
+    """The pinned etcd server binary (tools/go/etcd). Raises RuntimeError when the build fails."""
+    return _static_build("etcd", "cronharness/tools/etcd", pinned("cluster", "etcd"))
 
-    Returns:
-        The etcd binary.
 
-    Raises:
-        RuntimeError: when Go is missing or the build fails.
-    """
-    version = pinned("cluster", "etcd")
-    ldflags = "-s -w"
-    return go_build("etcd", ["cronharness/tools/etcd"], version=version, ldflags=ldflags,
-                    env={"CGO_ENABLED": "0"}) / "etcd"
+def build_coredns() -> Path:
+    """The pinned CoreDNS binary (tools/go/coredns). Raises RuntimeError when the build fails."""
+    return _static_build("coredns", "github.com/coredns/coredns", pinned("cluster", "coredns"))

@@ -1,27 +1,61 @@
-"""The kind provider: a thin wrapper over the ``kind`` CLI, for machines that have Docker.
+"""The kind provider: a one-node kind cluster on the harness's own dockerd.
 
-The node image is pinned in tools/versions.toml ([cluster] kind-node-image); images are loaded with
-``kind load image-archive``. Nothing here reimplements kind: each method is one kind/kubectl call.
+``up`` starts Docker if needed (:mod:`harness.cluster.docker_engine`: no iptables, no masquerade, nodes
+without a default route), builds or reuses the node image (:mod:`harness.cluster.kind_node`), builds kind
+itself from Go modules (tools/go/kind) and runs ``kind create cluster`` with :func:`kind_config`. ``down``
+deletes the cluster; dockerd keeps running for the next ``up`` (``harness cluster down --provider kind
+--purge`` also stops it). Images are loaded with ``kind load image-archive``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import yaml
+
+from harness.cluster import docker_engine, kind_node
 from harness.cluster.base import Cluster, ComponentStatus
 from harness.errors import HarnessError
+from harness.images.reference import ImageRef
 from harness.paths import state_root
-from harness.toolchain import pinned
+from harness.toolchain import go_build, pinned
 from harness.toolchain.progress import step
+from harness.waiting import wait_until
 
 CLUSTER_NAME = "cronharness"
 
 
-def kind_available() -> bool:
-    """True when both the ``docker`` and ``kind`` commands exist."""
-    return shutil.which("docker") is not None and shutil.which("kind") is not None
+def kind_binary() -> Path:
+    """The pinned kind, built from tools/go/kind on first use (cached).
+
+    Raises:
+        RuntimeError: when Go is missing or the build fails.
+    """
+    version = pinned("cluster", "kind")
+    return go_build("kind", ["sigs.k8s.io/kind"], version=version, ldflags="-s -w") / "kind"
+
+
+def kind_config() -> dict[str, Any]:
+    """The kind cluster config: one node, API server on 127.0.0.1, our CNI, ranges clear of the local cluster."""
+    return {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "networking": {
+            "ipFamily": "ipv4",
+            # Published by docker-proxy on loopback only (a random port).
+            "apiServerAddress": "127.0.0.1",
+            "podSubnet": kind_node.POD_SUBNET,
+            "serviceSubnet": kind_node.SERVICE_SUBNET,
+            # The node image carries a one-bridge CNI conflist (a single node needs no kindnetd).
+            "disableDefaultCNI": True,
+            "kubeProxyMode": "iptables",
+        },
+        "nodes": [{"role": "control-plane"}],
+    }
 
 
 class KindCluster(Cluster):
@@ -36,55 +70,97 @@ class KindCluster(Cluster):
     def kubeconfig(self) -> Path:
         return state_root() / "kind" / f"{self.name}.kubeconfig"
 
+    @property
+    def _config_file(self) -> Path:
+        return self.kubeconfig.parent / f"{self.name}.kind.yaml"
+
     def _kind(self, *args: str, timeout: float = 600) -> str:
-        if not kind_available():
-            raise HarnessError(
-                "--cluster kind needs the docker and kind commands; install Docker and "
-                f"`go install sigs.k8s.io/kind@{pinned('cluster', 'kind')}`, or use --cluster local"
-            )
-        done = subprocess.run(["kind", *args], capture_output=True, text=True, check=False, timeout=timeout)
+        try:
+            done = subprocess.run([str(kind_binary()), *args], capture_output=True, text=True, check=False,
+                                  timeout=timeout, env=docker_engine.docker_env())
+        except subprocess.TimeoutExpired as exc:
+            raise HarnessError(f"`kind {' '.join(args)}` did not finish within {timeout:.0f}s") from exc
         if done.returncode != 0:
             raise HarnessError(f"`kind {' '.join(args)}` failed: {done.stderr.strip()}")
         return done.stdout
 
     def _exists(self) -> bool:
+        if not docker_engine.layout().process.running():
+            return False
         return self.name in self._kind("get", "clusters").split()
 
     def up(self) -> None:
-        """Create the kind cluster unless it exists, and wait (kind's --wait) until it is ready.
+        """Start Docker, build or reuse the node image, and create the cluster unless it exists.
 
         Raises:
-            HarnessError: when docker/kind are missing or kind fails.
+            HarnessError: when Docker, the node image or kind fails (named in the message).
         """
+        docker_engine.ensure_docker()
         self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
-        if not self._exists():
-            with step(f"kind create cluster {self.name} ({pinned('cluster', 'kind-node-image')})"):
-                self._kind("create", "cluster", "--name", self.name, "--image",
-                           pinned("cluster", "kind-node-image"), "--kubeconfig", str(self.kubeconfig),
-                           "--wait", "180s")
-        else:
+        if self._exists():
             self.kubeconfig.write_text(self._kind("get", "kubeconfig", "--name", self.name))
+            return
+        image = kind_node.node_image_name()
+        config = self._config_file
+        config.write_text(yaml.safe_dump(kind_config(), sort_keys=False))
+        with step(f"kind create cluster {self.name} ({image})"):
+            try:
+                # --retain: a failed node stays long enough to export its logs (then it is deleted).
+                self._kind("create", "cluster", "--name", self.name, "--image", image, "--config",
+                           str(config), "--kubeconfig", str(self.kubeconfig), "--wait", "300s", "--retain",
+                           timeout=900)
+            except HarnessError as exc:
+                logs = self.kubeconfig.parent / f"{self.name}-failed-logs"
+                shutil.rmtree(logs, ignore_errors=True)
+                with contextlib.suppress(HarnessError):
+                    self._kind("export", "logs", str(logs), "--name", self.name)
+                self.down()
+                raise HarnessError(f"{exc}\nthe node's logs (journal, containerd, kubelet) are in {logs}") from exc
+        # kind waits for the node to be Ready; pods can be created once the controller manager has made
+        # the default ServiceAccount.
+        wait_until(self._default_service_account, timeout=90,
+                   what="the default ServiceAccount in namespace default")
+
+    def _default_service_account(self) -> bool:
+        try:
+            self.kubectl("get", "serviceaccount", "default", "--namespace", "default", "-o", "name", timeout=30)
+        except HarnessError:
+            return False
+        return True
 
     def down(self, *, purge: bool = False) -> None:
-        """Delete the kind cluster (kind keeps no data worth purging separately)."""
+        """Delete the kind cluster (its node containers and their volumes) and, once no other kind
+        cluster uses it, the kind network; ``purge`` also stops dockerd (its data-root, holding the node
+        image, stays)."""
         if self._exists():
-            self._kind("delete", "cluster", "--name", self.name)
+            with step(f"kind delete cluster {self.name}"):
+                self._kind("delete", "cluster", "--name", self.name)
+        docker_engine.remove_kind_network()
         self.kubeconfig.unlink(missing_ok=True)
+        self._config_file.unlink(missing_ok=True)
+        if purge:
+            docker_engine.stop_docker()
 
     def status(self) -> list[ComponentStatus]:
-        """One row for the kind cluster: exists, and whether its apiserver answers /readyz."""
+        """One row for dockerd and one for the kind cluster (exists; its apiserver answers /readyz)."""
+        dockerd = docker_engine.layout().process
+        rows = [ComponentStatus("dockerd", dockerd.running(), dockerd.running(), f"pid {dockerd.pid}")]
         if not self._exists():
-            return [ComponentStatus(f"kind/{self.name}", False, False, "not created")]
+            return [*rows, ComponentStatus(f"kind/{self.name}", False, False, "not created")]
         try:
             self.kubectl("get", "--raw", "/readyz", timeout=30)
         except HarnessError as exc:
-            return [ComponentStatus(f"kind/{self.name}", True, False, str(exc))]
-        return [ComponentStatus(f"kind/{self.name}", True, True, f"kubeconfig {self.kubeconfig}")]
+            return [*rows, ComponentStatus(f"kind/{self.name}", True, False, str(exc))]
+        return [*rows, ComponentStatus(f"kind/{self.name}", True, True, f"kubeconfig {self.kubeconfig}")]
 
-    def load_image(self, archive: Path) -> None:
-        """``kind load image-archive`` into the cluster's node.
+    def load_image(self, archive: Path, image: ImageRef) -> ImageRef:
+        """``kind load image-archive`` into the cluster's node: pods run it under the name it was built with.
+
+        kind nodes are containers with their own loopback, so they cannot pull from the host's 127.0.0.1
+        registry; loading puts the image straight into the node's containerd store.
 
         Raises:
             HarnessError: when kind fails.
         """
         self._kind("load", "image-archive", str(archive), "--name", self.name)
+        return image

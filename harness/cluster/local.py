@@ -1,9 +1,17 @@
 """The local provider: upstream Kubernetes components as host processes (no Docker needed).
 
 Like Kubernetes' own hack/local-up-cluster.sh, one node runs etcd, kube-apiserver,
-kube-controller-manager, kube-scheduler, containerd and the kubelet directly on the host. Each is a
-:class:`~harness.process.ManagedProcess` with its PID file and log under ``state_root()/cluster/``, so
-any later command (another shell, another pytest session) can see, reuse or stop them.
+kube-controller-manager, kube-scheduler, containerd, the kubelet and kube-proxy directly on the host
+(with a socat relay that lets pods reach the loopback-only apiserver), and CoreDNS as a Deployment.
+Each host process is a :class:`~harness.process.ManagedProcess` with its PID file and log under
+``state_root()/cluster/``, so any later command (another shell, another pytest session) can see, reuse
+or stop them. A cluster with ``networking=False`` (a second one beside the default) has neither
+kube-proxy, relay nor DNS.
+
+Job images reach the node through the machine's loopback registry (harness/registry.py), which ``up`` starts
+and ``down`` stops: ``load_image`` pushes there and the kubelet pulls as on any cluster. The node's own images
+(the pause sandbox, CoreDNS, busybox) are imported into containerd instead: they exist before anything could
+pull.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import urllib.error
@@ -21,24 +30,35 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.cluster import cleanup, local_config
+from harness.cluster import cleanup, dns, hostnet, local_config
 from harness.cluster.base import Cluster, ComponentStatus
-from harness.cluster.containerd import check_socket_path, ctr, image_present, import_image, render_config
+from harness.cluster.containerd import (
+    check_socket_path,
+    ctr,
+    image_present,
+    import_image,
+    render_config,
+    write_registry_host,
+)
 from harness.cluster.k8s_build import build_etcd, build_kubernetes
 from harness.cluster.kubeconfig import write_kubeconfig
 from harness.cluster.local_config import HOST, NODE_NAME, LocalLayout
-from harness.cluster.node_images import pause_image
+from harness.cluster.node_images import coredns_image, pause_image
 from harness.cluster.pki import cluster_cert_specs, ensure_pki
 from harness.errors import HarnessError
+from harness.images.reference import ImageRef
 from harness.paths import state_root
 from harness.process import ManagedProcess, require_free_port
+from harness.registry import Registry, push_archive
 from harness.toolchain import apt_ensure, pinned
 from harness.toolchain.progress import say, step
 from harness.toolchain.tools import ensure
 from harness.waiting import wait_until
 
-# Debian packages the node needs (names pinned in tools/versions.toml [cluster]).
+# Debian packages the node needs (names pinned in tools/versions.toml [cluster]); Service networking
+# also needs iptables (kube-proxy) and socat (the apiserver relay).
 _PACKAGES = ("containerd", "runc", "cni-plugins", "catatonit")
+_NETWORK_PACKAGES = ("iptables", "socat")
 _CNI_PLUGINS = ("bridge", "host-local", "loopback")
 
 
@@ -54,12 +74,20 @@ class _Component:
 
 
 class LocalCluster(Cluster):
-    """Single-node Kubernetes from host processes, state under ``state_root()/cluster``."""
+    """Single-node Kubernetes from host processes, state under ``state_root()/cluster``.
+
+    Args:
+        layout: where it keeps everything and which ports and ranges it uses (default: the machine's cluster).
+        registry: the registry its containerd pulls job images from. Default: the machine registry for the
+            machine's cluster (no ``layout`` given); a second cluster (tests, benchmarks) gets its own in
+            ``<root>/registry`` on a free port, so it neither shares nor stops the machine's.
+    """
 
     provider = "local"
 
-    def __init__(self, layout: LocalLayout | None = None) -> None:
-        self.layout = layout or LocalLayout(state_root() / "cluster")
+    def __init__(self, layout: LocalLayout | None = None, registry: Registry | None = None) -> None:
+        self.layout = layout or LocalLayout.at(state_root() / "cluster")
+        self.registry = registry or (Registry() if layout is None else Registry(self.layout.root / "registry", port=0))
         self._bins: tuple[Path, Path] | None = None
 
     # --- paths and processes -----------------------------------------------------------------
@@ -83,7 +111,7 @@ class LocalCluster(Cluster):
         def kube(name: str) -> Path:
             return self._binaries()[0] / name
 
-        return [
+        components = [
             _Component("etcd", (ports.etcd_client, ports.etcd_peer),
                        lambda: local_config.etcd_argv(self._binaries()[1], layout),
                        self._etcd_healthy, 60),
@@ -102,6 +130,16 @@ class LocalCluster(Cluster):
                        lambda: local_config.kubelet_argv(kube("kubelet"), layout),
                        self._kubelet_healthy, 90),
         ]
+        if layout.networking:
+            components += [
+                # The relay's port is the apiserver's, on the gateway address (checked free by socat).
+                _Component("api-relay", (), lambda: local_config.api_relay_argv(layout),
+                           self._api_relay_healthy, 30),
+                _Component("kube-proxy", (ports.kube_proxy_healthz, ports.kube_proxy_metrics),
+                           lambda: local_config.kube_proxy_argv(kube("kube-proxy"), layout),
+                           lambda: self._http_ok(ports.kube_proxy_healthz, "/healthz"), 60),
+            ]
+        return components
 
     # --- health probes (cheap, never raise) --------------------------------------------------
     def _tls(self, client: str) -> ssl.SSLContext:
@@ -136,8 +174,19 @@ class LocalCluster(Cluster):
                               check=False, timeout=10)
         return done.returncode == 0
 
+    def _http_ok(self, port: int, path: str) -> bool:
+        return self._get(f"http://{HOST}:{port}{path}", client=None)[0] == 200
+
     def _kubelet_healthy(self) -> bool:
-        return self._get(f"http://{HOST}:{self.layout.ports.kubelet_healthz}/healthz", client=None)[0] == 200
+        return self._http_ok(self.layout.ports.kubelet_healthz, "/healthz")
+
+    def _api_relay_healthy(self) -> bool:
+        # Listening is all the relay does itself; pods' clients check the apiserver's certificate through it.
+        try:
+            with socket.create_connection((self.layout.network.gateway, self.layout.ports.apiserver), timeout=5):
+                return True
+        except OSError:
+            return False
 
     def _api_json(self, path: str) -> dict[str, object] | None:
         code, body = self._get(f"{self.layout.server}{path}")
@@ -161,20 +210,35 @@ class LocalCluster(Cluster):
                 "the local cluster runs containerd and the kubelet, which need root; run as root, or "
                 "use another provider (--cluster existing with a kubeconfig, or --cluster kind)"
             )
-        apt_ensure(*(pinned("cluster", name) for name in _PACKAGES))
+        packages = [pinned("cluster", name) for name in
+                    (*_PACKAGES, *(_NETWORK_PACKAGES if self.layout.networking else ()))]
+        apt_ensure(*packages)
+        commands = ["containerd", "runc", "ctr", "ip", "umount"]
+        commands += ["iptables", "socat"] if self.layout.networking else []
         missing = [p for p in _CNI_PLUGINS if not (local_config.CNI_BIN_DIR / p).exists()]
-        missing += [cmd for cmd in ("containerd", "runc", "ctr", "ip", "umount") if shutil.which(cmd) is None]
+        missing += [cmd for cmd in commands if shutil.which(cmd) is None]
         if missing:
             raise HarnessError(
                 f"missing after installing the node's packages: {', '.join(missing)}; "
-                "reinstall them: apt-get install --reinstall "
-                + " ".join(pinned("cluster", n) for n in _PACKAGES)
+                "reinstall them: apt-get install --reinstall " + " ".join(packages)
             )
+        if self.layout.networking:
+            self._require_sole_kube_proxy()
         with open("/proc/filesystems") as fh:
             if "overlay" not in fh.read():
                 raise HarnessError("the kernel has no overlay filesystem, which containerd's snapshotter "
                                    "needs; load it with `modprobe overlay`")
         check_socket_path(self.layout.containerd.socket)
+
+    def _require_sole_kube_proxy(self) -> None:
+        """kube-proxy owns the host's global KUBE-* iptables chains: two would undo each other's rules."""
+        others = hostnet.kube_proxy_pids(exclude=self.process("kube-proxy").pid)
+        if others:
+            raise HarnessError(
+                f"kube-proxy (pid {', '.join(map(str, others))}) of another cluster already programs this "
+                "machine's iptables, and only one cluster on a machine may run kube-proxy; stop that "
+                "cluster, or start this one with networking=False (no kube-proxy, no cluster DNS)"
+            )
 
     def _versions(self) -> dict[str, str]:
         return {"kubernetes": pinned("go", "kubernetes"), "etcd": pinned("cluster", "etcd")}
@@ -202,6 +266,7 @@ class LocalCluster(Cluster):
         """(Re)generate certificates (kept once made), kubeconfigs and component configs."""
         layout = self.layout
         layout.root.mkdir(parents=True, exist_ok=True)
+        layout.save()
         pki = ensure_pki(layout.pki.directory, cluster_cert_specs(NODE_NAME, layout.network.service_ip))
         kubeconfigs = {
             layout.component_kubeconfig("controller-manager"): ("controller-manager", "controller-manager"),
@@ -209,6 +274,8 @@ class LocalCluster(Cluster):
             layout.component_kubeconfig("kubelet"): ("kubelet-client", "kubelet"),
             layout.admin_kubeconfig: ("admin", "cronharness-local"),
         }
+        if layout.networking:
+            kubeconfigs[layout.component_kubeconfig("kube-proxy")] = ("kube-proxy", "kube-proxy")
         for path, (cert, context) in kubeconfigs.items():
             write_kubeconfig(path, server=layout.server, ca_cert=pki.ca_cert, client_cert=pki.cert(cert),
                              client_key=pki.key(cert), context=context)
@@ -222,7 +289,9 @@ class LocalCluster(Cluster):
         layout.kubelet_dir.mkdir(parents=True, exist_ok=True)
         layout.pod_logs.mkdir(parents=True, exist_ok=True)
         cleanup.create_cgroup_root(layout.cgroup_root)
-        local_config.write_kubelet_config(layout)
+        local_config.write_component_configs(layout)
+        if layout.networking:
+            hostnet.bring_up(layout.network)
         layout.marker.write_text(json.dumps(self._versions()) + "\n")
 
     def _require_ports(self, components: list[_Component]) -> None:
@@ -277,9 +346,13 @@ class LocalCluster(Cluster):
         self._check_stale()
         components = self._components()
         if all(self.process(c.name).running() for c in components) and self._node_ready():
+            self._start_registry()
+            if self.layout.networking:
+                self._install_dns()
             say(self._usage())
             return
         self._require_ports(components)
+        self._start_registry()
         with step(f"local cluster: starting in {self.layout.root}"):
             self._write_files()
             for component in components:
@@ -293,7 +366,21 @@ class LocalCluster(Cluster):
             wait_until(self._default_service_account, timeout=90,
                        what="the default ServiceAccount in namespace default",
                        describe=lambda: self.process("kube-controller-manager").log_tail(10))
+            if self.layout.networking:
+                self._install_dns()
         say(self._usage())
+
+    def _install_dns(self) -> None:
+        """Apply CoreDNS's objects (unchanged ones are a no-op) and wait until it answers."""
+        with step("  cluster DNS (CoreDNS, cluster.local only)"):
+            image, archive = coredns_image()
+            self.import_image(archive)
+            manifest = json.dumps({"apiVersion": "v1", "kind": "List",
+                                   "items": dns.manifests(self.layout.network, image)})
+            self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
+                         "-f", "-", input_text=manifest)
+            self.kubectl("rollout", "status", f"deployment/{dns.NAME}", "-n", dns.NAMESPACE, "--timeout=120s",
+                         timeout=150)
 
     def _ensure_running(self, components: list[_Component]) -> bool:
         """True while every component runs; raises (ending a wait at once) when one has exited."""
@@ -310,12 +397,23 @@ class LocalCluster(Cluster):
         if not image_present(self.layout.containerd.socket, name):
             import_image(self.layout.containerd.socket, archive)
 
+    def _start_registry(self) -> None:
+        """Start the registry (a no-op while it runs) and tell containerd it speaks plain HTTP.
+
+        The hosts file is read at each pull, so writing it needs no containerd restart. (A containerd started
+        without ``config_path`` still pulls from a loopback registry over HTTP, containerd's default for
+        loopback; its next restart applies the explicit file.)
+        """
+        self.registry.start()
+        write_registry_host(self.layout.containerd, self.registry.address)
+
     def _usage(self) -> str:
         return (
             f"local cluster is up (Kubernetes {pinned('go', 'kubernetes')}, node {NODE_NAME}).\n"
             f"  export KUBECONFIG={self.kubeconfig}\n"
             f"  kubectl get nodes      # kubectl is linked in .tools/bin\n"
-            f"  images: ctr --address {self.layout.containerd.socket} -n k8s.io images import <archive>\n"
+            f"  images: push to the registry at {self.registry.address} (plain HTTP), e.g. skopeo copy "
+            f"--dest-tls-verify=false docker-archive:<tar> docker://{self.registry.address}/<name>:<tag>\n"
             f"  stop it with `harness cluster down` (add --purge to delete its data)"
         )
 
@@ -361,10 +459,14 @@ class LocalCluster(Cluster):
     def _down(self, *, purge: bool) -> None:
         layout = self.layout
         with step(f"local cluster: stopping ({layout.root})"):
+            if layout.networking:
+                self._stop_kube_proxy()
             self.process("kubelet").stop()
             containers = self._stop_containers()
-            for name in ("containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
+            for name in ("containerd", "kube-scheduler", "kube-controller-manager", "api-relay",
+                         "kube-apiserver", "etcd"):
                 self.process(name).stop()
+            self.registry.stop()  # its pushed images stay (`harness registry down --purge` deletes them)
             shims = cleanup.kill_pids(cleanup.shim_pids(layout.containerd.socket))
             leftovers = [f"containerd shim pid {pid}" for pid in shims]
             # Containers whose shim died with containerd (a crash, a killed session) are orphans left
@@ -372,6 +474,8 @@ class LocalCluster(Cluster):
             orphans = cleanup.kill_pids(cleanup.kubepods_pids(layout.cgroup_root))
             leftovers += [f"container pid {pid}" for pid in orphans]
             leftovers += cleanup.unmount_all(layout.root)
+            if layout.networking:
+                hostnet.remove_guard_rules(layout.network)
             cleanup.delete_link(layout.network.bridge)
             cleanup.remove_container_log_links(layout.pod_logs)
             cleanup.remove_cni_results(layout.network.bridge, containers)
@@ -388,6 +492,20 @@ class LocalCluster(Cluster):
                 shutil.rmtree(layout.root)
                 say(f"deleted {layout.root}")
 
+    def _stop_kube_proxy(self) -> None:
+        """Stop kube-proxy and remove its iptables chains (it leaves them behind on exit by design)."""
+        process = self.process("kube-proxy")
+        if process.pid is None:
+            return  # never started here (or already stopped and cleaned up)
+        process.stop()
+        if hostnet.kube_proxy_pids():
+            return  # another kube-proxy owns the chains now; --cleanup would remove its rules too
+        binary = self._binaries()[0] / "kube-proxy"
+        done = subprocess.run([str(binary), "--cleanup", f"--config={self.layout.kube_proxy_config}"],
+                              capture_output=True, text=True, check=False, timeout=60)
+        if done.returncode != 0:
+            say(f"  `kube-proxy --cleanup` failed (its iptables chains may remain): {done.stderr.strip()[-300:]}")
+
     # --- status and images ---------------------------------------------------------------------
     def status(self) -> list[ComponentStatus]:
         """Each component's process and health, and the node's readiness."""
@@ -403,8 +521,20 @@ class LocalCluster(Cluster):
         rows.append(ComponentStatus(f"node/{NODE_NAME}", api_up, ready, "Ready" if ready else "not Ready"))
         return rows
 
-    def load_image(self, archive: Path) -> None:
-        """Import ``archive`` into containerd's k8s.io namespace (the CRI's), where pods find it.
+    def load_image(self, archive: Path, image: ImageRef) -> ImageRef:
+        """Push the image to the cluster's loopback registry; the kubelet pulls it from there.
+
+        Raises:
+            HarnessError: when the registry cannot start or the push fails.
+        """
+        self._start_registry()
+        pushed = image.in_registry(self.registry.address)
+        push_archive(archive, pushed)
+        return pushed
+
+    def import_image(self, archive: Path) -> None:
+        """Import ``archive`` into containerd's k8s.io namespace (the CRI's): for the node's own images
+        (sandbox, CoreDNS, busybox), which pods use under their names without pulling.
 
         Raises:
             HarnessError: when containerd is not running or the import fails.
@@ -413,8 +543,8 @@ class LocalCluster(Cluster):
             raise HarnessError(
                 "containerd of the local cluster is not running; start it with `harness cluster up`"
             )
-        # Archive names carry their content digest (harness.images.job): one already imported into this
-        # containerd (whose store a purge removes along with these markers) need not be imported again.
+        # Archive names carry their content digest (harness.cluster.node_images): one already imported into
+        # this containerd (whose store a purge removes along with these markers) need not be imported again.
         marker = self.layout.containerd.root / "cronharness-imported" / archive.name
         if marker.exists():
             return

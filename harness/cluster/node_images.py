@@ -1,8 +1,9 @@
-"""The two images the local node makes for itself from Debian packages: pause and busybox.
+"""The images the local node makes for itself from single static binaries: pause, busybox, CoreDNS.
 
 ``pause`` is the pod sandbox image (its process is Debian's static ``catatonit -P``, which only waits
-and reaps); ``busybox`` (Debian's static busybox) is a small general image for smoke tests and
-benchmarks. Both are tagged with their Debian package version and cached under ``cache_root()``.
+and reaps); ``busybox`` (Debian's static busybox) is a small general image for smoke tests, network
+checks and benchmarks; ``coredns`` holds the CoreDNS binary built from Go modules (the cluster DNS).
+Each is tagged with its package or module version and cached under ``cache_root()``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+from harness.cluster.k8s_build import build_coredns
 from harness.cluster.oci_archive import ImageSpec, write_image_archive
 from harness.paths import cache_root
 from harness.toolchain import apt_ensure, pinned
 
 _REGISTRY = "cronharness.local"
-BUSYBOX_APPLETS = ("sh", "echo", "cat", "sleep", "env", "date", "ls", "true", "false", "wc", "printf", "id")
+BUSYBOX_APPLETS = ("sh", "echo", "cat", "sleep", "env", "date", "ls", "true", "false", "wc", "printf", "id",
+                   "ip", "nslookup", "wget", "httpd", "hostname")
 
 
 def _package_version(package: str) -> str:
@@ -68,5 +71,20 @@ def busybox_image() -> tuple[str, Path]:
         symlinks={f"/bin/{applet}": "busybox" for applet in BUSYBOX_APPLETS},
         directories=("/tmp", "/etc"),
         cmd=("sh",),
+    )
+    return spec.name, _cached(spec)
+
+
+def coredns_image() -> tuple[str, Path]:
+    """The cluster DNS image: the static CoreDNS binary alone (its Corefile comes from a ConfigMap).
+
+    Returns:
+        ``(image name, archive path)``.
+    """
+    binary = build_coredns()
+    spec = ImageSpec(
+        name=f"{_REGISTRY}/coredns:{pinned('cluster', 'coredns')}",
+        files={"/coredns": binary},
+        entrypoint=("/coredns",),
     )
     return spec.name, _cached(spec)

@@ -3,7 +3,7 @@
 Every identity is what the apiserver's Node and RBAC authorizers expect (the Common Name is the user,
 Organizations are the groups), so the built-in bootstrap ClusterRoles and bindings apply unchanged:
 the admin is in ``system:masters``, the kubelet is ``system:node:<node>`` in ``system:nodes``, the
-controller-manager and scheduler use their ``system:kube-*`` users. Keys are ECDSA P-256 (fast to
+controller-manager, scheduler and kube-proxy use their ``system:kube-*`` users. Keys are ECDSA P-256 (fast to
 make, accepted by every component, including for service-account token signing).
 """
 
@@ -98,6 +98,8 @@ def cluster_cert_specs(node_name: str, service_ip: str) -> list[CertSpec]:
         CertSpec("admin", "cronharness-admin", groups=("system:masters",)),
         CertSpec("controller-manager", "system:kube-controller-manager"),
         CertSpec("scheduler", "system:kube-scheduler"),
+        # The bootstrap ClusterRoleBinding system:node-proxier grants this user what kube-proxy reads.
+        CertSpec("kube-proxy", "system:kube-proxy"),
         CertSpec("kubelet-client", f"system:node:{node_name}", groups=("system:nodes",)),
         CertSpec("kubelet-serving", f"system:node:{node_name}", groups=("system:nodes",), server=True,
                  dns_names=("localhost",), ips=("127.0.0.1",)),

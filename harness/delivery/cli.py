@@ -42,7 +42,7 @@ def publish(registry: str | None, plain_http: bool, dist: str) -> None:
 
     from harness.delivery.publish import packages_in
     from harness.delivery.publish import publish as push
-    from harness.delivery.registry import Registry
+    from harness.registry import Registry
 
     if registry is None:
         local = Registry()
@@ -55,24 +55,26 @@ def publish(registry: str | None, plain_http: bool, dist: str) -> None:
 
 @click.group("registry")
 def registry() -> None:
-    """The loopback OCI chart registry (Debian's docker-registry on 127.0.0.1)."""
+    """The machine's loopback OCI registry for charts and job images (Debian's docker-registry on 127.0.0.1,
+    port $HARNESS_REGISTRY_PORT or 5000); the local cluster starts it and pulls job images from it."""
 
 
 @registry.command("up")
 def registry_up() -> None:
     """Start the registry (idempotent) and print its address."""
-    from harness.delivery.registry import Registry
+    from harness.registry import Registry
 
     service = Registry()
     service.start()
-    console.print(f"registry: oci://{service.address}/charts (helm needs --plain-http)")
+    console.print(f"registry: oci://{service.address}/charts (helm needs --plain-http); "
+                  f"job images: {service.address}/cronharness/jobs/<job>:<key>")
 
 
 @registry.command("down")
-@click.option("--purge", is_flag=True, help="Also delete the pushed charts.")
+@click.option("--purge", is_flag=True, help="Also delete the pushed charts and images.")
 def registry_down(purge: bool) -> None:
     """Stop the registry."""
-    from harness.delivery.registry import Registry
+    from harness.registry import Registry
 
     service = Registry()
     if purge:
@@ -84,6 +86,6 @@ def registry_down(purge: bool) -> None:
 @registry.command("status")
 def registry_status() -> None:
     """Whether the registry runs, its port and log."""
-    from harness.delivery.registry import Registry
+    from harness.registry import Registry
 
     console.print(Registry().status())

@@ -1,12 +1,11 @@
-"""Container images for the jobs, built without Docker and without a registry.
+"""Container images for the jobs, built without Docker.
 
 ``ensure_base("python"|"spark")`` makes the shared base images (debootstrap + PyPI, cached);
-``build_job_image`` builds a job's Dockerfile on one with buildah into an archive (cached by content);
-``load_image`` puts the archive into the cluster's containerd (local) or kind nodes.
+``build_job_image`` builds a job's Dockerfile on one with buildah into an archive, tagged with its content
+key; ``Cluster.load_image`` gives it to a cluster (pushed to its registry, or loaded into kind's nodes).
 """
 
 from harness.images.base import BaseKind, base_ref, ensure_base
-from harness.images.job import build_job_image
-from harness.images.load import load_image
+from harness.images.job import JobImage, build_job_image
 
-__all__ = ["BaseKind", "base_ref", "build_job_image", "ensure_base", "load_image"]
+__all__ = ["BaseKind", "JobImage", "base_ref", "build_job_image", "ensure_base"]

@@ -36,10 +36,10 @@ _MILESTONE = re.compile(
 )
 
 
-def rootfs_dir() -> Path:
-    """The cache directory of the rootfs for the pinned suite and package list."""
+def rootfs_dir(packages: tuple[str, ...] | None = None) -> Path:
+    """The cache directory of the rootfs for the pinned suite and a package list (default :data:`PACKAGES`)."""
     suite = pinned("images", "debian_suite")
-    key = strings_digest(suite, "minbase", *PACKAGES, RECIPE)
+    key = strings_digest(suite, "minbase", *(PACKAGES if packages is None else packages), RECIPE)
     return cache_root() / "images" / f"debian-{suite}-{key}"
 
 
@@ -66,8 +66,8 @@ def _sources(suite: str, mirror: str) -> str:
     return "\n".join(stanzas)
 
 
-def _finish(rootfs: Path, suite: str, mirror: str) -> None:
-    """Point apt at the host's mirror, drop caches and docs, and check the Python version."""
+def _finish(rootfs: Path, suite: str, mirror: str, *, check_python: bool) -> None:
+    """Point apt at the host's mirror, drop caches and docs, and check the Python version (if it has one)."""
     (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
     (rootfs / "etc/apt/sources.list.d/debian.sources").write_text(_sources(suite, mirror))
     for rel in _PRUNE:
@@ -77,6 +77,8 @@ def _finish(rootfs: Path, suite: str, mirror: str) -> None:
                 shutil.rmtree(child)
             else:
                 child.unlink()
+    if not check_python:
+        return
     want = pinned("images", "python")
     found = subprocess.run(
         ["chroot", str(rootfs), "python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -91,8 +93,12 @@ def _finish(rootfs: Path, suite: str, mirror: str) -> None:
         )
 
 
-def ensure_rootfs() -> Path:
+def ensure_rootfs(packages: tuple[str, ...] | None = None) -> Path:
     """Return the cached rootfs tar, running debootstrap first when it is not there yet.
+
+    Args:
+        packages: what debootstrap includes besides minbase (default :data:`PACKAGES`, the job
+            bases'; the kind node passes its own list and gets its own cached tar).
 
     Returns:
         Path of ``rootfs.tar`` (owners kept numerically, for ``ADD`` in a Dockerfile).
@@ -101,7 +107,8 @@ def ensure_rootfs() -> Path:
         HarnessError: when debootstrap fails (with its last lines and its log file) or the host has
             no apt source for the pinned suite.
     """
-    out = rootfs_dir()
+    packages = PACKAGES if packages is None else packages
+    out = rootfs_dir(packages)
     tar = out / "rootfs.tar"
     if tar.exists():
         return tar
@@ -115,12 +122,12 @@ def ensure_rootfs() -> Path:
         work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".debootstrap-{suite}-"))
         try:
             rootfs = work / "rootfs"
-            with step(f"debootstrap Debian {suite} (minbase + {', '.join(PACKAGES)}) from {mirror}"):
+            with step(f"debootstrap Debian {suite} (minbase + {', '.join(packages)}) from {mirror}"):
                 run_logged(
                     [
                         "debootstrap",
                         "--variant=minbase",
-                        f"--include={','.join(PACKAGES)}",
+                        f"--include={','.join(packages)}",
                         f"--keyring={KEYRING}",
                         suite,
                         str(rootfs),
@@ -130,7 +137,7 @@ def ensure_rootfs() -> Path:
                     show=lambda line: line if _MILESTONE.match(line) else None,
                     env={**os.environ, **proxy_env()},
                 )
-                _finish(rootfs, suite, mirror)
+                _finish(rootfs, suite, mirror, check_python="python3" in packages)
             with step(f"packing the {suite} rootfs into {tar}"):
                 partial = work / "rootfs.tar"
                 subprocess.run(

@@ -63,7 +63,7 @@ def cluster(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> 
     """The cluster, up for the whole session (and for other sessions using it at the same time)."""
     if harness_options.kubeconfig:
         os.environ["KUBECONFIG"] = str(harness_options.kubeconfig)
-    chosen = get_cluster(harness_options.cluster)
+    chosen = get_cluster(harness_options.cluster, registry=harness_options.registry)
     was_up = all(c.healthy for c in chosen.status())
     once(f"the {chosen.provider} cluster", chosen.up)
     if not was_up and chosen.provider == "local":

@@ -16,8 +16,10 @@ from harness.paths import REPO_ROOT
 
 # (flag, env var, help, default)
 OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: local, kind with Docker)",
+    ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: local)",
      None),
+    ("--registry", "HARNESS_REGISTRY", "registry (host[:port][/path]) an existing cluster pulls job images from; "
+     "they are pushed there", None),
     ("--env-values", "HARNESS_ENV", "environment whose values/<env>/ files are layered under the test values",
      None),
     ("--keep", "HARNESS_KEEP", "keep namespaces, releases and services after the tests (1/true)", None),
@@ -30,6 +32,7 @@ OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
 class HarnessOptions:
     cluster: str | None
     kubeconfig: Path | None
+    registry: str | None
     env: str | None
     keep: bool
     report_dir: Path
@@ -60,6 +63,7 @@ def read_options(config: pytest.Config) -> HarnessOptions:
     config.stash[_STASH] = HarnessOptions(
         cluster="existing" if kubeconfig and not raw["--cluster"] else raw["--cluster"],
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
+        registry=raw["--registry"],
         env=raw["--env-values"],
         keep=(raw["--keep"] or "").lower() in ("1", "true", "yes"),
         report_dir=Path(raw["--report-dir"] or REPO_ROOT / "reports"),

@@ -39,6 +39,7 @@ from kubernetes.client.exceptions import ApiException
 from harness import jobrun
 from harness.charts.render import build_dependencies, helm_binary
 from harness.cluster.base import Cluster
+from harness.deploy import build_and_load, image_values
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.paths import REPO_ROOT
@@ -55,8 +56,7 @@ pytestmark = pytest.mark.e2e
 
 APP = Path(__file__).resolve().parent / "alerting" / "app"
 CHART = REPO_ROOT / "charts" / "cronjob-common" / "test-chart"
-IMAGE_REPOSITORY = "cronharness/alerting-app"
-IMAGE_TAG = "test"
+IMAGE_REPOSITORY = "localhost/cronharness/alerting-app"
 # Due on 1 January only: the controller schedules no run of its own while a test runs; every run is
 # triggered by the test. Windows and limits are set explicitly per test instead of from this period.
 QUIET_SCHEDULE = "0 0 1 1 *"
@@ -110,11 +110,9 @@ def require_current_configuration(services: ServicePool) -> None:
 @pytest.fixture(scope="module")
 def app_image(cluster: Cluster) -> dict[str, str]:
     """Build the test app on the python base, load it into the cluster; return the chart's image values."""
-    from harness.images import build_job_image, ensure_base
-
-    archive = build_job_image(APP, f"localhost/{IMAGE_REPOSITORY}:{IMAGE_TAG}", ensure_base("python"))
-    cluster.load_image(archive)
-    return {"registry": "localhost", "repository": IMAGE_REPOSITORY, "tag": IMAGE_TAG, "pullPolicy": "Never"}
+    ref, _ = build_and_load(cluster, APP, IMAGE_REPOSITORY, "python")
+    image: dict[str, str] = image_values(ref)["image"]
+    return image
 
 
 @dataclass

@@ -46,7 +46,7 @@ def helm(cluster: LocalCluster, *args: str) -> str:
 
 def test_job_from_cronjob_runs_locally_built_image(cluster: LocalCluster) -> None:
     image, archive = busybox_image()
-    cluster.load_image(archive)
+    cluster.import_image(archive)
     registry, rest = image.split("/", 1)
     repository, tag = rest.split(":", 1)
     values = {

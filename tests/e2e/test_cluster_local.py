@@ -2,8 +2,10 @@
 through the API, check every listener is on loopback, then ``down`` leaves no process, mount or bridge.
 
 The cluster under test is a second, separate instance: its own temporary state dir, free loopback
-ports, bridge, pod subnet and cgroup root, so it runs beside the machine's default cluster (which
-other tests may be using) without touching it. Start-up and down times are printed as ``FIGURE``
+ports, bridge, pod subnet and cgroup root, and no Service networking (kube-proxy programs the host's
+global iptables chains, which the default cluster's kube-proxy owns), so it runs beside the machine's
+default cluster (which other tests may be using) without touching it; tests/e2e/test_cluster_network.py
+checks the networking. Start-up and down times are printed as ``FIGURE``
 lines (``-s`` shows them).
 """
 
@@ -20,11 +22,11 @@ import pytest
 
 from harness.cluster import cleanup
 from harness.cluster.local import LocalCluster
-from harness.cluster.local_config import NODE_NAME, LocalLayout, LocalNetwork, LocalPorts
+from harness.cluster.local_config import NODE_NAME, LocalLayout, LocalNetwork, free_ports
 from harness.cluster.node_images import busybox_image
 from harness.errors import HarnessError
 from harness.paths import state_root
-from harness.process import free_port, pid_alive
+from harness.process import pid_alive
 
 pytestmark = pytest.mark.e2e
 
@@ -40,17 +42,13 @@ def _listeners(pids: set[int]) -> set[str]:
     }
 
 
-def _free_ports() -> LocalPorts:
-    return LocalPorts(*(free_port() for _ in range(7)))
-
-
 TEST_NETWORK = LocalNetwork(pod_subnet="10.88.1.0/24", bridge="cronhtest0")
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    layout = LocalLayout(tmp_path_factory.mktemp("cluster"), ports=_free_ports(), network=TEST_NETWORK,
-                         cgroup_root="/cronharness-test")
+    layout = LocalLayout(tmp_path_factory.mktemp("cluster"), ports=free_ports(), network=TEST_NETWORK,
+                         cgroup_root="/cronharness-test", networking=False)
     local = LocalCluster(layout)
     started = time.monotonic()
     try:
@@ -95,7 +93,7 @@ def test_every_listener_is_on_loopback(cluster: LocalCluster) -> None:
 
 def test_job_runs_to_completion_and_logs_come_back(cluster: LocalCluster) -> None:
     image, archive = busybox_image()
-    cluster.load_image(archive)
+    cluster.import_image(archive)
     job = {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -189,11 +187,11 @@ def test_down_leaves_no_process_mount_or_bridge(cluster: LocalCluster) -> None:
 
 
 def test_port_in_use_gives_clear_message(tmp_path: Path) -> None:
-    ports = _free_ports()
+    ports = free_ports()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", ports.etcd_client))
         taken.listen()
-        local = LocalCluster(LocalLayout(tmp_path / "c", ports=ports))
+        local = LocalCluster(LocalLayout(tmp_path / "c", ports=ports, networking=False))
         with pytest.raises(HarnessError) as raised:
             local.up()
     assert str(raised.value) == (
@@ -204,7 +202,7 @@ def test_port_in_use_gives_clear_message(tmp_path: Path) -> None:
 
 
 def test_stale_data_directory_gives_clear_message(tmp_path: Path) -> None:
-    layout = LocalLayout(tmp_path / "c", ports=_free_ports())
+    layout = LocalLayout(tmp_path / "c", ports=free_ports(), networking=False)
     (layout.etcd_data / "member").mkdir(parents=True)
     with pytest.raises(HarnessError) as raised:
         LocalCluster(layout).up()

@@ -9,10 +9,10 @@ import pytest
 
 from harness.cluster.base import Cluster
 from harness.cluster.existing import ExistingCluster
-from harness.cluster.kind import KindCluster, kind_available
 from harness.cluster.local import LocalCluster
 from harness.cluster.providers import get_cluster
 from harness.errors import HarnessError
+from harness.images.reference import built_image
 
 pytestmark = pytest.mark.e2e
 
@@ -22,24 +22,13 @@ def test_provider_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(get_cluster(), ExistingCluster)
     assert isinstance(get_cluster("local"), LocalCluster)  # --cluster wins over the environment
     monkeypatch.delenv("HARNESS_CLUSTER")
-    expected = KindCluster if kind_available() else LocalCluster
-    assert isinstance(get_cluster(), expected)
+    assert isinstance(get_cluster(), LocalCluster)
 
 
 def test_unknown_provider_names_the_choices() -> None:
     with pytest.raises(HarnessError) as raised:
         get_cluster("minikube")
     assert str(raised.value) == "unknown cluster provider 'minikube'; choose one of local, kind, existing"
-
-
-@pytest.mark.skipif(kind_available(), reason="this machine has docker and kind")
-def test_kind_without_docker_says_what_to_install() -> None:
-    with pytest.raises(HarnessError) as raised:
-        KindCluster().up()
-    assert str(raised.value) == (
-        "--cluster kind needs the docker and kind commands; install Docker and "
-        "`go install sigs.k8s.io/kind@v0.30.0`, or use --cluster local"
-    )
 
 
 def test_existing_without_kubeconfig_says_how_to_point_at_one(tmp_path: Path) -> None:
@@ -52,11 +41,13 @@ def test_existing_without_kubeconfig_says_how_to_point_at_one(tmp_path: Path) ->
     )
 
 
-def test_existing_provider_uses_any_kubeconfig(cluster: Cluster) -> None:
+def test_existing_provider_uses_any_kubeconfig(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HARNESS_REGISTRY", raising=False)
     existing = ExistingCluster(cluster.kubeconfig)
     existing.up()
     [row] = existing.status()
     assert (row.name, row.running, row.healthy) == ("apiserver", True, True)
     assert existing.kubectl("get", "namespace", "default", "-o", "name") == "namespace/default\n"
-    with pytest.raises(HarnessError, match=r"^cannot load image.tar into an existing cluster"):
-        existing.load_image(Path("image.tar"))
+    with pytest.raises(HarnessError, match=r"^cannot give image localhost/cronharness/jobs/x:0123456789ab to an "
+                                           r"existing cluster without a registry: pass --registry"):
+        existing.load_image(Path("image.tar"), built_image("localhost/cronharness/jobs/x", "0123456789ab"))

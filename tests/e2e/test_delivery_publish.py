@@ -23,8 +23,8 @@ from harness.charts.render import KUBE_VERSION, LIBRARY_DIR, helm_binary
 from harness.charts.validate import validate_objects
 from harness.cluster.base import Cluster
 from harness.delivery.publish import packages_in, publish
-from harness.delivery.registry import Registry
 from harness.paths import REPO_ROOT
+from harness.registry import Registry
 from harness.scaffold import new_job
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,9 @@ def _chart_meta(package: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    service = Registry(root=tmp_path_factory.mktemp("registry"))
+    # A throw-away registry on a free port: the machine registry (harness/registry.py) may hold other
+    # sessions' charts and images.
+    service = Registry(root=tmp_path_factory.mktemp("registry"), port=0)
     started = time.monotonic()
     service.start()
     print(f"FIGURE registry start {time.monotonic() - started:.2f}s")

@@ -1,9 +1,9 @@
-"""Job images end to end, with no Docker and no registry: the python base from debootstrap (cached
-after the first run), a sample job Dockerfile built on it with buildah and ``--build-arg BASE_IMAGE``,
-the archive imported into a containerd of our own (temporary root, state and socket), the image
+"""Job images end to end, with no Docker: the python base from debootstrap (cached after the first run),
+a sample job Dockerfile built on it with buildah and ``--build-arg BASE_IMAGE`` under a content-addressed
+tag, the archive imported into a containerd of our own (temporary root, state and socket), the image
 listed under its tag, and the job run from it with ``ctr run`` (runc) as the chart runs it: uid 10001,
 read-only root filesystem, writable /tmp. The spark base gets the same treatment with a real
-SparkSession.
+SparkSession. (Pulls through the registry: tests/e2e/test_cluster_registry.py.)
 
 Build and import times are printed as ``FIGURE`` lines (run with ``-s`` to see them).
 """
@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.cluster.containerd import import_image
 from harness.errors import HarnessError
-from harness.images import build_job_image, ensure_base, load_image
+from harness.images import JobImage, build_job_image, ensure_base
 from harness.images import job as job_module
 from harness.images.buildah import buildah, image_config, image_id
 from harness.images.job import jobs_cache
@@ -138,12 +139,12 @@ def write_job(context: Path, main: str) -> None:
     (context / "main.py").write_text(main)
 
 
-def forget(tag: str, *archives: Path) -> None:
-    """Drop what a test built: its archives and its image in the buildah store."""
-    for archive in archives:
-        archive.unlink(missing_ok=True)
-    with contextlib.suppress(HarnessError):  # already gone: nothing to clean
-        buildah("rmi", "--force", tag)
+def forget(*images: JobImage) -> None:
+    """Drop what a test built: its archives and its images in the buildah store."""
+    for image in images:
+        image.archive.unlink(missing_ok=True)
+        with contextlib.suppress(HarnessError):  # already gone: nothing to clean
+            buildah("rmi", "--force", str(image.ref))
 
 
 # --- tests ---------------------------------------------------------------------------------------
@@ -159,18 +160,21 @@ def test_python_job_image_builds_loads_and_runs(
 
     # A nonce makes the first build of this run a real (cold) build of the job's own layer.
     nonce = tmp_path.name
-    tag = "localhost/cronharness-test/hello:e2e"
+    repository = "localhost/cronharness-test/hello"
     context = tmp_path / "app"
     write_job(context, f"NONCE = {nonce!r}\n" + SAMPLE_MAIN)
-    archives: list[Path] = []
+    built: list[JobImage] = []
     try:
         started = time.monotonic()
-        archive = build_job_image(context, tag, base)
+        image = build_job_image(context, repository, base)
         figure("job image build, cold", time.monotonic() - started)
-        archives.append(archive)
+        built.append(image)
+        tag = str(image.ref)
+        # the tag is the build's content key (the archive's name carries it too)
+        assert image.ref.tag == job_module.job_cache_key(context, repository, image_id(base) or "")
+        assert image.archive == jobs_cache() / f"localhost-cronharness-test-hello-{image.ref.tag}.tar"
+        assert image.archive.is_file()
         first_id = image_id(tag)
-        assert archive.parent == jobs_cache()
-        assert archive.is_file()
 
         # Unchanged context and base: the cached archive is returned and nothing is built.
         def no_build(*args: object, **kwargs: object) -> str:
@@ -178,12 +182,12 @@ def test_python_job_image_builds_loads_and_runs(
 
         monkeypatch.setattr(job_module.buildah, "build", no_build)
         started = time.monotonic()
-        assert build_job_image(context, tag, base) == archive
+        assert build_job_image(context, repository, base) == image
         figure("job image build, warm (unchanged)", time.monotonic() - started)
         monkeypatch.undo()
 
         started = time.monotonic()
-        load_image(archive, "local", containerd_socket=containerd.socket)
+        import_image(containerd.socket, image.archive)
         figure("ctr images import of the job image", time.monotonic() - started)
         assert tag in containerd.images()
 
@@ -193,22 +197,24 @@ def test_python_job_image_builds_loads_and_runs(
             f"hello {nonce} uid=10001 python=3.11 requests=2.34.2 pymongo=4.20.0 root=read-only"
         )
 
-        # An edited job gets a new archive and the old one is dropped.
+        # An edited job gets a new tag and archive, and the old ones are dropped.
         write_job(context, f"NONCE = {nonce + '-2'!r}\n" + SAMPLE_MAIN)
         started = time.monotonic()
-        edited = build_job_image(context, tag, base)
+        edited = build_job_image(context, repository, base)
         figure("job image build, after an edit (base layers cached)", time.monotonic() - started)
-        archives.append(edited)
-        assert edited != archive
-        assert edited.is_file()
-        assert not archive.exists()
+        built.append(edited)
+        assert edited.ref.repository == image.ref.repository
+        assert edited.ref.tag != image.ref.tag
+        assert edited.archive.is_file()
+        assert not image.archive.exists()
         # ... and the image it replaced leaves the store.
         assert first_id is not None
-        assert image_id(tag) != first_id
+        assert image_id(tag) is None
         assert first_id not in buildah("images", "--all", "--no-trunc", "--quiet")
     finally:
-        forget(tag, *archives)
-        containerd.ctr("images", "remove", tag)
+        forget(*built)
+        for done_image in built:
+            containerd.ctr("images", "remove", str(done_image.ref))
 
 
 def test_spark_job_image_runs_a_spark_session(containerd: Containerd, tmp_path: Path) -> None:
@@ -217,13 +223,13 @@ def test_spark_job_image_runs_a_spark_session(containerd: Containerd, tmp_path: 
     figure("spark base (ensure_base, cached after the first run)", time.monotonic() - started)
     assert image_config(base)["User"] == "10001:10001"
 
-    tag = "localhost/cronharness-test/spark-hello:e2e"
     context = tmp_path / "app"
     write_job(context, SPARK_MAIN)
-    archive = build_job_image(context, tag, base)
+    image = build_job_image(context, "localhost/cronharness-test/spark-hello", base)
+    tag = str(image.ref)
     try:
         started = time.monotonic()
-        load_image(archive, "local", containerd_socket=containerd.socket)
+        import_image(containerd.socket, image.archive)
         figure("ctr images import of the spark job image", time.monotonic() - started)
         assert tag in containerd.images()
         # Spark's driver binds a port: host networking on loopback, as the chart's Spark pods do.
@@ -232,5 +238,5 @@ def test_spark_job_image_runs_a_spark_session(containerd: Containerd, tmp_path: 
         assert done.returncode == 0, done.stderr[-3000:]
         assert done.stdout.strip().splitlines()[-1] == f"spark={pinned('images', 'pyspark')} sum=500500"
     finally:
-        forget(tag, archive)
+        forget(image)
         containerd.ctr("images", "remove", tag)

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from harness.delivery.publish import oci_url, packages_in, publish
-from harness.delivery.registry import Registry
 from harness.errors import HarnessError
+from harness.registry import Registry
 
 
 def test_oci_url_accepts_bare_and_oci_references() -> None:
@@ -26,7 +26,7 @@ def test_publish_without_packages_says_to_package_first(tmp_path: Path) -> None:
 
 
 def test_registry_config_binds_loopback_and_keeps_data_in_its_state_dir(tmp_path: Path) -> None:
-    registry = Registry(root=tmp_path, ports={"http": 5123})
+    registry = Registry(root=tmp_path, port=5123)
     argv = registry.argv()
     assert argv[:2] == ["/usr/bin/docker-registry", "serve"]
     config = yaml.safe_load(Path(argv[2]).read_text())
