@@ -27,6 +27,9 @@ STUCK_REASONS = ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "Inval
 # ...except these messages: the kubelet's Secret/ConfigMap watch for a namespace it has just started to serve
 # was not synced in time; it retries by itself and the container starts (seen in a fresh test namespace).
 TRANSIENT_MESSAGES = ("failed to sync secret cache", "failed to sync configmap cache")
+# What `kubectl create job --from=cronjob/...` puts on the Job; the library's alerts label a run with it
+# `run: manual` (kube-state-metrics exports it through its annotation allowlist).
+MANUAL_ANNOTATION = ("cronjob.kubernetes.io/instantiate", "manual")
 Obj = dict[str, Any]
 
 
@@ -76,9 +79,9 @@ class JobResult:
 def trigger(kube: Kube, namespace: str, cronjob: str, name: str | None = None) -> str:
     """Create a Job from the CronJob's jobTemplate now and return its name.
 
-    Like ``kubectl create job --from=cronjob/<cronjob>``: the manual-instantiation annotation, and an
-    ownerReference to the CronJob so its history limits (and kube-state-metrics' owner labels) see the
-    run as one of its own.
+    Like ``kubectl create job --from=cronjob/<cronjob>``: the manual-instantiation annotation (so alerts
+    about the run say ``run: manual``), and an ownerReference to the CronJob so its history limits, its
+    lastSuccessfulTime and kube-state-metrics' owner labels see the run as one of its own.
 
     Raises:
         HarnessError: when the CronJob does not exist.
@@ -97,7 +100,7 @@ def trigger(kube: Kube, namespace: str, cronjob: str, name: str | None = None) -
             "name": job_name,
             "namespace": namespace,
             "labels": metadata.get("labels", {}),
-            "annotations": {**metadata.get("annotations", {}), "cronjob.kubernetes.io/instantiate": "manual"},
+            "annotations": {**metadata.get("annotations", {}), MANUAL_ANNOTATION[0]: MANUAL_ANNOTATION[1]},
             "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cronjob,
                                  "uid": cj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}],
         },

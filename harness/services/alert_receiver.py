@@ -42,9 +42,11 @@ class ReceivedAlert:
     starts_at: str
     ends_at: str
     fingerprint: str
+    receiver: str
 
     @classmethod
-    def from_webhook(cls, alert: Mapping[str, Any]) -> ReceivedAlert:
+    def from_webhook(cls, alert: Mapping[str, Any], receiver: str) -> ReceivedAlert:
+        """One alert of a notification that Alertmanager sent to ``receiver`` (the route it took)."""
         labels = dict(alert.get("labels", {}))
         return cls(
             name=labels.get("alertname", ""),
@@ -54,6 +56,7 @@ class ReceivedAlert:
             starts_at=str(alert.get("startsAt", "")),
             ends_at=str(alert.get("endsAt", "")),
             fingerprint=str(alert.get("fingerprint", "")),
+            receiver=receiver,
         )
 
 
@@ -111,7 +114,8 @@ class AlertReceiver(Service):
         Raises:
             HarnessError: when the receiver does not answer.
         """
-        found = [ReceivedAlert.from_webhook(a) for n in self.notifications() for a in n.get("alerts", [])]
+        found = [ReceivedAlert.from_webhook(a, str(n.get("receiver", ""))) for n in self.notifications()
+                 for a in n.get("alerts", [])]
         return [a for a in found
                 if (name is None or a.name == name) and (status is None or a.status == status)]
 

@@ -2,7 +2,8 @@
 
 Every alert goes to one webhook (the :mod:`harness.services.alert_receiver`), resolved ones too, each
 alert in its own group (``group_by: ['...']``) and with short waits so a test sees a notification
-within seconds of Prometheus firing or resolving the alert.
+within seconds of Prometheus firing or resolving the alert. Alerts of manual runs (``run="manual"``) take
+their own route to a receiver of their own (same webhook), as production routes them apart from the pager.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from harness.services.base import Service
 from harness.toolchain import apt_ensure, pinned
 
 PROGRAM = "/usr/bin/prometheus-alertmanager"
+# Receiver names; the webhook payload names the receiver, so tests see which route an alert took.
+SCHEDULED_RECEIVER = "harness"
+MANUAL_RECEIVER = "harness-manual"
 
 
 class Alertmanager(Service):
-    """Alertmanager whose only receiver is a webhook (the harness's alert receiver).
+    """Alertmanager whose receivers post to one webhook (the harness's alert receiver).
 
     Args:
         webhook_url: where notifications are posted (None: the webhook of the harness's alert
@@ -71,15 +75,18 @@ class Alertmanager(Service):
         Raises:
             HarnessError: when no webhook URL was given and the alert receiver was never started.
         """
+        webhook = [{"url": self._webhook(), "send_resolved": True}]
         return {
             "route": {
-                "receiver": "harness",
+                "receiver": SCHEDULED_RECEIVER,
                 # '...' groups by every label: one notification per alert, easy to assert on.
                 "group_by": ["..."],
                 **self.timing,
+                "routes": [{"matchers": ['run="manual"'], "receiver": MANUAL_RECEIVER}],
             },
             "receivers": [
-                {"name": "harness", "webhook_configs": [{"url": self._webhook(), "send_resolved": True}]}
+                {"name": SCHEDULED_RECEIVER, "webhook_configs": webhook},
+                {"name": MANUAL_RECEIVER, "webhook_configs": webhook},
             ],
         }
 

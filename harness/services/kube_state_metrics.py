@@ -3,6 +3,8 @@
 It exports the state of the cluster's CronJobs, Jobs, Pods and Namespaces (``kube_job_status_failed``,
 ``kube_cronjob_status_last_successful_time``, ...) for Prometheus, which is what the job charts'
 alert rules are written against. Both its listeners (metrics and its own telemetry) bind 127.0.0.1.
+Jobs' manual-instantiation annotation is exported (``kube_job_annotations``), as the library's alerts
+need it to tell manual runs from scheduled ones.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.errors import HarnessError
+from harness.jobrun import MANUAL_ANNOTATION
 from harness.services.base import HOST, Service
 from harness.toolchain import go_build, pinned
 from harness.toolchain.go import GO_MODULES_DIR
@@ -88,6 +91,7 @@ class KubeStateMetrics(Service):
             f"--telemetry-host={HOST}",
             f"--telemetry-port={self.ports['telemetry']}",
             f"--resources={','.join(RESOURCES)}",
+            f"--metric-annotations-allowlist=jobs=[{MANUAL_ANNOTATION[0]}]",
         ]
 
     def healthy(self) -> bool:

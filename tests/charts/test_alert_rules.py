@@ -28,7 +28,7 @@ def test_rules_pass_promtool_check(render: Render, tmp_path: Path) -> None:
     _write_rule_file(render, rules)
     done = _promtool("check", "rules", str(rules))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 5 rules found" in done.stdout
+    assert "SUCCESS: 6 rules found" in done.stdout
 
 
 def test_default_alerts_fire_and_stay_silent_as_specified(render: Render, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 from tests.charts.conftest import Render
 
-DEFAULT_ALERTS = ["CronJobFailed", "CronJobNoRecentSuccess", "CronJobPushStale", "CronJobRunningTooLong",
-                  "CronJobSuspended"]
+DEFAULT_ALERTS = ["CronJobFailed", "CronJobMissedSchedule", "CronJobNoRecentSuccess", "CronJobPushStale",
+                  "CronJobRunningTooLong", "CronJobSuspended"]
 
 
 def _rules(objects: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -24,6 +24,34 @@ def test_default_alerts_all_have_runbook_summary_and_severity(render: Render) ->
         assert rule["annotations"]["summary"] and rule["annotations"]["description"]
         assert rule["labels"]["severity"] in {"critical", "warning", "info"}
         assert rule["labels"]["cronjob"] == "t-test-chart" and rule["labels"]["namespace"] == "default"
+        assert rule["annotations"]["logs"].startswith("kubectl -n default logs ")
+        assert "harness logs t-test-chart" in rule["annotations"]["logs"]
+
+
+def test_per_run_alerts_say_whether_the_run_was_manual(render: Render) -> None:
+    rules = _rules(render())
+    for name in ("CronJobFailed", "CronJobRunningTooLong"):
+        expr = rules[name]["expr"]
+        assert "group_left (owner_name, run)" in expr
+        assert 'annotation_cronjob_kubernetes_io_instantiate="manual"' in expr
+        assert '"run", "manual"' in expr and '"run", "scheduled"' in expr
+        assert "--run {{ $labels.job_name }}" in rules[name]["annotations"]["logs"]
+    # The Job's Failed condition, not failed pods; a later success ends it.
+    assert 'kube_job_failed{namespace="default", condition="true"}' in rules["CronJobFailed"]["expr"]
+    assert "kube_job_status_failed" not in rules["CronJobFailed"]["expr"]
+    assert "kube_cronjob_status_last_successful_time" in rules["CronJobFailed"]["expr"]
+
+
+def test_missed_schedule_grace_follows_the_start_deadline(render: Render) -> None:
+    def grace(values: dict[str, Any]) -> str:
+        expr: str = _rules(render(values))["CronJobMissedSchedule"]["expr"]
+        return expr.split(" > ", 1)[1].split()[0]
+
+    assert grace({}) == "300"  # the library's startingDeadlineSeconds
+    assert grace({"cronjob": {"startingDeadlineSeconds": 45}}) == "45"
+    assert grace({"cronjob": {"startingDeadlineSeconds": None}}) == "300"
+    missed = {"metrics": {"prometheusRule": {"alerts": {"CronJobMissedSchedule": {"graceSeconds": 0}}}}}
+    assert grace(missed) == "0"  # a user's 0 is kept
 
 
 def test_alert_overrides_per_name(render: Render) -> None:

@@ -43,7 +43,10 @@ from harness.deploy import build_and_load, image_values
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.paths import REPO_ROOT
+from harness.pytest.scope import DataScope
 from harness.services.alert_receiver import AlertReceiver, ReceivedAlert
+from harness.services.alertmanager import MANUAL_RECEIVER, SCHEDULED_RECEIVER, Alertmanager
+from harness.services.kube_state_metrics import KubeStateMetrics
 from harness.services.pool import ServicePool
 from harness.services.prometheus import Prometheus
 from harness.services.pushgateway import Pushgateway
@@ -78,7 +81,30 @@ def stack(cluster: Cluster, services: ServicePool) -> Stack:
     prometheus, receiver, pushgateway = (services.get(n) for n in ("prometheus", "alert-receiver", "pushgateway"))
     assert isinstance(prometheus, Prometheus) and isinstance(receiver, AlertReceiver)
     assert isinstance(pushgateway, Pushgateway)
+    require_current_configuration(services)
     return Stack(prometheus, receiver, pushgateway)
+
+
+def require_current_configuration(services: ServicePool) -> None:
+    """Fail at once when kube-state-metrics or Alertmanager run with another checkout's configuration.
+
+    Services are shared machine-wide and a running one is reused as it is: started by an older checkout,
+    kube-state-metrics lacks the annotation allowlist (every run would be "scheduled") or Alertmanager the
+    manual route, and the tests would fail on a label far from the cause.
+    """
+    ksm, alertmanager = services.get("kube-state-metrics"), services.get("alertmanager")
+    assert isinstance(ksm, KubeStateMetrics) and isinstance(alertmanager, Alertmanager)
+    ksm.prepare()  # builds nothing when cached; argv() needs the program's path
+    pid = ksm.process.pid
+    running = Path(f"/proc/{pid}/cmdline").read_text().split("\0") if pid else []
+    wanted = [a for a in ksm.argv() if a.startswith("--metric-annotations-allowlist")]
+    with urllib.request.urlopen(f"{alertmanager.url}/api/v2/status", timeout=10) as reply:
+        loaded = json.load(reply)["config"]["original"]
+    stale = [name for name, ok in (("kube-state-metrics", set(wanted) <= set(running)),
+                                   ("alertmanager", MANUAL_RECEIVER in loaded)) if not ok]
+    if stale:
+        pytest.fail(f"{', '.join(stale)} run with an older configuration than this checkout's (started by another "
+                    f"checkout or session); once no session uses them: harness services down {' '.join(stale)}")
 
 
 @pytest.fixture(scope="module")
@@ -260,11 +286,12 @@ def delete_job(kube: Kube, namespace: str, name: str) -> None:
 # --- tests -------------------------------------------------------------------------------------
 
 
-def test_failed_run_fires_and_resolves_after_rerun_and_cleanup(
+def test_failed_manual_run_fires_routed_as_manual_and_resolves_after_a_later_success(
         install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
     release = install(deep_merge({"env": {"MODE": "fail"}}, alerts_values(CronJobFailed={"for": "5s"})))
     ns, cj = release.namespace, release.cronjob
 
+    # The harness triggers runs like `kubectl create job --from`: a manual run.
     failed = run(kube, release, "failed")
     assert failed.exit_code == 1
     failure = finished_at(kube, ns, failed.name)
@@ -272,30 +299,63 @@ def test_failed_run_fires_and_resolves_after_rerun_and_cleanup(
     held = prometheus_alerts(stack, release, "CronJobFailed")
 
     assert dict(alert.labels) == {"alertname": "CronJobFailed", "cronjob": cj, "namespace": ns,
-                                  "job_name": failed.name, "owner_name": cj, "severity": "critical"}
-    assert alert.annotations["summary"] == f"Cron job {ns}/{cj}: run {failed.name} failed"
+                                  "job_name": failed.name, "owner_name": cj, "run": "manual",
+                                  "severity": "critical"}
+    assert alert.receiver == MANUAL_RECEIVER
+    assert alert.annotations["summary"] == f"Cron job {ns}/{cj}: manual run {failed.name} failed"
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobfailed"
-    assert alert.annotations["description"].startswith(f"Job {ns}/{failed.name} created by CronJob {cj} has failed")
-    # Latency breakdown: failure -> pending (kube-state-metrics watch + scrape + evaluation), pending ->
-    # firing (`for`, counted in evaluation ticks), firing -> receiver (send + group_wait).
+    assert alert.annotations["description"].startswith(f"Job {ns}/{failed.name} (manual run of CronJob {cj}) failed")
+    assert alert.annotations["logs"] == (f"kubectl -n {ns} logs job/{failed.name} --all-containers --timestamps; "
+                                         f"once its pods are gone: harness logs {cj} --run {failed.name}")
+    # Latency breakdown: failure -> pending (Job Failed condition, kube-state-metrics watch, scrape,
+    # evaluation), pending -> firing (`for`, counted in evaluation ticks), firing -> receiver (send + group_wait).
     active_at = parse_time(held[0]["activeAt"]) if held else float("nan")
     fired_at = parse_time(alert.starts_at)
     conditions = kube.plain(kube.batch.read_namespaced_job(failed.name, ns))["status"]["conditions"]
-    job_failed = min(parse_time(c["lastTransitionTime"]) for c in conditions
-                     if c["type"] in ("FailureTarget", "Failed"))
+    job_failed = next(parse_time(c["lastTransitionTime"]) for c in conditions if c["type"] == "Failed")
     print(f"FIGURE CronJobFailed for=5s: failure->receiver {seen - failure:.1f}s "
-          f"(failure->Job failed condition {job_failed - failure:.0f}s, "
+          f"(failure->Job Failed condition {job_failed - failure:.0f}s, "
           f"failure->pending {active_at - failure:.1f}s, pending->firing {fired_at - active_at:.1f}s, "
           f"firing->receiver {seen - fired_at:.1f}s; finishedAt has 1 s resolution)")
     assert 5 <= seen - failure < 30
 
-    # Fix the cause, re-run, delete the failed Job: the alert resolves.
+    # Fix the cause and re-run: the later success resolves the alert by itself; the failed Job stays.
     release.upgrade({"env": {"MODE": "succeed"}})
-    run(kube, release, "succeeded")
-    delete_job(kube, ns, failed.name)
-    resolved, _ = wait_received(stack, "CronJobFailed", release, "resolved", timeout=60)
+    succeeded = run(kube, release, "succeeded")
+    resolved, seen = wait_received(stack, "CronJobFailed", release, "resolved", timeout=60)
     assert resolved.labels["job_name"] == failed.name
     assert prometheus_alerts(stack, release, "CronJobFailed") == []
+    assert kube.plain(kube.batch.read_namespaced_job(failed.name, ns))["status"]["failed"] == 1
+    completed = parse_time(kube.plain(kube.batch.read_namespaced_job(succeeded.name, ns))["status"]["completionTime"])
+    print(f"FIGURE CronJobFailed resolved by a later success: success->receiver {seen - completed:.1f}s")
+
+
+def test_failure_then_success_on_retry_raises_no_alert(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack, scope: DataScope) -> None:
+    # backoffLimit 1: the first pod fails, the Job's retry succeeds. `for: 0s`: any match would fire at once.
+    release = install(deep_merge({
+        "job": {"backoffLimit": 1},
+        "env": {"MODE": "fail-once", "STATE_DIR": "/state"},
+        "persistence": {"state": {"type": "hostPath", "path": str(scope.volume), "mountPath": "/state"}},
+    }, alerts_values(CronJobFailed={"for": "0s"})))
+    ns = release.namespace
+    result = run(kube, release, "succeeded")
+    job = kube.plain(kube.batch.read_namespaced_job(result.name, ns))
+    assert (job["status"]["failed"], job["status"]["succeeded"]) == (1, 1)
+    # Prometheus has the failed pod and the completed Job; the rule must then be evaluated on that data.
+    selector = f'namespace="{ns}", job_name="{result.name}"'
+    wait_in_prometheus(stack, f"kube_job_status_failed{{{selector}}} == 1")
+    wait_in_prometheus(stack, f'kube_job_complete{{{selector}, condition="true"}} == 1')
+    group = f"cronjob.{ns}.{release.cronjob}"
+    scraped = time.time()
+    wait_until(lambda: rule_group_evaluated_after(stack, group, scraped + 1), timeout=30,
+               what=f"rule group {group} evaluated on the scraped data")
+    assert prometheus_alerts(stack, release, "CronJobFailed") == []
+    assert received(stack, "CronJobFailed", release) == []
+
+
+def rule_group_evaluated_after(stack: Stack, group: str, when: float) -> bool:
+    return any(g["name"] == group and parse_time(g["lastEvaluation"]) > when for g in stack.prometheus.rule_groups())
 
 
 def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_old(
@@ -341,16 +401,57 @@ def release_cronjob(kube: Kube, release: Release) -> dict[str, Any]:
     return cronjob
 
 
-def test_suspended_cronjob_fires(install: Callable[[dict[str, Any]], Release], stack: Stack) -> None:
-    release = install(deep_merge({"cronjob": {"suspend": True}}, alerts_values(CronJobSuspended={"for": "5s"})))
+def test_suspended_cronjob_fires_and_misses_no_run(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    # Due every minute, 10 s start deadline (the missed-run grace): while suspended, no due run is missed.
+    release = install(deep_merge({"cronjob": {"schedule": "*/1 * * * *", "suspend": True,
+                                              "startingDeadlineSeconds": 10}},
+                                 alerts_values(CronJobSuspended={"for": "5s"})))
     ns, cj = release.namespace, release.cronjob
     alert, _ = wait_received(stack, "CronJobSuspended", release, timeout=60)
     assert dict(alert.labels) == {"alertname": "CronJobSuspended", "cronjob": cj, "namespace": ns,
                                   "severity": "warning"}
+    assert alert.receiver == SCHEDULED_RECEIVER
     assert alert.annotations["summary"] == f"Cron job {ns}/{cj} is suspended"
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobsuspended"
-    # Suspended on purpose is not "no recent success": that alert stays silent for a suspended job.
+    assert alert.annotations["logs"].startswith(f"kubectl -n {ns} logs -l app.kubernetes.io/instance=")
+    # The first due time after creation passes, then the grace and two evaluations: still no missed run.
+    created = parse_time(release_cronjob(kube, release)["metadata"]["creationTimestamp"])
+    first_due = (int(created) // 60 + 1) * 60
+    while time.time() < first_due + 10 + 5:
+        time.sleep(1)
+    assert release_cronjob(kube, release).get("status", {}).get("lastScheduleTime") is None
+    assert prometheus_alerts(stack, release, "CronJobMissedSchedule") == []
+    # Suspended on purpose is neither "no recent success" nor a missed run.
     assert received(stack, "CronJobNoRecentSuccess", release) == []
+    assert received(stack, "CronJobMissedSchedule", release) == []
+
+
+def test_run_that_could_not_start_fires_missed_schedule_until_a_later_run_starts(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    # Due every minute, concurrencyPolicy Forbid, start deadline 20 s (the missed-run grace). The first
+    # scheduled run sleeps 100 s: the controller cannot start the next one while it runs, and when it ends
+    # that one's deadline has passed, so it is missed; the one after starts and the alert resolves.
+    release = install(deep_merge({"cronjob": {"schedule": "*/1 * * * *", "concurrencyPolicy": "Forbid",
+                                              "startingDeadlineSeconds": 20},
+                                  "env": {"MODE": "succeed", "SLEEP_SECONDS": "100"}},
+                                 alerts_values(CronJobMissedSchedule={"for": "0s"})))
+    ns, cj = release.namespace, release.cronjob
+    alert, seen = wait_received(stack, "CronJobMissedSchedule", release, timeout=180)
+    assert dict(alert.labels) == {"alertname": "CronJobMissedSchedule", "cronjob": cj, "namespace": ns,
+                                  "severity": "warning"}
+    assert alert.annotations["summary"].startswith(f"Cron job {ns}/{cj}: a run due ")
+    assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobmissedschedule"
+    status = release_cronjob(kube, release)["status"]
+    assert len(status.get("active", [])) == 1, "the first scheduled run must still be active"
+    missed = parse_time(status["lastScheduleTime"]) + 60  # the due time after the run that is still active
+    assert parse_time(alert.starts_at) - missed >= 20
+    print(f"FIGURE CronJobMissedSchedule grace 20s: due time->receiver {seen - missed:.1f}s")
+
+    resolved, _ = wait_received(stack, "CronJobMissedSchedule", release, "resolved", timeout=120)
+    later = parse_time(release_cronjob(kube, release)["status"]["lastScheduleTime"])
+    assert later >= missed + 60, "the missed run stays missed; a later one starts"
+    assert parse_time(resolved.ends_at) >= later
 
 
 def test_run_past_its_limit_fires_running_too_long(
@@ -365,7 +466,7 @@ def test_run_past_its_limit_fires_running_too_long(
     started = parse_time(job["status"]["startTime"])
     assert job["status"].get("active") == 1, "the run must still be active when the alert fires"
     assert dict(alert.labels) == {"alertname": "CronJobRunningTooLong", "cronjob": cj, "namespace": ns,
-                                  "job_name": job_name, "owner_name": cj, "severity": "warning"}
+                                  "job_name": job_name, "owner_name": cj, "run": "manual", "severity": "warning"}
     assert alert.annotations["summary"] == (f"Cron job {ns}/{cj}: run {job_name} has been running longer "
                                             f"than {limit}s")
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobrunningtoolong"
@@ -425,7 +526,7 @@ def test_healthy_job_raises_no_alert(install: Callable[[dict[str, Any]], Release
     assert len(groups) == 1
     assert {(r["name"], r["health"], r["state"]) for r in groups[0]["rules"]} == {
         (name, "ok", "inactive") for name in ("CronJobFailed", "CronJobRunningTooLong", "CronJobNoRecentSuccess",
-                                              "CronJobSuspended", "CronJobPushStale")}
+                                              "CronJobMissedSchedule", "CronJobSuspended", "CronJobPushStale")}
 
 
 def dashboard_panels(release: Release) -> dict[str, str]:
@@ -451,7 +552,7 @@ def test_every_dashboard_panel_answers_for_the_job(
     # Wait until Prometheus has scraped both runs and the push; then every panel must answer at once.
     ns = release.namespace
     for query in (f'kube_job_status_completion_time{{namespace="{ns}", job_name="{succeeded.name}"}}',
-                  f'kube_job_status_failed{{namespace="{ns}", job_name="{failed.name}"}} > 0',
+                  f'kube_job_failed{{namespace="{ns}", job_name="{failed.name}", condition="true"}} == 1',
                   f'kube_cronjob_status_last_successful_time{{namespace="{ns}", cronjob="{release.cronjob}"}}',
                   f'push_time_seconds{{job="{release.push_job}"}}'):
         wait_in_prometheus(stack, query)

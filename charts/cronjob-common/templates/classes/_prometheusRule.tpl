@@ -24,7 +24,7 @@ spec:
             {{- $labels = mustMergeOverwrite $labels (deepCopy $pr.alertLabels) (deepCopy ($alert.labels | default dict)) }}
             {{- toYaml $labels | nindent 12 }}
           annotations:
-            {{- $annotations := dict "summary" $rule.summary "description" $rule.description "runbook_url" (printf "%s#%s" $pr.runbookBaseUrl (lower $name)) }}
+            {{- $annotations := dict "summary" $rule.summary "description" $rule.description "logs" $rule.logs "runbook_url" (printf "%s#%s" $pr.runbookBaseUrl (lower $name)) }}
             {{- $annotations = mustMergeOverwrite $annotations (deepCopy ($alert.annotations | default dict)) }}
             {{- toYaml $annotations | nindent 12 }}
         {{- end }}

@@ -15,7 +15,7 @@
 - title: Failed runs
   type: timeseries
   unit: short
-  expr: count(max by (namespace, job_name) (kube_job_status_failed{namespace={{ $ns | quote }}} > 0) * on (namespace, job_name) group_left () {{ $owner }}) or vector(0)
+  expr: count(max by (namespace, job_name) (kube_job_failed{namespace={{ $ns | quote }}, condition="true"} == 1) * on (namespace, job_name) group_left () {{ $owner }}) or vector(0)
 - title: Active runs
   type: timeseries
   unit: short

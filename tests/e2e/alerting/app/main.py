@@ -1,6 +1,9 @@
 """A cron job whose behaviour the alerting tests choose by environment variables.
 
-MODE            succeed (exit 0) or fail (exit 1, one-line reason on stderr); default succeed
+MODE            succeed (exit 0), fail (exit 1, one-line reason on stderr) or fail-once (fail if the file
+                failed-once does not exist in STATE_DIR and create it, else succeed: the Job's retry
+                succeeds); default succeed
+STATE_DIR       a directory shared by the run's pods (a hostPath volume), for MODE=fail-once
 SLEEP_SECONDS   seconds to sleep before finishing (a run that takes too long); default 0
 PUSH            1: push a sample to the Pushgateway before finishing (the Pushgateway adds
                 push_time_seconds, which CronJobPushStale and the dashboard read)
@@ -14,6 +17,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 
 def push(status: int) -> None:
@@ -34,15 +38,19 @@ def push(status: int) -> None:
 
 def main() -> int:
     mode = os.environ.get("MODE", "succeed")
-    if mode not in ("succeed", "fail"):
-        print(f"alerting-app: MODE must be succeed or fail, got {mode!r}", file=sys.stderr)
+    if mode not in ("succeed", "fail", "fail-once"):
+        print(f"alerting-app: MODE must be succeed, fail or fail-once, got {mode!r}", file=sys.stderr)
         return 2
+    if mode == "fail-once":
+        marker = Path(os.environ["STATE_DIR"]) / "failed-once"
+        mode = "succeed" if marker.exists() else "fail"
+        marker.touch()
     time.sleep(float(os.environ.get("SLEEP_SECONDS", "0")))
     status = 1 if mode == "succeed" else 0
     if os.environ.get("PUSH") == "1":
         push(status)
     if mode == "fail":
-        print("alerting-app: failing on purpose (MODE=fail)", file=sys.stderr)
+        print(f"alerting-app: failing on purpose (MODE={os.environ.get('MODE')})", file=sys.stderr)
         return 1
     print("alerting-app: done")
     return 0
