@@ -44,8 +44,9 @@ def test_every_template_check_has_a_case() -> None:
         if key in SCHEMA_FIRST:
             covered = any(SCHEMA_FIRST[key] in line for line in expected)
         else:
-            # A printf key's %s stands for a name; the case's message starts with the key and its colon.
-            pattern = re.compile("^" + re.escape(key).replace("%s", "[^ ]+") + ":")
+            # A printf key's %s stands for a name and %d for an index; the case's message starts with the key
+            # and its colon.
+            pattern = re.compile("^" + re.escape(key).replace("%s", "[^ ]+").replace("%d", r"\d+") + ":")
             covered = any(pattern.match(line.replace("\\", "")) for line in expected)
         if not covered:
             uncovered.append(key)
