@@ -122,7 +122,11 @@ class Prometheus(Service):
         """
         self.rules_dir.mkdir(parents=True, exist_ok=True)
         path = self.rules_dir / f"{name}.yml"
-        path.write_text(text)
+        # Atomically: a reload by a concurrent session must never read a half-written (or empty) file, which
+        # would drop the alerts' state (an alert then ends without a "resolved" notification).
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text)
+        partial.replace(path)
         return path
 
     def write_prometheus_rule(self, manifest: Mapping[str, Any]) -> Path:
