@@ -24,9 +24,15 @@ def _expected(path: Path) -> str:
     return first.removeprefix("# expect: ")
 
 
-# A template-time check the schema pre-empts (the schema rejects the value first), with the path of the
-# schema error that covers it instead.
-SCHEMA_FIRST = {"image.repository": "'/image/repository'", "%s.type": "/type'", "resources": "'/resources/"}
+# A template-time check the schema pre-empts (the schema rejects the value first), with the path (and, where
+# the path is not specific enough, the message) of the schema error that covers it instead. The template
+# check still speaks when a user passes --skip-schema-validation.
+SCHEMA_FIRST = {
+    "image.repository": "'/image/repository'",
+    "%s.type": "/type'",
+    "resources": "'/resources/",
+    "services.%s.ports": "': missing property 'ports'",
+}
 
 
 def _template_checks() -> set[str]:
