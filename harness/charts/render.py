@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
+from harness.locking import cache_lock
 from harness.paths import REPO_ROOT, tools_bin
 
 # The cluster version we target; passed explicitly so Helm 3 and Helm 4 (whose built-in defaults
@@ -54,11 +56,15 @@ def build_dependencies(chart: Path, helm: str) -> None:
     if _built.get(chart) == digest:
         return
     command = [helm, "dependency", "build", "--skip-refresh", str(chart)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0 and "out of sync" in done.stderr:
-        # Chart.lock is not versioned (.gitignore): one left by an older library version is stale, not wrong.
-        (chart / "Chart.lock").unlink(missing_ok=True)
+    # One build per chart at a time across processes (xdist workers, parallel sessions): helm works in a
+    # tmpcharts-<pid> directory inside the chart that a concurrent build's clean-up can remove under it.
+    lock = Path(tempfile.gettempdir()) / f"cronharness-deps-{hashlib.sha1(str(chart).encode()).hexdigest()[:12]}.lock"
+    with cache_lock(lock):
         done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0 and "out of sync" in done.stderr:
+            # Chart.lock is not versioned (.gitignore): one left by an older library version is stale, not wrong.
+            (chart / "Chart.lock").unlink(missing_ok=True)
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RenderError(f"helm dependency build {chart} failed: {done.stderr.strip()}")
     _built[chart] = digest
