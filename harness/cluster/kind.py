@@ -108,7 +108,13 @@ class KindCluster(Cluster):
         self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
         if self._exists():
             self.kubeconfig.write_text(self._kind("get", "kubeconfig", "--name", self.name))
-            self._install_addons()
+            try:
+                self._install_addons()
+            except HarnessError as exc:
+                raise HarnessError(
+                    f"{exc}\nthe kind cluster {self.name} may come from an earlier node image (without our DNS "
+                    f"or storage images): delete it with `harness cluster down --provider kind` and run up again"
+                ) from exc
             return
         image = kind_node.node_image_name()
         config = self._config_file

@@ -123,6 +123,15 @@ def test_cluster_dns_is_ours_and_answers_for_the_cluster_domain_only(kind: KindC
         kind.kubectl("delete", "namespace", namespace, "--timeout=120s", timeout=150)
 
 
+def test_up_again_keeps_the_cluster_and_its_add_ons(kind: KindCluster) -> None:
+    def uids() -> str:
+        return kind.kubectl("get", "deployment", "-A", "-o", "jsonpath={.items[*].metadata.uid}")
+
+    before = uids()
+    kind.up()  # the cluster exists: DNS applied again (a no-op), the provisioner found ready
+    assert uids() == before
+
+
 def test_claim_binds_is_written_read_back_and_removed(kind: KindCluster) -> None:
     classes = kind.kubectl("get", "storageclass", "-o", "jsonpath={.items[*].provisioner}")
     assert classes == storage.PROVISIONER  # ours replaced kind's own storage manifest
