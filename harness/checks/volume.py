@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,7 +107,8 @@ def claim_reader(cluster: Cluster, namespace: str, claim: str, *, image: str | N
         HarnessError: when the pod does not become ready in time (the claim is unbound, or the image is
             missing: ``kubectl describe pod`` in the message's namespace tells which).
     """
-    name = f"read-{claim}"[:63].rstrip("-")
+    # A suffix of its own: two readers of one claim at once never share (and delete) one pod.
+    name = f"read-{claim}"[:56].rstrip("-") + f"-{secrets.token_hex(3)}"
     pod = reader_pod(name, claim, image or busybox_image()[0])
     cluster.kubectl("apply", "-n", namespace, "-f", "-", input_text=json.dumps(pod))
     try:
