@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.cluster import docker_engine
+from harness.cluster import docker_engine, kind_node
 from harness.delivery.gitlab_ci import gitlab_ci_local, machine_cache_variables
 from harness.paths import REPO_ROOT
 from tests.e2e.dind_standin import standin_daemon
@@ -89,11 +89,11 @@ def test_expanded_pipeline_runs_make_targets_and_syncs_each_environment(clone: P
                    for line in job["script"])
 
 
-def _run_jobs(clone: Path, jobs: list[str], variables: dict[str, str]) -> str:
+def _run_jobs(clone: Path, jobs: list[str], variables: dict[str, str], *options: str) -> str:
     """Run ``jobs`` with the shell executor, each in an isolated copy; their output once all passed."""
     arguments = [arg for name, value in variables.items() for arg in ("--variable", f"{name}={value}")]
     started = time.monotonic()
-    done = _gcl(clone, *jobs, "--force-shell-executor", "--shell-isolation", "--timestamps", *arguments,
+    done = _gcl(clone, *jobs, "--force-shell-executor", "--shell-isolation", "--timestamps", *arguments, *options,
                 timeout=RUN_TIMEOUT)
     print(f"FIGURE gitlab-ci-local {' + '.join(jobs)} (fresh clone, shell executor) {time.monotonic() - started:.0f}s")
     output = done.stdout + done.stderr
@@ -111,16 +111,23 @@ def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
 @pytest.mark.skipif(docker_engine.docker_unavailable() is not None,
                     reason=f"Docker cannot run here: {docker_engine.docker_unavailable()}")
 def test_e2e_job_runs_kind_on_a_dind_stand_in(clone: Path) -> None:
+    # gitlab-ci-local starts a job's services as containers even with the shell executor (it would pull
+    # docker:27-dind), so the job runs from a copy of the pipeline file without its `services`; the stand-in
+    # daemon plays the service. Everything else (variables, before_script, script) is the committed file's.
+    committed = (clone / ".gitlab-ci.yml").read_text()
+    service = "  services:\n    - name: docker:27-dind\n      alias: docker\n"
+    assert committed.count(service) == 1
+    (clone / ".gitlab-ci-no-services.yml").write_text(committed.replace(service, ""))
     with standin_daemon() as daemon:
         output = _run_jobs(clone, ["e2e"], {
             **machine_cache_variables(),
             # Pipeline variables override the job's own (tcp://docker:2375, the DinD service's alias).
             "DOCKER_HOST": daemon.host,
             "PYTEST_ARGS": "-k 'test_cluster_kind and test_node_is_ready_and_runs_a_pod'",
-        })
+        }, "--file", ".gitlab-ci-no-services.yml")
         # The job used the stand-in: the node image was loaded there, and the test's `down` left no container.
         with pytest.MonkeyPatch.context() as env:
             env.setenv("DOCKER_HOST", daemon.host)
-            assert docker_engine.docker("images", "--format", "{{.Repository}}").split() == ["cronharness.local/kind-node"]
+            assert docker_engine.docker("images", "--format", "{{.Repository}}").split() == [kind_node.REPOSITORY]
             assert docker_engine.docker("ps", "--all", "--quiet") == ""
     assert re.search(r"^e2e +> =+ 1 passed, \d+ deselected", output, re.M), output[-3000:]
