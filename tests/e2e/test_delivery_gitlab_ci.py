@@ -110,7 +110,7 @@ def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
 
 @pytest.mark.skipif(docker_engine.docker_unavailable() is not None,
                     reason=f"Docker cannot run here: {docker_engine.docker_unavailable()}")
-def test_e2e_job_runs_kind_on_a_dind_stand_in(clone: Path) -> None:
+def test_e2e_job_runs_kind_on_a_dind_stand_in(clone: Path, tmp_path: Path) -> None:
     # gitlab-ci-local starts a job's services as containers even with the shell executor (it would pull
     # docker:27-dind), so the job runs from a copy of the pipeline file without its `services`; the stand-in
     # daemon plays the service. Everything else (variables, before_script, script) is the committed file's.
@@ -124,10 +124,14 @@ def test_e2e_job_runs_kind_on_a_dind_stand_in(clone: Path) -> None:
             # Pipeline variables override the job's own (tcp://docker:2375, the DinD service's alias).
             "DOCKER_HOST": daemon.host,
             "PYTEST_ARGS": "-k 'test_cluster_kind and test_node_is_ready_and_runs_a_pod'",
+            # The job's kubeconfig and kind config stay apart from a test of the same cluster name on this
+            # machine's own dockerd (as on a runner, where the job has a state of its own).
+            "HARNESS_STATE_DIR": str(tmp_path / "state"),
         }, "--file", ".gitlab-ci-no-services.yml")
         # The job used the stand-in: the node image was loaded there, and the test's `down` left no container.
         with pytest.MonkeyPatch.context() as env:
             env.setenv("DOCKER_HOST", daemon.host)
             assert docker_engine.docker("images", "--format", "{{.Repository}}").split() == [kind_node.REPOSITORY]
             assert docker_engine.docker("ps", "--all", "--quiet") == ""
-    assert re.search(r"^e2e +> =+ 1 passed, \d+ deselected", output, re.M), output[-3000:]
+    # pytest's closing line inside the job, e.g. "[19:31:37 3.82 min] e2e > ==== 1 passed, 248 deselected in 78.07s"
+    assert re.search(r"^(?:\[[^]]*\] +)?e2e > =+ 1 passed, \d+ deselected in ", output, re.M), output[-3000:]
