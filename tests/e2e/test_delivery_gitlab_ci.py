@@ -108,6 +108,8 @@ def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
     _run_jobs(clone, ["lint", "unit"], machine_cache_variables())
 
 
+# The same kind-on-DOCKER_HOST path as tests/e2e/test_cluster_kind_docker_host.py, through gitlab-ci-local.
+@pytest.mark.matrix
 @pytest.mark.skipif(docker_engine.docker_unavailable() is not None,
                     reason=f"Docker cannot run here: {docker_engine.docker_unavailable()}")
 def test_e2e_job_runs_kind_on_a_dind_stand_in(clone: Path, tmp_path: Path) -> None:
