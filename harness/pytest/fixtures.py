@@ -134,7 +134,7 @@ def release_namespace(kube: Kube, pool: ServicePool, name: str, in_cluster: Clus
     Returns:
         What could not be removed, one line each (empty when everything went).
     """
-    problems = clean_scope(DataScope(name), pool, in_cluster.endpoints() if in_cluster else ())
+    problems = clean_scope(DataScope(name), pool, in_cluster)
     try:
         _delete_namespace(kube, name)
     except Exception as exc:  # reported by the caller, like the services' problems

@@ -12,7 +12,7 @@ import json
 import shutil
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from harness.paths import state_root
 from harness.services.base import HttpEndpoint, NamedEndpoint, Service
 from harness.services.ferretdb import FerretDB
 from harness.services.hdfs import Hdfs
-from harness.services.incluster import Endpoint
+from harness.services.incluster import ClusterServices
 from harness.services.pool import ServicePool
 
 
@@ -112,7 +112,7 @@ def _cleaners(scope: DataScope) -> dict[str, Callable[[Service], None]]:
             "pushgateway": lambda service: _clean_pushgateway(scope, service)}
 
 
-def clean_scope(scope: DataScope, pool: ServicePool, in_cluster: Sequence[Endpoint] = ()) -> list[str]:
+def clean_scope(scope: DataScope, pool: ServicePool, in_cluster: ClusterServices | None = None) -> list[str]:
     """Remove ``scope``'s data from every running service and its host volume; start nothing.
 
     Returns:
@@ -128,7 +128,15 @@ def clean_scope(scope: DataScope, pool: ServicePool, in_cluster: Sequence[Endpoi
             clean(service)
         except Exception as exc:  # reported to the caller, one line per service
             problems.append(f"{name}: {exc}")
-    for endpoint in in_cluster:
+    cluster_hdfs = in_cluster.used_hdfs() if in_cluster else None
+    if cluster_hdfs is not None:
+        try:
+            hdfs_checks.delete(cluster_hdfs, scope.hdfs_root)
+        except Exception as exc:  # reported like the host services' problems
+            problems.append(f"hdfs in the cluster: {exc}")
+    for endpoint in in_cluster.endpoints() if in_cluster else []:
+        if endpoint.name not in _IN_CLUSTER_CLEANERS:
+            continue  # HDFS: above
         try:
             _IN_CLUSTER_CLEANERS[endpoint.name](scope, endpoint)
         except Exception as exc:  # reported like the host services' problems

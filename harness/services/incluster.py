@@ -41,6 +41,7 @@ from harness.services.elasticsearch import CLUSTER_NAME, SearchNode
 from harness.services.maven import jvm_options
 from harness.services.pushgateway import pushgateway_command
 from harness.toolchain import pinned, step
+from harness.waiting import wait_until
 
 NAMESPACE = "cronharness-services"
 RELEASE = "cronharness-services"
@@ -101,12 +102,47 @@ def _search_workload(node: type[SearchNode]) -> Workload:
     )
 
 
+HDFS_DNS = f"hdfs.{NAMESPACE}.svc"
+# roles are Kubernetes port names (lower case letters, digits and '-', at most 15 characters)
+HDFS_PORTS = {"http": 9870, "rpc": 8020, "dn-transfer": 9866, "dn-http": 9864, "dn-ipc": 9867}
+#: Hadoop client settings a job needs for the in-cluster HDFS: block transfers go to the DataNode's advertised
+#: name (its Service), not to the pod address the NameNode sees it at.
+HDFS_CLIENT_CONF = {"dfs.client.use.datanode.hostname": "true"}
+
+
+def _hdfs_workload() -> Workload:
+    """NameNode + DataNode (MiniDFSCluster) in one pod, every listener on the pod's addresses, the DataNode
+    advertising the Service name; a fresh pod formats its emptyDir. Ready when the NameNode answers (the host
+    waits for the DataNode too: :meth:`ClusterServices.hdfs`)."""
+    from harness.services.hdfs import LAUNCHER_OPTIONS, Hdfs
+
+    def image() -> ServiceImageSpec:
+        classes, lib = Hdfs().program()
+        return ServiceImageSpec("hdfs", packages=(pinned("images", "java"),), files={"classes": classes, "lib": lib})
+
+    options = ["-Dcronharness.bind=0.0.0.0", f"-Dcronharness.datanode.hostname={HDFS_DNS}", "-Djava.io.tmpdir=/tmp",
+               *LAUNCHER_OPTIONS]
+    ports = [str(HDFS_PORTS[role]) for role in ("rpc", "http", "dn-transfer", "dn-http", "dn-ipc")]
+    return Workload(
+        image=image,
+        command=("/usr/bin/java", *jvm_options(options=options), "-cp", f"{FILES_DIR}/classes:{FILES_DIR}/lib/*",
+                 "HdfsLauncher", "/data", *ports, "true"),
+        ports=HDFS_PORTS,
+        ready_path="/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus",
+        cpu="100m",
+        memory="768Mi",
+        # uid 10001 has no passwd entry in the image: Hadoop's login would find no user name
+        env={"HADOOP_USER_NAME": "hdfs"},
+    )
+
+
 def workloads() -> dict[str, Workload]:
     """The services that run in the cluster, by name (their Service and Deployment name)."""
     from harness.services.elasticsearch import Elasticsearch
     from harness.services.opensearch import OpenSearch
 
     return {
+        "hdfs": _hdfs_workload(),
         "opensearch": _search_workload(OpenSearch),
         "elasticsearch": _search_workload(Elasticsearch),
         "pushgateway": Workload(
@@ -212,6 +248,22 @@ class Endpoint:
     url: str
 
 
+@dataclass(frozen=True)
+class ClusterHdfs:
+    """HDFS in the cluster as the host's WebHDFS client (``webhdfs_client``) and the jobs reach it.
+
+    Attributes:
+        webhdfs_url: the NameNode's HTTP port, forwarded to the host.
+        datanode_redirects: the DataNode's HTTP port -> its port-forward (WebHDFS redirects are rewritten).
+    """
+
+    webhdfs_url: str
+    datanode_redirects: Mapping[int, str]
+    name: str = "hdfs"
+    #: ``fs.defaultFS`` for jobs: the NameNode's RPC port by Service name
+    rpc_url: str = f"hdfs://{HDFS_DNS}:{HDFS_PORTS['rpc']}"
+
+
 def _release_values(cluster: Cluster) -> dict[str, Any]:
     """The ``services`` values the release runs now ({} when it is not installed)."""
     done = subprocess.run([helm_binary(3), "get", "values", RELEASE, "--namespace", NAMESPACE, "--output", "json",
@@ -306,6 +358,7 @@ class ClusterServices:
         self.cluster = cluster
         self._forwards: dict[str, PortForward] = {}
         self._endpoints: dict[str, Endpoint] = {}
+        self._hdfs: ClusterHdfs | None = None
         self.installed = False
 
     def get(self, name: str, role: str = "http") -> Endpoint:
@@ -323,6 +376,26 @@ class ClusterServices:
         self._endpoints[key] = Endpoint(name, job_url(name, role), f"http://127.0.0.1:{local}")
         return self._endpoints[key]
 
+    def hdfs(self) -> ClusterHdfs:
+        """HDFS in the cluster, its NameNode out of safe mode with its DataNode alive.
+
+        Raises:
+            HarnessError: when it cannot be installed or forwarded.
+            HarnessTimeout: when the DataNode does not register within two minutes.
+        """
+        from harness.services.hdfs import namenode_ready
+
+        namenode, datanode = self.get("hdfs", "http"), self.get("hdfs", "dn-http")
+        wait_until(lambda: namenode_ready(namenode.url), timeout=120, what="the in-cluster HDFS DataNode to register")
+        self._hdfs = ClusterHdfs(webhdfs_url=namenode.url,
+                                 datanode_redirects={HDFS_PORTS["dn-http"]: datanode.url.removeprefix("http://")})
+        return self._hdfs
+
+    def used_hdfs(self) -> ClusterHdfs | None:
+        """HDFS, when this session reached it and its port-forwards still run (it may hold its tests' data)."""
+        alive = all(f.alive for key, f in self._forwards.items() if key.startswith("hdfs/"))
+        return self._hdfs if self._hdfs is not None and alive else None
+
     def endpoints(self) -> list[Endpoint]:
         """The services this session reached (those that can hold its tests' data)."""
         return [endpoint for key, endpoint in self._endpoints.items() if self._forwards[key].alive]
@@ -333,3 +406,4 @@ class ClusterServices:
             forward.stop()
         self._forwards.clear()
         self._endpoints.clear()
+        self._hdfs = None

@@ -16,11 +16,11 @@ from kubernetes import client
 
 from harness.checks import metrics, search
 from harness.cluster.base import Cluster
-from harness.errors import HarnessError
 from harness.kube import Kube
 from harness.pytest.scope import DataScope, clean_scope
 from harness.services.incluster import NAMESPACE, ClusterServices
 from harness.services.pool import ServicePool
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -40,22 +40,30 @@ def service_image(kube: Kube, name: str) -> str:
 
 def put_from_a_pod(cluster: Cluster, namespace: str, image: str, url: str, body: str, content_type: str) -> None:
     """Run a pod (no host network) in ``namespace`` that PUTs ``body`` to ``url``; wait until it succeeded."""
+    run_pod(cluster, namespace, image, ["python3", "-c", PUT, url, body, content_type])
+
+
+def run_pod(cluster: Cluster, namespace: str, image: str, command: list[str], env: dict[str, str] | None = None) -> str:
+    """Run ``command`` in a pod (no host network) in ``namespace``; wait until it succeeded; return its log."""
     pod = {
         "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "writer"},
         "spec": {
             "restartPolicy": "Never",
             "securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
             "containers": [{"name": "writer", "image": image, "imagePullPolicy": "IfNotPresent",
-                            "command": ["python3", "-c", PUT, url, body, content_type]}],
+                            "command": command,
+                            "env": [{"name": k, "value": v} for k, v in (env or {}).items()]}],
         },
     }
     cluster.kubectl("apply", "-n", namespace, "-f", "-", input_text=json.dumps(pod))
-    try:
-        cluster.kubectl("wait", "-n", namespace, "--for=jsonpath={.status.phase}=Succeeded", "pod/writer",
-                        "--timeout=120s", timeout=150)
-    except HarnessError as exc:
-        logs = cluster.kubectl("logs", "-n", namespace, "pod/writer")
-        raise AssertionError(f"the writer pod did not succeed: {exc}\n{logs}") from exc
+
+    def phase() -> str:
+        return cluster.kubectl("get", "-n", namespace, "pod/writer", "-o", "jsonpath={.status.phase}")
+
+    wait_until(lambda: phase() in ("Succeeded", "Failed"), timeout=180, what="the writer pod to finish")
+    logs = cluster.kubectl("logs", "-n", namespace, "pod/writer")
+    assert phase() == "Succeeded", f"the writer pod failed:\n{logs}"
+    return logs
 
 
 def test_pushgateway_deployment_has_probe_requests_and_no_host_network(cluster_services: ClusterServices,
@@ -85,7 +93,7 @@ def test_job_pod_pushes_by_service_name_and_the_host_reads_through_the_api(
     assert pushed["probe_value"] == 42.0
     assert set(pushed) == {"probe_value", "push_time_seconds", "push_failure_time_seconds"}
     # the test's teardown removes its group from the in-cluster Pushgateway like from a host service
-    assert clean_scope(scope, services, cluster_services.endpoints()) == []
+    assert clean_scope(scope, services, cluster_services) == []
     assert metrics.pushed(gateway, job) == {}
 
 
@@ -100,5 +108,6 @@ def test_search_node_indexes_a_pod_s_document_and_the_host_reads_it(
     put_from_a_pod(cluster, namespace, service_image(kube, name), f"{node.job_url}/{index}/_doc/a?refresh=true",
                    json.dumps({"n": 7, "site": "T2_CH_CERN"}), "application/json")
     assert search.documents(node, f"{scope.index_prefix}*") == {index: {"a": {"n": 7, "site": "T2_CH_CERN"}}}
-    assert clean_scope(scope, services, cluster_services.endpoints()) == []
+    assert clean_scope(scope, services, cluster_services) == []
     assert search.indices(node, f"{scope.index_prefix}*") == []
+

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import requests.adapters
 import yaml
 
 from harness.charts.render import helm_binary
@@ -35,7 +37,7 @@ def test_pushgateway_values_and_urls() -> None:
     }
     assert job_url("pushgateway") == "http://pushgateway.cronharness-services.svc:9091"
     with pytest.raises(HarnessError, match=r"service 'mongo' does not run in the cluster; in-cluster services: "
-                                           r"opensearch, elasticsearch, pushgateway"):
+                                           r"hdfs, opensearch, elasticsearch, pushgateway"):
         workload("mongo")
 
 
@@ -77,3 +79,35 @@ def test_chart_names_a_missing_key(tmp_path: Path) -> None:
     done = render(tmp_path, {"pushgateway": values})
     assert done.returncode != 0
     assert "services.pushgateway.resources is required" in done.stderr
+
+
+def test_hdfs_listens_in_the_pod_and_advertises_its_service_name() -> None:
+    values = workload("hdfs").values("img")
+    assert values["command"][-8:] == ["HdfsLauncher", "/data", "8020", "9870", "9866", "9864", "9867", "true"]
+    assert "-Dcronharness.bind=0.0.0.0" in values["command"]
+    assert "-Dcronharness.datanode.hostname=hdfs.cronharness-services.svc" in values["command"]
+    assert values["ports"] == {"http": 9870, "rpc": 8020, "dn-transfer": 9866, "dn-http": 9864, "dn-ipc": 9867}
+    assert values["readiness"] == {"port": "http", "path": "/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus"}
+    assert values["env"] == {"HADOOP_USER_NAME": "hdfs"}
+
+
+def test_webhdfs_redirects_to_the_datanode_port_go_to_its_port_forward() -> None:
+    from harness.services.hdfs import _Redirected
+
+    sent: list[str] = []
+    session = _Redirected({9864: "127.0.0.1:41234"})
+    adapter = requests.adapters.HTTPAdapter()
+
+    def record(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        sent.append(request.url or "")
+        response = requests.Response()
+        response.status_code = 200
+        return response
+
+    adapter.send = record  # type: ignore[method-assign,assignment]
+    session.mount("http://", adapter)
+    session.get("http://127.0.0.1:9864/webhdfs/v1/a?op=OPEN")
+    session.get("http://hdfs.cronharness-services.svc:9864/webhdfs/v1/b?op=OPEN")
+    session.get("http://127.0.0.1:50070/webhdfs/v1/c?op=GETFILESTATUS")
+    assert sent == ["http://127.0.0.1:41234/webhdfs/v1/a?op=OPEN", "http://127.0.0.1:41234/webhdfs/v1/b?op=OPEN",
+                    "http://127.0.0.1:50070/webhdfs/v1/c?op=GETFILESTATUS"]

@@ -64,6 +64,8 @@ public final class HdfsLauncher {
                 .nameNodePort(nnRpc)
                 .nameNodeHttpPort(nnHttp)
                 .numDataNodes(1)
+                // MiniDFSCluster sets each DataNode's hostname from this list (else its own default).
+                .hosts(new String[] {DATANODE_HOSTNAME})
                 .storagesPerDatanode(1)
                 .checkDataNodeAddrConfig(true)
                 .format(Boolean.parseBoolean(args[6]))
