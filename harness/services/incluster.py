@@ -326,7 +326,10 @@ def _pods_report(cluster: Cluster) -> str:
         for name in cluster.kubectl("get", "pods", "--namespace", NAMESPACE, "-o",
                                     "jsonpath={range .items[?(@.status.containerStatuses[0].ready==false)]}"
                                     '{.metadata.name}{" "}{end}').split():
-            tail = cluster.kubectl("logs", "--namespace", NAMESPACE, name, "--tail=15")
+            try:
+                tail = cluster.kubectl("logs", "--namespace", NAMESPACE, name, "--tail=15")
+            except HarnessError as exc:  # not started yet: say so and go on with the others
+                tail = str(exc)
             lines.append(f"last log lines of {name}:\n{tail}")
         return "\n".join(lines)
     except HarnessError as exc:
