@@ -104,12 +104,17 @@ package: setup ## helm package every chart (with its library dependency) into di
 	@$(PY) -m harness package
 
 .PHONY: check-versions
-check-versions: setup ## Fail when a chart's packaged files changed since its version was last set (git history)
+check-versions: setup ## Fail when a chart's packaged files (or a job's image inputs) changed since its version (appVersion) was last set
 	@$(PY) -m harness check-versions
 
+.PHONY: images
+images: setup ## Build every job's image as the tests build it (releasing them is `make publish`)
+	@$(PY) -m harness images
+
 .PHONY: publish
-publish: package ## helm push dist/*.tgz to $(HARNESS_CHART_REGISTRY) (default: a registry on 127.0.0.1)
-	@$(PY) -m harness publish $(if $(HARNESS_CHART_REGISTRY),--registry $(HARNESS_CHART_REGISTRY))
+publish: package ## helm push dist/*.tgz and push every job image as <image.repository>:<appVersion> (default registry: 127.0.0.1)
+	@$(PY) -m harness publish $(if $(HARNESS_CHART_REGISTRY),--registry $(HARNESS_CHART_REGISTRY)) \
+		$(if $(HARNESS_IMAGE_REGISTRY),--image-registry $(HARNESS_IMAGE_REGISTRY))
 
 .PHONY: bench
 bench: setup-dev ## Benchmarks: render+validate N charts, test data generation, cluster, every job on 10k records

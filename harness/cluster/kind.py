@@ -2,7 +2,9 @@
 
 ``up`` starts Docker if needed (:mod:`harness.cluster.docker_engine`: no iptables, no masquerade, nodes
 without a default route), builds or reuses the node image (:mod:`harness.cluster.kind_node`), builds kind
-itself from Go modules (tools/go/kind) and runs ``kind create cluster`` with :func:`kind_config`. ``down``
+itself from Go modules (tools/go/kind) and runs ``kind create cluster`` with :func:`kind_config`, then
+installs the cluster DNS (:mod:`harness.cluster.dns`, as on the local cluster) and waits for the storage
+provisioner kind applied from the node image (:mod:`harness.cluster.storage`). ``down``
 deletes the cluster; dockerd keeps running for the next ``up`` (``harness cluster down --provider kind
 --purge`` also stops it). Images are loaded with ``kind load image-archive``.
 """
@@ -17,8 +19,9 @@ from typing import Any
 
 import yaml
 
-from harness.cluster import docker_engine, kind_node
+from harness.cluster import dns, docker_engine, kind_node, storage
 from harness.cluster.base import Cluster, ComponentStatus
+from harness.cluster.node_images import coredns_image
 from harness.errors import HarnessError
 from harness.images.reference import ImageRef
 from harness.paths import state_root
@@ -27,6 +30,11 @@ from harness.toolchain.progress import step
 from harness.waiting import wait_until
 
 CLUSTER_NAME = "cronharness"
+# kubeadm's CoreDNS addon is skipped: its Corefile forwards what is outside the cluster domain to the
+# node's resolver, and its image (registry.k8s.io/coredns/coredns) would be pulled. The harness installs
+# the same DNS as on the local cluster instead (cluster.local only, our image, preloaded in the node).
+# kind itself skips preflight (it would pull images); the patch replaces kind's list, so it names both.
+_SKIP_PHASES = ["preflight", "addon/coredns"]
 
 
 def kind_binary() -> Path:
@@ -55,6 +63,7 @@ def kind_config() -> dict[str, Any]:
             "kubeProxyMode": "iptables",
         },
         "nodes": [{"role": "control-plane"}],
+        "kubeadmConfigPatches": [yaml.safe_dump({"kind": "InitConfiguration", "skipPhases": _SKIP_PHASES})],
     }
 
 
@@ -99,6 +108,13 @@ class KindCluster(Cluster):
         self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
         if self._exists():
             self.kubeconfig.write_text(self._kind("get", "kubeconfig", "--name", self.name))
+            try:
+                self._install_addons()
+            except HarnessError as exc:
+                raise HarnessError(
+                    f"{exc}\nthe kind cluster {self.name} may come from an earlier node image (without our DNS "
+                    f"or storage images): delete it with `harness cluster down --provider kind` and run up again"
+                ) from exc
             return
         image = kind_node.node_image_name()
         config = self._config_file
@@ -120,6 +136,14 @@ class KindCluster(Cluster):
         # the default ServiceAccount.
         wait_until(self._default_service_account, timeout=90,
                    what="the default ServiceAccount in namespace default")
+        self._install_addons()
+
+    def _install_addons(self) -> None:
+        """The cluster DNS (applied here) and the storage provisioner (applied by ``kind create``), ready."""
+        with step("  cluster DNS (CoreDNS, cluster.local only)"):
+            dns.install(self, kind_node.DNS_IP, coredns_image()[0])
+        with step(f"  storage (local-path-provisioner, default StorageClass {storage.STORAGE_CLASS})"):
+            storage.wait_ready(self)
 
     def _default_service_account(self) -> bool:
         try:
