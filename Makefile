@@ -73,13 +73,23 @@ coverage: setup-dev ## Line coverage of jobkit and of each job's app/ by the uni
 	@for code in jobkit charts/jobs/*/app; do \
 		printf '  %-42s %s%%\n' "$$code" "$$($(PY) -m coverage report --include="$$code/*" --format=total)"; done
 
+E2E_PATHS = tests/e2e charts/jobs
+
 .PHONY: e2e
-e2e: setup-dev ## End-to-end tests: local cluster, real services, images, every job's success test, alerting, delivery
+e2e: setup-dev ## End-to-end tests: one per production path (local cluster, kind, services, jobs, alerting, delivery)
 	@mkdir -p reports
-	@$(PY) -m pytest -m e2e -ra --durations=20 --junitxml=reports/e2e-junit.xml $(PYTEST_ARGS) tests/e2e charts/jobs
+	@$(PY) -m pytest -m "e2e and not matrix" -ra --durations=20 --junitxml=reports/e2e-junit.xml $(PYTEST_ARGS) $(E2E_PATHS)
+
+.PHONY: e2e-all
+e2e-all: setup-dev ## Every end-to-end test, with the matrices (other providers, engines, runners)
+	@mkdir -p reports
+	@$(PY) -m pytest -m e2e -ra --durations=30 --junitxml=reports/e2e-all-junit.xml $(PYTEST_ARGS) $(E2E_PATHS)
 
 .PHONY: test
 test: lint unit e2e ## The whole suite (README's test command; .ci/run calls it)
+
+.PHONY: test-all
+test-all: lint unit e2e-all ## The whole suite with every matrix (run before resolving an issue)
 
 .PHONY: test-job
 test-job: setup ## Deploy job NAME to the cluster, trigger it, wait, run its success test

@@ -42,11 +42,11 @@ def test_daemon_config_registers_the_runc_wrapper_only_when_asked(tmp_path: Path
 
 
 def test_kind_network_is_ipv4_without_masquerade_inside_the_pool() -> None:
-    args = docker_engine.kind_network_args()
+    args = docker_engine.kind_network_args(own_daemon=True)
     assert args == [
         "network", "create", "--driver=bridge", "--subnet=172.30.0.0/24",
-        "--opt", "com.docker.network.bridge.enable_ip_masquerade=false",
         "--opt", "com.docker.network.bridge.name=cronkind0",
+        "--opt", "com.docker.network.bridge.enable_ip_masquerade=false",
         "--opt", "com.docker.network.driver.mtu=1500",
         "kind",
     ]
