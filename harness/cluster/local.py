@@ -346,6 +346,9 @@ class LocalCluster(Cluster):
         self._check_stale()
         components = self._components()
         if all(self.process(c.name).running() for c in components) and self._node_ready():
+            # The kubelet's image garbage collection (under disk pressure) may have removed the imported pause
+            # image, which nothing can pull back: without it no pod starts. Import it again when it is gone.
+            self._import_pause_image()
             self._start_registry()
             if self.layout.networking:
                 self._install_addons()
