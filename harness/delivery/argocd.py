@@ -91,8 +91,9 @@ def image_specs() -> dict[str, ServiceImageSpec]:
     binaries = {f"bin/{name}": argocd for name in ("argocd", *COMPONENTS)}
     return {
         # What Argo CD's own image installs for the repo-server: git and gpg (its keyring is set up at start).
+        # helm is .tools/bin/helm, a symlink: stage the binary it names.
         "argocd": ServiceImageSpec("argocd", packages=("git", "gpg", "gpg-agent", "tini"),
-                                   files={**binaries, **_upstream_scripts(), "bin/helm": ensure("helm")}),
+                                   files={**binaries, **_upstream_scripts(), "bin/helm": ensure("helm").resolve()}),
         "redis": ServiceImageSpec("argocd-redis", packages=("redis-server", "tini")),
         "git": ServiceImageSpec("argocd-git", packages=("git", "tini")),
     }

@@ -73,11 +73,14 @@ def _git(checkout: Path, *args: str) -> str:
 
 def _container_env(cronjob: dict[str, Any]) -> dict[str, str]:
     container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+    # The API server omits an empty value (`DATE: ""` reads back without "value").
+    return {e["name"]: e.get("value", "") for e in container.get("env", []) if "valueFrom" not in e}
 
 
 def _synced_at(gitops: Gitops, app: str, commit: str) -> dict[str, Any] | None:
-    status = gitops.application(app).get("status", {})
+    listed = json.loads(gitops.cluster.kubectl("get", "-n", NAMESPACE, "applications", "-o", "json"))["items"]
+    found = [a for a in listed if a["metadata"]["name"] == app]  # not yet generated: keep waiting
+    status = found[0].get("status", {}) if found else {}
     operation = status.get("operationState", {})
     done = (status.get("sync", {}).get("status") == "Synced" and operation.get("phase") == "Succeeded"
             and commit in operation.get("syncResult", {}).get("revisions", []))
@@ -86,7 +89,8 @@ def _synced_at(gitops: Gitops, app: str, commit: str) -> dict[str, Any] | None:
 
 def _wait_synced(gitops: Gitops, app: str, commit: str, timeout: float) -> None:
     wait_until(lambda: _synced_at(gitops, app, commit), timeout=timeout, what=f"{app} synced at {commit}",
-               interval=1, describe=lambda: json.dumps(gitops.application(app).get("status", {}))[:2000])
+               interval=1, describe=lambda: gitops.cluster.kubectl("get", "-n", NAMESPACE, "applicationset",
+                                                                    "cms-cronjobs", "-o", "json")[-2000:])
 
 
 def _applicationset_for_git_server() -> list[dict[str, Any]]:
