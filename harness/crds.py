@@ -42,7 +42,12 @@ _SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def _module_dir(module: str, version: str) -> Path:
+def module_dir(module: str, version: str) -> Path:
+    """The unpacked Go module ``module@version`` (downloaded into the Go module cache on first use).
+
+    Raises:
+        HarnessError: when the Go module proxy does not serve it.
+    """
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
     done = subprocess.run(
         ["go", "mod", "download", "-json", f"{module}@{version}"],
@@ -69,7 +74,7 @@ def crd_documents() -> list[dict[str, Any]]:
         # Parsing the multi-megabyte CRD YAML takes seconds; keep it as JSON keyed by version.
         parsed = cache_root() / "crds" / f"{module.replace('/', '_')}@{version}.json"
         if not parsed.exists():
-            root = _module_dir(module, version)
+            root = module_dir(module, version)
             loaded = [d for rel in files for d in yaml.load_all((root / rel).read_text(), Loader=_Loader) if d]
             parsed.parent.mkdir(parents=True, exist_ok=True)
             parsed.write_text(json.dumps(loaded))
