@@ -78,7 +78,7 @@ def base_ref(kind: BaseKind) -> str:
     return _chain(kind)[-1][1]
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
     """Hard-link large inputs into a build context (same filesystem), else copy them."""
     try:
         os.link(source, target)
@@ -87,7 +87,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def _stage_python(context: Path) -> dict[str, str]:
-    _link_or_copy(ensure_rootfs(), context / "rootfs.tar")
+    link_or_copy(ensure_rootfs(), context / "rootfs.tar")
     return {}
 
 
@@ -102,10 +102,10 @@ def _spark_avro_jar() -> Path:
 def _stage_spark(context: Path) -> dict[str, str]:
     wheel = ensure_pyspark_wheel()
     (context / "wheels").mkdir()
-    _link_or_copy(wheel, context / "wheels" / wheel.name)
+    link_or_copy(wheel, context / "wheels" / wheel.name)
     (context / "jars").mkdir()
     avro = _spark_avro_jar()
-    _link_or_copy(avro, context / "jars" / avro.name)
+    link_or_copy(avro, context / "jars" / avro.name)
     return {"PYSPARK_VERSION": pinned("images", "pyspark"), "JAVA_PACKAGE": pinned("images", "java")}
 
 

@@ -63,6 +63,33 @@ def _drop_older(repository: str, keep: ImageRef) -> None:
                 buildah.buildah("rmi", f"{repository}:{match.group(1)}")
 
 
+def keyed_image(ref: ImageRef) -> JobImage:
+    """``ref`` with the path of its docker-archive (which exists once it is built)."""
+    return JobImage(ref, jobs_cache() / f"{archive_stem(f'{ref.registry}/{ref.repository}')}-{ref.tag}.tar")
+
+
+def build_keyed_archive(context_dir: Path, ref: ImageRef, *, build_args: dict[str, str], label: str) -> JobImage:
+    """Build the Dockerfile in ``context_dir`` as ``ref`` (whose tag is the build's content key) into a
+    docker-archive under ``cache_root()/images/jobs/``, unless that archive exists; drop older builds of the
+    repository. Job images and service images (harness/images/service.py) are both made here.
+
+    Raises:
+        HarnessError: when the build fails.
+    """
+    repository = f"{ref.registry}/{ref.repository}"
+    image = keyed_image(ref)
+    if image.archive.exists():
+        return image
+    with cache_lock(jobs_cache() / f".{archive_stem(repository)}.lock"):
+        if image.archive.exists():
+            return image
+        with step(f"building {label} {ref} from {context_dir}"):
+            buildah.build(context_dir, str(ref), build_args=build_args, label=f"{label} {ref}")
+            buildah.save_archive(str(ref), image.archive)
+        _drop_older(repository, keep=ref)
+    return image
+
+
 def build_job_image(context_dir: Path, repository: str, base: str) -> JobImage:
     """Build the Dockerfile in ``context_dir`` on ``base`` as ``<repository>:<key>`` and return it.
 
@@ -84,14 +111,4 @@ def build_job_image(context_dir: Path, repository: str, base: str) -> JobImage:
     if base_id is None:
         raise HarnessError(f"base image {base} is not in the buildah store; obtain it with ensure_base()")
     ref = built_image(repository, job_cache_key(context_dir, repository, base_id))
-    image = JobImage(ref, jobs_cache() / f"{archive_stem(repository)}-{ref.tag}.tar")
-    if image.archive.exists():
-        return image
-    with cache_lock(jobs_cache() / f".{archive_stem(repository)}.lock"):
-        if image.archive.exists():
-            return image
-        with step(f"building job image {ref} from {context_dir} on {base}"):
-            buildah.build(context_dir, str(ref), build_args={"BASE_IMAGE": base}, label=f"job image {ref}")
-            buildah.save_archive(str(ref), image.archive)
-        _drop_older(repository, keep=ref)
-    return image
+    return build_keyed_archive(context_dir, ref, build_args={"BASE_IMAGE": base}, label="job image")
