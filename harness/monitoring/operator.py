@@ -394,6 +394,12 @@ def _not_ready(kube: Kube) -> list[str]:
         available = conditions.get("Available", {})
         if available.get("status") != "True":
             waiting.append(f"{plural}/{name}: {available.get('message') or available.get('reason') or 'no status'}")
+    # Why a pod is not running says more than "not ready" (e.g. the node is tainted for disk pressure).
+    for pod in kube.plain(kube.core.list_namespaced_pod(NAMESPACE))["items"]:
+        unscheduled = [c.get("message", "") for c in pod["status"].get("conditions") or []
+                       if c["type"] == "PodScheduled" and c["status"] != "True"]
+        if unscheduled:
+            waiting.append(f"pod {pod['metadata']['name']} not scheduled: {unscheduled[0]}")
     return waiting
 
 
