@@ -73,13 +73,23 @@ coverage: setup-dev ## Line coverage of jobkit and of each job's app/ by the uni
 	@for code in jobkit charts/jobs/*/app; do \
 		printf '  %-42s %s%%\n' "$$code" "$$($(PY) -m coverage report --include="$$code/*" --format=total)"; done
 
+E2E_PATHS = tests/e2e charts/jobs
+
 .PHONY: e2e
-e2e: setup-dev ## End-to-end tests: local cluster, real services, images, every job's success test, alerting, delivery
+e2e: setup-dev ## End-to-end tests: one per production path (local cluster, kind, services, jobs, alerting, delivery)
 	@mkdir -p reports
-	@$(PY) -m pytest -m e2e -ra --durations=20 --junitxml=reports/e2e-junit.xml $(PYTEST_ARGS) tests/e2e charts/jobs
+	@$(PY) -m pytest -m "e2e and not matrix" -ra --durations=20 --junitxml=reports/e2e-junit.xml $(PYTEST_ARGS) $(E2E_PATHS)
+
+.PHONY: e2e-all
+e2e-all: setup-dev ## Every end-to-end test, with the matrices (other providers, engines, runners)
+	@mkdir -p reports
+	@$(PY) -m pytest -m e2e -ra --durations=30 --junitxml=reports/e2e-all-junit.xml $(PYTEST_ARGS) $(E2E_PATHS)
 
 .PHONY: test
 test: lint unit e2e ## The whole suite (README's test command; .ci/run calls it)
+
+.PHONY: test-all
+test-all: lint unit e2e-all ## The whole suite with every matrix (run before resolving an issue)
 
 .PHONY: test-job
 test-job: setup ## Deploy job NAME to the cluster, trigger it, wait, run its success test
@@ -104,12 +114,17 @@ package: setup ## helm package every chart (with its library dependency) into di
 	@$(PY) -m harness package
 
 .PHONY: check-versions
-check-versions: setup ## Fail when a chart's packaged files changed since its version was last set (git history)
+check-versions: setup ## Fail when a chart's packaged files (or a job's image inputs) changed since its version (appVersion) was last set
 	@$(PY) -m harness check-versions
 
+.PHONY: images
+images: setup ## Build every job's image as the tests build it (releasing them is `make publish`)
+	@$(PY) -m harness images
+
 .PHONY: publish
-publish: package ## helm push dist/*.tgz to $(HARNESS_CHART_REGISTRY) (default: a registry on 127.0.0.1)
-	@$(PY) -m harness publish $(if $(HARNESS_CHART_REGISTRY),--registry $(HARNESS_CHART_REGISTRY))
+publish: package ## helm push dist/*.tgz and push every job image as <image.repository>:<appVersion> (default registry: 127.0.0.1)
+	@$(PY) -m harness publish $(if $(HARNESS_CHART_REGISTRY),--registry $(HARNESS_CHART_REGISTRY)) \
+		$(if $(HARNESS_IMAGE_REGISTRY),--image-registry $(HARNESS_IMAGE_REGISTRY))
 
 .PHONY: bench
 bench: setup-dev ## Benchmarks: render+validate N charts, test data generation, cluster, every job on 10k records

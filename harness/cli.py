@@ -139,9 +139,9 @@ def import_command(source: str, name: str | None, script: Path | None, image: st
 
 
 def _attach_delivery_commands() -> None:
-    from harness.delivery.cli import check_versions, publish, registry
+    from harness.delivery.cli import check_versions, images, publish, registry
 
-    for command in (check_versions, publish, registry):
+    for command in (check_versions, images, publish, registry):
         main.add_command(command)
 
 

@@ -17,6 +17,7 @@ from harness.charts.render import build_dependencies, helm_binary
 from harness.cluster.base import Cluster
 from harness.errors import HarnessError
 from harness.images.base import BaseKind
+from harness.images.job import JobImage
 from harness.images.reference import ImageRef, job_repository
 from harness.prerequisites import once
 from harness.toolchain.progress import step
@@ -65,11 +66,30 @@ def job_chart(job: str) -> Path:
     return chart
 
 
+def build_image(context_dir: Path, repository: str, base_kind: BaseKind) -> tuple[JobImage, float]:
+    """Build the Dockerfile in ``context_dir`` on base ``base_kind`` as ``<repository>:<content key>`` (the base
+    first if needed; each at most once per process: harness/prerequisites.py).
+
+    Returns:
+        The built image and the seconds spent.
+
+    Raises:
+        HarnessError: when the base or the image cannot be built.
+    """
+    from harness.images.base import ensure_base
+    from harness.images.job import build_job_image
+
+    started = time.monotonic()
+    base = once(f"the {base_kind} base image", lambda: ensure_base(base_kind))
+    built = once(f"the image {repository}", lambda: build_job_image(context_dir, repository, base))
+    return built, time.monotonic() - started
+
+
 def build_and_load(
     cluster: Cluster, context_dir: Path, repository: str, base_kind: BaseKind
 ) -> tuple[ImageRef, dict[str, float]]:
-    """Build the Dockerfile in ``context_dir`` on base ``base_kind`` as ``<repository>:<content key>`` and
-    load it into ``cluster`` (pushed to its registry, or loaded into its nodes: ``Cluster.load_image``).
+    """Build the Dockerfile in ``context_dir`` on base ``base_kind`` (:func:`build_image`) and load it into
+    ``cluster`` (pushed to its registry, or loaded into its nodes: ``Cluster.load_image``).
 
     Returns:
         The reference the cluster's pods pull, and the seconds spent building and loading.
@@ -77,26 +97,29 @@ def build_and_load(
     Raises:
         HarnessError: when the base or the image cannot be built, or the cluster cannot take it.
     """
-    from harness.images.base import ensure_base
-    from harness.images.job import build_job_image
-
-    phases = {}
-    started = time.monotonic()
-    base = once(f"the {base_kind} base image", lambda: ensure_base(base_kind))
-    built = once(f"the image {repository}", lambda: build_job_image(context_dir, repository, base))
-    phases["image build"] = time.monotonic() - started
+    built, seconds = build_image(context_dir, repository, base_kind)
+    phases = {"image build": seconds}
     started = time.monotonic()
     ref = cluster.load_image(built.archive, built.ref)
     phases["image load"] = time.monotonic() - started
     return ref, phases
 
 
+def job_base_kind(job: str) -> BaseKind:
+    """The base image job ``job``'s Dockerfile builds on (its Chart.yaml annotation; python when absent)."""
+    meta = yaml.safe_load((job_chart(job) / "Chart.yaml").read_text())
+    kind: BaseKind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
+    return kind
+
+
+def build_job(job: str) -> JobImage:
+    """Build job ``job``'s image (its chart's app/ on its base), as tests and releases use it."""
+    return build_image(job_chart(job) / "app", job_repository(job), job_base_kind(job))[0]
+
+
 def build_and_load_image(cluster: Cluster, job: str) -> tuple[ImageRef, dict[str, float]]:
     """Build the job's app/ Dockerfile on its base image (Chart.yaml annotation) and load it into the cluster."""
-    chart = job_chart(job)
-    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
-    base_kind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
-    return build_and_load(cluster, chart / "app", job_repository(job), base_kind)
+    return build_and_load(cluster, job_chart(job) / "app", job_repository(job), job_base_kind(job))
 
 
 def image_values(ref: ImageRef) -> dict[str, Any]:

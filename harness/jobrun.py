@@ -3,7 +3,8 @@ wait that reads every Job condition and fails fast.
 
 Success is a Complete or SuccessCriteriaMet condition; failure is Failed or FailureTarget (Kubernetes
 1.31+ sets FailureTarget as soon as the failure is decided, before pods are cleaned up). A pod that can
-never start (image pull errors, bad config) also fails the run at once instead of waiting for a deadline.
+never start (image pull errors, bad config, a volume that cannot be mounted) also fails the run at once
+instead of waiting for a deadline.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ STUCK_REASONS = ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "Inval
 # ...except these messages: the kubelet's Secret/ConfigMap watch for a namespace it has just started to serve
 # was not synced in time; it retries by itself and the container starts (seen in a fresh test namespace).
 TRANSIENT_MESSAGES = ("failed to sync secret cache", "failed to sync configmap cache")
+# FailedMount events no retry of the kubelet can fix: a hostPath of the wrong type (a file where the pod
+# asks for a directory, or the reverse). Other mount failures (a Secret or ConfigMap not synced yet, a
+# claim still binding) clear by themselves and are waited out.
+PERMANENT_MOUNT_MESSAGES = ("hostPath type check failed", "is not a directory")
 # What `kubectl create job --from=cronjob/...` puts on the Job; the library's alerts label a run with it
 # `run: manual` (kube-state-metrics exports it through its annotation allowlist).
 MANUAL_ANNOTATION = ("cronjob.kubernetes.io/instantiate", "manual")
@@ -133,6 +138,17 @@ def _stuck(pod: Obj) -> str | None:
     return None
 
 
+def _mount_failure(pod: Obj, events: list[Obj]) -> str | None:
+    """The message of a FailedMount event of ``pod`` that will not clear by itself, if there is one."""
+    name = pod["metadata"]["name"]
+    for event in events:
+        message = str(event.get("message", ""))
+        if (event.get("reason") == "FailedMount" and event["involvedObject"].get("name") == name
+                and any(text in message for text in PERMANENT_MOUNT_MESSAGES)):
+            return f"pod {name} cannot start: FailedMount: {message}"
+    return None
+
+
 def _main_exit_code(pods: list[Obj]) -> int | None:
     for pod in reversed(pods):
         for container in pod.get("status", {}).get("containerStatuses", []):
@@ -201,6 +217,14 @@ def wait(kube: Kube, namespace: str, job_name: str, *, timeout: float, log_lines
             if (stuck := _stuck(pod)) is not None:
                 verdict.update(outcome="failed", reason=stuck)
                 return True
+        pending = [p for p in pods if p.get("status", {}).get("phase") == "Pending"]
+        if pending:
+            # A pod whose volume cannot be mounted stays Pending with no container status: only its events tell.
+            events = kube.plain(kube.core.list_namespaced_event(namespace, field_selector="reason=FailedMount"))
+            for pod in pending:
+                if (failed := _mount_failure(pod, events["items"])) is not None:
+                    verdict.update(outcome="failed", reason=failed)
+                    return True
         return False
 
     def describe() -> str:

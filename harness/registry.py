@@ -113,25 +113,35 @@ def has_image(ref: ImageRef) -> bool:
         return False
 
 
-def push_archive(archive: Path, ref: ImageRef) -> None:
+def push_archive(archive: Path, ref: ImageRef, *, content_addressed: bool = True) -> str | None:
     """Copy the image in a docker-archive to ``ref`` with skopeo (plain HTTP when the registry is on loopback).
 
-    An image whose content-addressed tag a loopback registry already has is not pushed again.
+    With ``content_addressed`` (job images tagged with their build's key), an image whose tag a loopback registry
+    already has is not pushed again. A release tag (a chart's appVersion) is always pushed: the registry then
+    holds what this build made, and its digest is returned.
+
+    Returns:
+        The pushed manifest's digest (None when nothing was pushed).
 
     Raises:
         HarnessError: when the archive is missing or skopeo fails (with its message and what to check).
     """
     if not archive.is_file():
         raise HarnessError(f"image archive {archive} does not exist; build it with build_job_image()")
-    if ref.on_loopback and has_image(ref):
-        return
-    apt_ensure(pinned("images", "skopeo"))
+    if content_addressed and ref.on_loopback and has_image(ref):
+        return None
+    apt_ensure(pinned("delivery", "skopeo"))
+    digest_file = archive.with_name(f".{archive.name}.{os.getpid()}.digest")
     cmd = ["skopeo", "copy", "--quiet", f"--dest-tls-verify={'false' if ref.on_loopback else 'true'}",
-           f"docker-archive:{archive}", f"docker://{ref}"]
-    with step(f"pushing {archive.name} to {ref}"):
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
-    if done.returncode != 0:
-        raise HarnessError(
-            f"pushing image {ref} failed: {(done.stderr or done.stdout).strip()}; check that the registry "
-            f"{ref.registry} is up and this machine may push to it (a remote one: `skopeo login {ref.host}` first)"
-        )
+           "--digestfile", str(digest_file), f"docker-archive:{archive}", f"docker://{ref}"]
+    try:
+        with step(f"pushing {archive.name} to {ref}"):
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode != 0:
+            raise HarnessError(
+                f"pushing image {ref} failed: {(done.stderr or done.stdout).strip()}; check that the registry "
+                f"{ref.registry} is up and this machine may push to it (a remote one: `skopeo login {ref.host}` first)"
+            )
+        return digest_file.read_text().strip()
+    finally:
+        digest_file.unlink(missing_ok=True)

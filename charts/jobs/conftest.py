@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -68,6 +69,9 @@ def spark() -> Iterator[SparkSession]:
     """One local SparkSession for the whole test process, set up as jobkit sets up a job's session."""
     from pyspark.sql import SparkSession
 
+    # The JVM picks its own address before any conf is read: without this it takes the first non-loopback
+    # interface's ("hostname resolves to a loopback address; using <eth0> instead"). Tests stay on loopback.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     config = load(SPARK_VARS, {"SPARK_MASTER": "local[1]", "SPARK_LOCAL_IP": "127.0.0.1",
                                "SPARK_DRIVER_MEMORY": "512m"})
     builder = SparkSession.builder

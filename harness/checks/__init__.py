@@ -4,6 +4,7 @@
 - :mod:`~harness.checks.mongo`: MongoDB (FerretDB) collections, documents and indexes;
 - :mod:`~harness.checks.hdfs`: HDFS files, text and parquet datasets;
 - :mod:`~harness.checks.files`: files on a host volume (CSV, PNG);
+- :mod:`~harness.checks.volume`: files in a PersistentVolumeClaim, read through the API (a reader pod);
 - :mod:`~harness.checks.metrics`: what a job pushed to the Pushgateway;
 - :mod:`~harness.checks.logs`: the job's structured (JSON) log lines.
 

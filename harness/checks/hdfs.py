@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from harness.services.hdfs import Hdfs, webhdfs_client
+from harness.services.hdfs import WebHdfs, webhdfs_client
 
 
-def files(hdfs: Hdfs, path: str) -> list[str]:
+def files(hdfs: WebHdfs, path: str) -> list[str]:
     """Every file under ``path`` (recursively), as absolute paths, sorted; ``[]`` when ``path`` is absent."""
     client = webhdfs_client(hdfs)
     if client.status(path, strict=False) is None:
@@ -22,19 +22,19 @@ def files(hdfs: Hdfs, path: str) -> list[str]:
     return sorted(found)
 
 
-def read_bytes(hdfs: Hdfs, path: str) -> bytes:
+def read_bytes(hdfs: WebHdfs, path: str) -> bytes:
     """The content of the file at ``path``."""
     with webhdfs_client(hdfs).read(path) as reader:
         data: bytes = reader.read()
     return data
 
 
-def read_text(hdfs: Hdfs, path: str) -> str:
+def read_text(hdfs: WebHdfs, path: str) -> str:
     """The content of the UTF-8 text file at ``path``."""
     return read_bytes(hdfs, path).decode()
 
 
-def read_parquet(hdfs: Hdfs, path: str) -> list[dict[str, Any]]:
+def read_parquet(hdfs: WebHdfs, path: str) -> list[dict[str, Any]]:
     """The rows of the parquet dataset at ``path``: every ``*.parquet`` file under it, in path order.
 
     Spark's bookkeeping files (``_SUCCESS``, ``.crc``) are skipped. Partition directories (``day=...``) are
@@ -47,6 +47,6 @@ def read_parquet(hdfs: Hdfs, path: str) -> list[dict[str, Any]]:
     return rows
 
 
-def delete(hdfs: Hdfs, path: str) -> None:
+def delete(hdfs: WebHdfs, path: str) -> None:
     """Delete ``path`` recursively (an absent path is fine)."""
     webhdfs_client(hdfs).delete(path, recursive=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from harness.services.pushgateway import Pushgateway
+from harness.services.base import HttpEndpoint
 
 
-def pushed(pushgateway: Pushgateway, job_label: str) -> dict[str, float]:
+def pushed(pushgateway: HttpEndpoint, job_label: str) -> dict[str, float]:
     """The samples the Pushgateway holds for the group ``job=job_label``: ``{metric name: value}``.
 
     ``push_time_seconds`` is included: compare it with the test's start to tell this run's push from an

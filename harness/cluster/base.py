@@ -106,6 +106,25 @@ class Cluster(ABC):
             raise HarnessError(f"`kubectl {' '.join(args)}` failed: {done.stderr.strip()}")
         return done.stdout
 
+    def apply(self, objects: list[dict[str, Any]], *, timeout: float = 120) -> None:
+        """Server-side apply ``objects`` as the harness's field manager (unchanged ones are a no-op).
+
+        Raises:
+            HarnessError: when kubectl refuses an object (with its message).
+        """
+        manifest = json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
+        self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness", "-f", "-",
+                     input_text=manifest, timeout=timeout)
+
+    def wait_rollout(self, namespace: str, deployment: str, timeout: float = 120) -> None:
+        """Wait until Deployment ``deployment`` has rolled out (its pods of the current spec ready).
+
+        Raises:
+            HarnessError: when it has not within ``timeout`` seconds (kubectl's message says which pods).
+        """
+        self.kubectl("rollout", "status", f"deployment/{deployment}", "-n", namespace, f"--timeout={timeout:.0f}s",
+                     timeout=timeout + 30)
+
     def install_crds(self) -> list[str]:
         """Apply the prometheus-operator and Argo CD CRDs and wait until each is Established.
 

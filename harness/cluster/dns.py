@@ -1,18 +1,22 @@
-"""The local cluster's DNS: CoreDNS in kube-system, answering for ``cluster.local`` and nothing else.
+"""The cluster DNS of the clusters the harness starts (local and kind): CoreDNS in kube-system, answering
+for ``cluster.local`` and nothing else.
 
-CoreDNS runs as a Deployment on the pod bridge from the locally built image (node_images.coredns_image),
+CoreDNS runs as a Deployment from the locally built image (node_images.coredns_image),
 reads Services and EndpointSlices through the ``kubernetes`` Service like any in-cluster client, and
 sits behind the ``kube-dns`` Service at the fixed ClusterIP the kubelet writes into every pod's
 resolv.conf (``clusterDNS``). Its Corefile has one server block, for the cluster domain: there is no
 ``forward`` (no upstream resolver), so a name outside ``cluster.local`` is answered REFUSED by CoreDNS
 itself and no query ever leaves the machine.
+
+On kind, kubeadm's own CoreDNS addon is skipped (its Corefile forwards to the node's resolver and its
+image would be pulled): the same objects are applied there, at kubeadm's DNS address.
 """
 
 from __future__ import annotations
 
-import hashlib
-
-from harness.cluster.local_config import CLUSTER_DOMAIN, LocalNetwork
+from harness.cluster import addon
+from harness.cluster.base import Cluster
+from harness.cluster.local_config import CLUSTER_DOMAIN
 
 NAMESPACE = "kube-system"
 NAME = "coredns"
@@ -44,12 +48,12 @@ def corefile(domain: str = CLUSTER_DOMAIN) -> str:
     )
 
 
-def manifests(network: LocalNetwork, image: str) -> list[dict[str, object]]:
+def manifests(dns_ip: str, image: str) -> list[dict[str, object]]:
     """The objects of the cluster DNS: RBAC, the Corefile, the Deployment and its Service.
 
     Args:
-        network: the cluster's addressing (the Service gets ``network.dns_ip``).
-        image: the CoreDNS image, already loaded into the node.
+        dns_ip: the ClusterIP of the DNS Service: the address the kubelet writes into pods' resolv.conf.
+        image: the CoreDNS image, already in the node's store.
 
     Returns:
         The objects, in the order to apply them.
@@ -104,28 +108,14 @@ def manifests(network: LocalNetwork, image: str) -> list[dict[str, object]]:
             "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": NAMESPACE}],
         },
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"Corefile": corefile()}},
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": meta,
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": _LABELS},
-                "template": {
-                    # CoreDNS reads its Corefile once: a changed one rolls the pod.
-                    "metadata": {"labels": _LABELS, "annotations": {
-                        "cronharness.local/corefile-sha256": hashlib.sha256(corefile().encode()).hexdigest(),
-                    }},
-                    "spec": pod_spec,
-                },
-            },
-        },
+        # CoreDNS reads its Corefile once: a changed one rolls the pod.
+        addon.deployment(meta, _LABELS, ("cronharness.local/corefile-sha256", corefile()), pod_spec),
         {
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {"name": SERVICE, "namespace": NAMESPACE, "labels": _LABELS},
             "spec": {
-                "clusterIP": network.dns_ip,
+                "clusterIP": dns_ip,
                 "selector": _LABELS,
                 "ports": [
                     {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
@@ -134,3 +124,18 @@ def manifests(network: LocalNetwork, image: str) -> list[dict[str, object]]:
             },
         },
     ]
+
+
+def install(cluster: Cluster, dns_ip: str, image: str) -> None:
+    """Apply the cluster DNS's objects (unchanged ones are a no-op) and wait until CoreDNS is ready.
+
+    Args:
+        cluster: the cluster, up.
+        dns_ip: the DNS Service's ClusterIP (the kubelet's ``clusterDNS``).
+        image: the CoreDNS image, already in the node's store.
+
+    Raises:
+        HarnessError: when the apply fails or CoreDNS is not ready within two minutes.
+    """
+    cluster.apply(manifests(dns_ip, image))
+    cluster.wait_rollout(NAMESPACE, NAME)

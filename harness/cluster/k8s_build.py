@@ -1,10 +1,12 @@
-"""Build the pinned Kubernetes, etcd and CoreDNS binaries from Go modules (cached by version).
+"""Build the pinned Kubernetes, etcd, CoreDNS and local-path-provisioner binaries from Go modules (cached
+by version).
 
 Kubernetes comes from the wrapper module tools/go/k8s (k8s.io/kubernetes with each staging module
 replaced by its published v0.<minor>.<patch>); etcd from tools/go/etcd (a ``main`` that calls
-``etcdmain.Main`` of go.etcd.io/etcd/server/v3); CoreDNS from tools/go/coredns (its root ``main``
-package as a Go tool). All go through ``harness.toolchain.go_build``, which shows progress and keys the
-cache on go.mod/go.sum, the packages and the ldflags.
+``etcdmain.Main`` of go.etcd.io/etcd/server/v3); CoreDNS and the local-path-provisioner from
+tools/go/coredns and tools/go/local-path-provisioner (each module's root ``main`` package as a Go
+tool). All go through ``harness.toolchain.go_build``, which shows progress and keys the cache on
+go.mod/go.sum, the packages and the ldflags.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from harness.toolchain.go import _go, binary_name
 KUBE_BINARIES = (
     "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
 )
-# What kind's node needs besides (kubeadm sets it up; kube-proxy runs as its DaemonSet): built from a
-# wrapper module of its own (tools/go/k8s-node: tools/go/k8s plus the go.sum lines kubeadm needs);
-# Go's build cache shares the common packages with the build above.
-NODE_EXTRA_BINARIES = ("kubeadm", "kube-proxy")
+# What kind's node needs besides (kubeadm sets it up): built from a wrapper module of its own
+# (tools/go/k8s-node: tools/go/k8s plus the go.sum lines kubeadm needs), so that adding kubeadm leaves the
+# local cluster's cached build (and its key) as it is; Go's build cache shares the common packages.
+NODE_EXTRA_BINARIES = ("kubeadm",)
 
 # Packages whose variables carry the version: the server components read component-base's,
 # client-go's is what kubectl reports as its client version.
@@ -96,7 +98,7 @@ def build_kubernetes() -> Path:
 
 
 def build_node_extras() -> Path:
-    """Return the bin dir with kubeadm and kube-proxy (kind's node), built like :func:`build_kubernetes`.
+    """Return the bin dir with kubeadm (kind's node), built like :func:`build_kubernetes`.
 
     Raises:
         RuntimeError: when Go is missing or the build fails.
@@ -125,3 +127,10 @@ def build_etcd() -> Path:
 def build_coredns() -> Path:
     """The pinned CoreDNS binary (tools/go/coredns). Raises RuntimeError when the build fails."""
     return _static_build("coredns", "github.com/coredns/coredns", pinned("cluster", "coredns"))
+
+
+def build_local_path_provisioner() -> Path:
+    """The pinned local-path-provisioner (tools/go/local-path-provisioner). Raises RuntimeError when the
+    build fails."""
+    return _static_build("local-path-provisioner", "github.com/rancher/local-path-provisioner",
+                         pinned("cluster", "local-path-provisioner"))

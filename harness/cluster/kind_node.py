@@ -11,7 +11,11 @@ What a ``kindest/node`` image holds, made from our own pieces:
 - the images kubeadm runs, already in the node's containerd store (imported with a throw-away host
   containerd, ``--no-unpack`` as ``kind build node-image`` does), under the names kubeadm expects:
   kube-apiserver, kube-controller-manager, kube-scheduler, etcd (static binaries, one-layer images),
-  kube-proxy (needs iptables: the node base plus the binary) and the sandbox image (catatonit).
+  kube-proxy (needs iptables: the node base plus the binary) and the sandbox image (catatonit);
+- the images of the add-ons the harness runs on every cluster it starts, under their own names: CoreDNS
+  (kubeadm's DNS addon is skipped, see kind.py), the local-path-provisioner and busybox (its helper pods);
+- ``/kind/manifests/default-storage.yaml``, which ``kind create`` applies in place of kind's own storage
+  manifest: our provisioner and its default StorageClass (:mod:`harness.cluster.storage`).
 
 ``kind build node-image`` itself is not used: it pulls every image that is not one of the four
 Kubernetes image tars (etcd, CoreDNS, pause, kindnetd, the storage images), and nothing can be pulled
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import json
 import shutil
 import subprocess
@@ -30,10 +35,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.cluster import docker_engine
+import yaml
+
+from harness.cluster import docker_engine, storage
 from harness.cluster.containerd import ContainerdLayout, check_socket_path, ctr
 from harness.cluster.k8s_build import build_etcd, build_kubernetes, build_node_extras
-from harness.cluster.node_images import pause_image
+from harness.cluster.node_images import busybox_image, coredns_image, local_path_provisioner_image, pause_image
 from harness.cluster.oci_archive import ImageSpec, write_image_archive
 from harness.errors import HarnessError
 from harness.images.cache import strings_digest, tree_digest
@@ -56,6 +63,10 @@ REPOSITORY = "cronharness.local/kind-node"
 POD_SUBNET = "10.244.0.0/16"
 # Clear of the local cluster's Service range 10.96.0.0/12 (10.96-10.111) and pod range 10.88.0.0/16.
 SERVICE_SUBNET = "10.128.0.0/16"
+# The kubelet's clusterDNS as kubeadm derives it: the tenth address of the Service range.
+DNS_IP = str(ipaddress.ip_network(SERVICE_SUBNET)[10])
+# Where the storage provisioner makes volumes inside the node (kind's own choice of directory).
+VOLUMES = "/var/local-path-provisioner"
 # The one pod bridge of the single node: pods' default route ends at the node (whose own network has
 # no default route), so pod traffic cannot leave the machine either.
 _NODE_POD_RANGE = "10.244.0.0/24"
@@ -180,12 +191,15 @@ class _Inputs:
             "kube-scheduler": server / "kube-scheduler",
             "kubelet": server / "kubelet",
             "kubectl": server / "kubectl",
+            "kube-proxy": server / "kube-proxy",
             "kubeadm": extras / "kubeadm",
-            "kube-proxy": extras / "kube-proxy",
             "etcd": build_etcd(),
         }
         self.images = kubeadm_images(self.binaries["kubeadm"], self.version)
         self.pause_name, self.pause_archive = pause_image()
+        self.provisioner, self.helper = local_path_provisioner_image(), busybox_image()
+        # Images the node runs under their own names: name -> archive.
+        self.addons = dict((coredns_image(), self.provisioner, self.helper))
         self.kind_files = kind_module_dir() / "images" / "base" / "files"
         self.rootfs = ensure_rootfs(NODE_PACKAGES)
 
@@ -194,7 +208,12 @@ class _Inputs:
             self.version, self.rootfs.parent.name, tree_digest(self.kind_files), tree_digest(NODE_CONTEXT),
             *(f"{name}={_file_digest(path)}" for name, path in sorted(self.binaries.items())),
             *sorted(self.images.values()), self.pause_name, containerd_config(self.pause_name), cni_conflist(),
+            *(f"{name}={archive.name}" for name, archive in sorted(self.addons.items())), self.storage_manifest(),
         )
+
+    def storage_manifest(self) -> str:
+        """/kind/manifests/default-storage.yaml: the provisioner and the default StorageClass."""
+        return yaml.safe_dump_all(storage.manifests(self.provisioner[0], self.helper[0], VOLUMES), sort_keys=False)
 
 
 def node_image_name() -> str:
@@ -244,7 +263,7 @@ def _docker_has(name: str) -> bool:
 
 def _component_archives(inputs: _Inputs, work: Path, base_tag: str) -> list[Path]:
     """The archives of the images kubeadm runs (plus the sandbox image) under kubeadm's names."""
-    archives = [inputs.pause_archive]
+    archives = [inputs.pause_archive, *inputs.addons.values()]
     for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"):
         spec = ImageSpec(
             name=inputs.images[component],
@@ -312,8 +331,9 @@ def _build(inputs: _Inputs, name: str, archive: Path) -> None:
         (etc / "sysctl.d").mkdir()
         # Inside the node's own network namespace: pods reach Services through the node.
         (etc / "sysctl.d" / "20-cronharness.conf").write_text("net.ipv4.ip_forward=1\n")
-        (context / "node" / "kind").mkdir()
+        (context / "node" / "kind" / "manifests").mkdir(parents=True)
         (context / "node" / "kind" / "version").write_text(inputs.version)
+        (context / "node" / "kind" / "manifests" / "default-storage.yaml").write_text(inputs.storage_manifest())
         bin_dir = context / "node" / "usr" / "bin"
         bin_dir.mkdir(parents=True)
         for binary in ("kubeadm", "kubelet", "kubectl"):
@@ -322,7 +342,7 @@ def _build(inputs: _Inputs, name: str, archive: Path) -> None:
         with step(f"building the kind node base {base_tag} (docker build)"):
             docker_engine.docker("build", "--network", "none", "--target", "base", "--tag", base_tag,
                                  str(context), timeout=1800)
-        with step("building the node's images (control plane, etcd, kube-proxy, pause)"):
+        with step("building the node's images (control plane, etcd, kube-proxy, pause; add-ons)"):
             archives = _component_archives(inputs, work, base_tag)
         with step(f"importing {len(archives)} images into the node's containerd store"):
             _preload(archives, context / "node" / "var" / "lib" / "containerd")

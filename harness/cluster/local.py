@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.cluster import cleanup, dns, hostnet, local_config
+from harness.cluster import cleanup, dns, hostnet, local_config, storage
 from harness.cluster.base import Cluster, ComponentStatus
 from harness.cluster.containerd import (
     check_socket_path,
@@ -43,7 +43,7 @@ from harness.cluster.containerd import (
 from harness.cluster.k8s_build import build_etcd, build_kubernetes
 from harness.cluster.kubeconfig import write_kubeconfig
 from harness.cluster.local_config import HOST, NODE_NAME, LocalLayout
-from harness.cluster.node_images import coredns_image, pause_image
+from harness.cluster.node_images import busybox_image, coredns_image, local_path_provisioner_image, pause_image
 from harness.cluster.pki import cluster_cert_specs, ensure_pki
 from harness.errors import HarnessError
 from harness.images.reference import ImageRef
@@ -346,9 +346,12 @@ class LocalCluster(Cluster):
         self._check_stale()
         components = self._components()
         if all(self.process(c.name).running() for c in components) and self._node_ready():
+            # The kubelet's image garbage collection (under disk pressure) may have removed the imported pause
+            # image, which nothing can pull back: without it no pod starts. Import it again when it is gone.
+            self._import_pause_image()
             self._start_registry()
             if self.layout.networking:
-                self._install_dns()
+                self._install_addons()
             say(self._usage())
             return
         self._require_ports(components)
@@ -367,20 +370,24 @@ class LocalCluster(Cluster):
                        what="the default ServiceAccount in namespace default",
                        describe=lambda: self.process("kube-controller-manager").log_tail(10))
             if self.layout.networking:
-                self._install_dns()
+                self._install_addons()
         say(self._usage())
 
-    def _install_dns(self) -> None:
-        """Apply CoreDNS's objects (unchanged ones are a no-op) and wait until it answers."""
+    def _install_addons(self) -> None:
+        """Apply the cluster DNS and the storage provisioner (unchanged objects are a no-op) and wait for them.
+
+        Both need pods that reach the API server, so a cluster without networking has neither.
+        """
         with step("  cluster DNS (CoreDNS, cluster.local only)"):
             image, archive = coredns_image()
             self.import_image(archive)
-            manifest = json.dumps({"apiVersion": "v1", "kind": "List",
-                                   "items": dns.manifests(self.layout.network, image)})
-            self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
-                         "-f", "-", input_text=manifest)
-            self.kubectl("rollout", "status", f"deployment/{dns.NAME}", "-n", dns.NAMESPACE, "--timeout=120s",
-                         timeout=150)
+            dns.install(self, self.layout.network.dns_ip, image)
+        with step(f"  storage (local-path-provisioner, default StorageClass {storage.STORAGE_CLASS})"):
+            image, archive = local_path_provisioner_image()
+            helper, helper_archive = busybox_image()
+            self.import_image(archive)
+            self.import_image(helper_archive)
+            storage.install(self, image, helper, str(self.layout.volumes))
 
     def _ensure_running(self, components: list[_Component]) -> bool:
         """True while every component runs; raises (ending a wait at once) when one has exited."""

@@ -137,6 +137,11 @@ class LocalLayout:
         return self.root / "pod-logs"
 
     @property
+    def volumes(self) -> Path:
+        """Where the storage provisioner makes the directories of PersistentVolumes (``down --purge`` deletes it)."""
+        return self.root / "volumes"
+
+    @property
     def cni_conf_dir(self) -> Path:
         return self.root / "cni" / "net.d"
 

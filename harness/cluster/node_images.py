@@ -1,8 +1,10 @@
-"""The images the local node makes for itself from single static binaries: pause, busybox, CoreDNS.
+"""The images the nodes make for themselves from single static binaries: pause, busybox, CoreDNS and the
+local-path-provisioner.
 
 ``pause`` is the pod sandbox image (its process is Debian's static ``catatonit -P``, which only waits
 and reaps); ``busybox`` (Debian's static busybox) is a small general image for smoke tests, network
-checks and benchmarks; ``coredns`` holds the CoreDNS binary built from Go modules (the cluster DNS).
+checks, benchmarks, the storage helper pods and volume readers; ``coredns`` holds the CoreDNS binary
+built from Go modules (the cluster DNS); ``local-path-provisioner`` the storage provisioner's.
 Each is tagged with its package or module version and cached under ``cache_root()``.
 """
 
@@ -12,14 +14,14 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from harness.cluster.k8s_build import build_coredns
+from harness.cluster.k8s_build import build_coredns, build_local_path_provisioner
 from harness.cluster.oci_archive import ImageSpec, write_image_archive
 from harness.paths import cache_root
 from harness.toolchain import apt_ensure, pinned
 
 _REGISTRY = "cronharness.local"
 BUSYBOX_APPLETS = ("sh", "echo", "cat", "sleep", "env", "date", "ls", "true", "false", "wc", "printf", "id",
-                   "ip", "nslookup", "wget", "httpd", "hostname")
+                   "ip", "nslookup", "wget", "httpd", "hostname", "mkdir", "rm", "find", "base64")
 
 
 def _package_version(package: str) -> str:
@@ -75,16 +77,29 @@ def busybox_image() -> tuple[str, Path]:
     return spec.name, _cached(spec)
 
 
+def _binary_image(name: str, binary: Path) -> tuple[str, Path]:
+    """An image of one static binary at ``/<name>`` (its entrypoint), tagged with its pinned version."""
+    spec = ImageSpec(
+        name=f"{_REGISTRY}/{name}:{pinned('cluster', name)}",
+        files={f"/{name}": binary},
+        entrypoint=(f"/{name}",),
+    )
+    return spec.name, _cached(spec)
+
+
 def coredns_image() -> tuple[str, Path]:
     """The cluster DNS image: the static CoreDNS binary alone (its Corefile comes from a ConfigMap).
 
     Returns:
         ``(image name, archive path)``.
     """
-    binary = build_coredns()
-    spec = ImageSpec(
-        name=f"{_REGISTRY}/coredns:{pinned('cluster', 'coredns')}",
-        files={"/coredns": binary},
-        entrypoint=("/coredns",),
-    )
-    return spec.name, _cached(spec)
+    return _binary_image("coredns", build_coredns())
+
+
+def local_path_provisioner_image() -> tuple[str, Path]:
+    """The storage provisioner image: its static binary alone (it only talks to the API server).
+
+    Returns:
+        ``(image name, archive path)``.
+    """
+    return _binary_image("local-path-provisioner", build_local_path_provisioner())

@@ -1,4 +1,5 @@
-"""`harness check-versions`, `harness publish` and `harness registry up|down|status` (attach to harness.cli)."""
+"""`harness check-versions`, `harness publish`, `harness images` and `harness registry up|down|status`
+(attach to harness.cli)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ from harness.paths import REPO_ROOT
 
 @click.command("check-versions")
 def check_versions() -> None:
-    """Fail when a chart's packaged files changed since its version was last set (git history)."""
+    """Fail when a chart's packaged files changed since its version was last set, or a job's image inputs since
+    its appVersion was (git history)."""
     from harness.delivery.versions import check_versions as run_check
 
     results = run_check(REPO_ROOT)
-    table = Table(title="chart versions against the commit that set them")
-    for column in ("chart", "version", "set in", "changed since"):
+    table = Table(title="chart versions (package) and appVersions (job image) against the commit that set them")
+    for column in ("chart", "field", "value", "set in", "changed since"):
         table.add_column(column)
     for r in results:
-        table.add_row(r.chart, r.version, (r.since or "not committed")[:12], ", ".join(r.changed) or "-")
+        table.add_row(r.chart, r.key, r.version, (r.since or "not committed")[:12], ", ".join(r.changed) or "-")
     console.print(table)
     problems = [r.problem for r in results if r.problem]
     for problem in problems:
@@ -30,27 +32,71 @@ def check_versions() -> None:
     sys.exit(1 if problems else 0)
 
 
+def _loopback_registry() -> str:
+    """Start the machine's loopback registry (idempotent) and return its ``host:port``."""
+    from harness.registry import Registry
+
+    local = Registry()
+    local.start()
+    console.print(f"loopback registry at {local.address} (stop it with `harness registry down`)")
+    return local.address
+
+
+def _push_images(image_registry: str, jobs: tuple[str, ...] = ()) -> None:
+    from harness.delivery.images import publish_images
+
+    for item in publish_images(image_registry, jobs):
+        console.print(f"pushed image {item.built} -> {item.ref}@{item.digest}")
+
+
 @click.command("publish")
 @click.option("--registry", envvar="HARNESS_CHART_REGISTRY", default=None,
-              help="oci://host[:port]/path to push to [env HARNESS_CHART_REGISTRY] "
-                   "(default: the harness's registry on 127.0.0.1, started if needed).")
+              help="oci://host[:port]/path to push the charts to [env HARNESS_CHART_REGISTRY] "
+                   "(default: the harness's registry on 127.0.0.1, started if needed, under /charts).")
+@click.option("--image-registry", envvar="HARNESS_IMAGE_REGISTRY", default=None,
+              help="host[:port][/path] to push the job images to, as <image.repository>:<appVersion> "
+                   "[env HARNESS_IMAGE_REGISTRY] (default: the loopback registry; required with --registry).")
 @click.option("--plain-http", is_flag=True, help="Use HTTP instead of HTTPS (implied for the loopback registry).")
+@click.option("--charts-only", is_flag=True, help="Push the chart packages only, not the job images.")
 @click.option("--dist", default=str(REPO_ROOT / "dist"), show_default=True, help="Where `make package` put the .tgz.")
-def publish(registry: str | None, plain_http: bool, dist: str) -> None:
-    """helm push every chart package in dist/ to an OCI registry."""
+def publish(registry: str | None, image_registry: str | None, plain_http: bool, charts_only: bool, dist: str) -> None:
+    """helm push every chart package in dist/ to an OCI registry, and each job's image with its chart."""
     from pathlib import Path
 
     from harness.delivery.publish import packages_in
     from harness.delivery.publish import publish as push
-    from harness.registry import Registry
+    from harness.errors import HarnessError
 
-    if registry is None:
-        local = Registry()
-        local.start()
-        registry, plain_http = f"oci://{local.address}/charts", True
-        console.print(f"loopback registry at {local.address} (stop it with `harness registry down`)")
+    if registry is not None and image_registry is None and not charts_only:
+        raise HarnessError("--registry was given without --image-registry: say where the job images go "
+                           "(host[:port][/path], the registry their values' image.registry names), "
+                           "or pass --charts-only")
+    if registry is None or (image_registry is None and not charts_only):
+        local = _loopback_registry()
+        registry, plain_http = (f"oci://{local}/charts", True) if registry is None else (registry, plain_http)
+        image_registry = image_registry or local
     for item in push(packages_in(Path(dist)), registry, plain_http=plain_http):
         console.print(f"pushed {item.package.name} -> {item.reference}@{item.digest}")
+    if not charts_only:
+        assert image_registry is not None
+        _push_images(image_registry)
+
+
+@click.command("images")
+@click.argument("jobs", nargs=-1)
+@click.option("--push", is_flag=True, help="Also push each image as <registry>/<image.repository>:<appVersion>.")
+@click.option("--registry", envvar="HARNESS_IMAGE_REGISTRY", default=None,
+              help="host[:port][/path] to push to [env HARNESS_IMAGE_REGISTRY] (default: the loopback registry).")
+def images(jobs: tuple[str, ...], push: bool, registry: str | None) -> None:
+    """Build every job's image (or the JOBS named), as tests and releases use them; --push releases them."""
+    if push:
+        _push_images(registry or _loopback_registry(), jobs)
+        return
+    from harness.delivery.images import release_jobs
+    from harness.deploy import build_job
+
+    for job in release_jobs(jobs):
+        console.print(f"built {job}: {build_job(job).ref}")
 
 
 @click.group("registry")

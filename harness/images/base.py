@@ -41,6 +41,8 @@ IMAGES_DIR = REPO_ROOT / "images"
 JOBKIT_DIR = REPO_ROOT / "jobkit"
 REF_PREFIX = "localhost/cronharness"
 STAGES: dict[str, tuple[str, ...]] = {"python": ("python", "jobkit"), "spark": ("python", "spark", "jobkit")}
+# The tools/versions.toml [images] pins the bases are built from: changing one changes every job image built on them.
+IMAGE_PINS = ("debian_suite", "python", "pyspark", "java", "spark-avro")
 
 
 def _stage_inputs(stage: str) -> tuple[str, ...]:

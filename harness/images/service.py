@@ -29,6 +29,8 @@ from harness.paths import REPO_ROOT, cache_root
 SERVICES_REPOSITORY = "cronharness/services"
 RECIPE_DIR = REPO_ROOT / "images" / "services"
 FILES_DIR = "/opt/service"
+# Bump when staging changes in a way the files' contents do not show (e.g. their modes).
+RECIPE = "2"
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def service_image_ref(spec: ServiceImageSpec) -> ImageRef:
     Raises:
         HarnessError: when a staged file is missing, or the name is not valid in an image name.
     """
-    parts = [rootfs_dir().name, spec.name, *spec.packages]
+    parts = [RECIPE, rootfs_dir().name, spec.name, *spec.packages]
     for target, source in sorted(spec.files.items()):
         if not source.exists():
             raise HarnessError(f"service image {spec.name}: {source} (for {FILES_DIR}/{target}) does not exist")
@@ -66,6 +68,8 @@ def service_image_ref(spec: ServiceImageSpec) -> ImageRef:
 
 
 def _stage_files(files: Mapping[str, Path], into: Path) -> None:
+    """Put ``files`` under ``into`` (hard links where possible), readable by the image's non-root user: the
+    caches they come from may be private to root (the Maven cache's directories are made with mode 0700)."""
     into.mkdir()
     for target, source in files.items():
         dest = into / target
@@ -74,6 +78,9 @@ def _stage_files(files: Mapping[str, Path], into: Path) -> None:
             shutil.copytree(source, dest, copy_function=lambda src, dst: link_or_copy(Path(src), Path(dst)))
         else:
             link_or_copy(source, dest)
+    for path in [into, *into.rglob("*")]:
+        # Directories are the copies' own; a file may be a hard link to the cache's, which may gain read bits.
+        path.chmod(0o755 if path.is_dir() else path.stat().st_mode | 0o444)
 
 
 def build_service_image(spec: ServiceImageSpec) -> JobImage:

@@ -1,7 +1,8 @@
 """Fixtures of the harness, in scoped pairs that clean up what they create.
 
-``cluster`` (session) brings the cluster up once; ``services`` (session) starts services lazily by name.
-Both are shared with concurrent sessions (xdist workers, other runs): ``test_sessions`` records what a
+``cluster`` (session) brings the cluster up once; ``services`` (session) starts host services lazily by name,
+``cluster_services`` (session) installs services in the cluster lazily by name (harness/services/incluster.py).
+All are shared with concurrent sessions (xdist workers, other runs): ``test_sessions`` records what a
 session started, and the last session to end stops it (harness/sessions.py). ``namespace`` (function)
 gives each test its own namespace, unique per xdist worker, and ``scope`` the names its data lives under
 in the services; at teardown both are deleted. ``deploy_job`` installs a job chart; ``run_job`` triggers
@@ -32,12 +33,13 @@ from harness.monitoring import SESSION_RESOURCE
 from harness.prerequisites import once
 from harness.pytest.options import HarnessOptions, read_options
 from harness.pytest.scope import DataScope, clean_scope
+from harness.services.incluster import ClusterServices, uninstall
 from harness.services.pool import SERVICES, ServicePool
 from harness.sessions import SessionRegistry
 from harness.waiting import wait_until
 
-__all__ = ["cluster", "deploy_job", "harness_options", "kube", "namespace", "phase_timer", "run_job", "scope",
-           "services", "test_sessions"]
+__all__ = ["cluster", "cluster_services", "deploy_job", "harness_options", "kube", "namespace", "phase_timer",
+           "run_job", "scope", "services", "test_sessions"]
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +58,7 @@ def test_sessions(harness_options: HarnessOptions) -> Iterator[SessionRegistry]:
     pool = ServicePool(kubeconfig=chosen.kubeconfig)
     stoppers = [(f"service-{name}", pool.handle(name).stop) for name in reversed(SERVICES)]
     stoppers.append((SESSION_RESOURCE, lambda: _remove_monitoring(chosen)))
+    stoppers.append((IN_CLUSTER_SERVICES, lambda: uninstall(chosen)))
     stoppers.append(("cluster-local", get_cluster("local").down))
     registry.leave([] if harness_options.keep else stoppers)
 
@@ -91,8 +94,22 @@ def services(harness_options: HarnessOptions, test_sessions: SessionRegistry) ->
 
 
 @pytest.fixture(scope="session")
+def cluster_services(cluster: Cluster, test_sessions: SessionRegistry) -> Iterator[ClusterServices]:
+    """Services in the cluster, installed on first use (``cluster_services.get("pushgateway")``) and reached
+    from here through port-forwards; the last session to end uninstalls them (unless --keep)."""
+    in_cluster = ClusterServices(cluster)
+    yield in_cluster
+    in_cluster.close()
+    if in_cluster.installed:
+        test_sessions.mark_started(IN_CLUSTER_SERVICES)
+
+
+@pytest.fixture(scope="session")
 def kube(cluster: Cluster) -> Kube:
     return Kube(cluster.kubeconfig)
+
+
+IN_CLUSTER_SERVICES = "services-in-cluster"
 
 
 def _worker() -> str:
@@ -118,13 +135,14 @@ def _delete_namespace(kube: Kube, name: str, timeout: float = 120) -> None:
     wait_until(gone, timeout=timeout, what=f"namespace {name} to be deleted")
 
 
-def release_namespace(kube: Kube, pool: ServicePool, name: str) -> list[str]:
-    """Delete namespace ``name`` (waiting until it is gone) and its data scope in every running service.
+def release_namespace(kube: Kube, pool: ServicePool, name: str, in_cluster: ClusterServices | None = None) -> list[str]:
+    """Delete namespace ``name`` (waiting until it is gone) and its data scope in every running host service and
+    every in-cluster service this session reached.
 
     Returns:
         What could not be removed, one line each (empty when everything went).
     """
-    problems = clean_scope(DataScope(name), pool)
+    problems = clean_scope(DataScope(name), pool, in_cluster)
     try:
         _delete_namespace(kube, name)
     except Exception as exc:  # reported by the caller, like the services' problems
@@ -133,7 +151,7 @@ def release_namespace(kube: Kube, pool: ServicePool, name: str) -> list[str]:
 
 
 @pytest.fixture
-def namespace(request: pytest.FixtureRequest, kube: Kube, services: ServicePool,
+def namespace(request: pytest.FixtureRequest, kube: Kube, services: ServicePool, cluster_services: ClusterServices,
               harness_options: HarnessOptions) -> Iterator[str]:
     """A fresh namespace for this test (name from the test and the xdist worker), deleted afterwards
     together with the test's data in the services (see ``scope``).
@@ -143,13 +161,14 @@ def namespace(request: pytest.FixtureRequest, kube: Kube, services: ServicePool,
     """
     digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
     name = f"t-{_worker()}-{digest}"
-    for problem in release_namespace(kube, services, name):
+    for problem in release_namespace(kube, services, name, cluster_services):
         raise RuntimeError(f"cannot start from a clean namespace: {problem}")
     kube.core.create_namespace({"metadata": {"name": name, "labels": {"cronharness.io/test": "true"}}})  # type: ignore[arg-type]
     yield name
     if harness_options.keep:
         return
-    for problem in release_namespace(kube, services, name):  # reported, not raised over the test's result
+    # reported, not raised over the test's result
+    for problem in release_namespace(kube, services, name, cluster_services):
         warnings.warn(f"teardown of {name} left something behind: {problem}", stacklevel=1)
 
 

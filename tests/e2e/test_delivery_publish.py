@@ -1,7 +1,8 @@
 """Chart delivery end to end: `harness package` -> helm push to a real OCI registry (Debian's docker-registry on
 127.0.0.1) -> helm pull the same bytes back -> helm template the pulled chart with an environment's values, as
 `helm install` per job would. Every job chart is published, plus a freshly scaffolded one so the test means
-something before job charts exist."""
+something before job charts exist. A job's image is released with its chart (`<image.repository>:<appVersion>`)
+and a chart installed from the registry runs its job from that image."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,13 @@ from harness.charts.discover import VALUES_DIR, job_charts
 from harness.charts.render import KUBE_VERSION, LIBRARY_DIR, helm_binary
 from harness.charts.validate import validate_objects
 from harness.cluster.base import Cluster
+from harness.delivery.images import ReleasedImage, publish_images
 from harness.delivery.publish import packages_in, publish
+from harness.deploy import without_credentials
+from harness.jobrun import run
+from harness.kube import Kube
 from harness.paths import REPO_ROOT
-from harness.registry import Registry
+from harness.registry import Registry, has_image
 from harness.scaffold import new_job
 
 pytestmark = pytest.mark.e2e
@@ -154,3 +160,64 @@ def test_helm_install_from_the_registry_into_the_cluster(
                                               f"app.kubernetes.io/instance={meta['name']}", "-o", "json"))["items"]
         assert [c["spec"]["suspend"] for c in cronjobs] == [True]
         assert cronjobs[0]["metadata"]["labels"]["helm.sh/chart"] == f"{meta['name']}-{meta['version']}"
+
+
+RELEASED = "wma-agent-count"
+
+
+def test_released_image_runs_from_a_chart_installed_from_the_registry(
+    dist: Path, cluster: Cluster, kube: Kube, namespace: str,
+) -> None:
+    """`publish_images` pushes the job's image as <image.repository>:<appVersion>; its chart, installed from the
+    registry with only the registry overridden, pulls exactly that image (digest) and runs the job's own code:
+    given a bad END_DATE it exits 2 with the job's one-line reason (the success path is the job's own test)."""
+    if cluster.provider != "local":
+        pytest.skip("the pull goes through the machine registry, which only the local cluster pulls from")
+    machine = Registry()  # the registry the local cluster's containerd pulls from
+    machine.start()
+    scope = f"{machine.address}/{namespace}"  # a path no other session pushes to
+    started = time.monotonic()
+    (released,) = publish_images(scope, [RELEASED])
+    print(f"FIGURE build (cached) and push of the {RELEASED} image {time.monotonic() - started:.2f}s")
+    package = next(p for p in packages_in(dist) if _chart_meta(p)["name"] == RELEASED)
+    meta = _chart_meta(package)
+    assert str(released.ref) == f"{scope}/cmsmonitoring/{RELEASED}:{meta['appVersion']}"
+    assert has_image(released.ref)
+    (chart,) = publish([package], f"oci://{scope}/charts", plain_http=True)
+    try:
+        _install_and_run(released, meta, scope, cluster, kube, namespace)
+    finally:  # the machine registry keeps nothing of this test (its blobs are shared with the test builds)
+        _delete_manifest(machine.address, released.ref.remote_name, released.digest)
+        _delete_manifest(machine.address, f"{namespace}/charts/{RELEASED}", chart.digest)
+    assert not has_image(released.ref)
+
+
+def _delete_manifest(address: str, name: str, digest: str) -> None:
+    request = urllib.request.Request(f"http://{address}/v2/{name}/manifests/{digest}", method="DELETE")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+
+
+def _install_and_run(released: ReleasedImage, meta: dict[str, Any], scope: str, cluster: Cluster, kube: Kube,
+                     namespace: str) -> None:
+
+    with_values = {"global": {"imageRegistry": scope}, "cronjob": {"suspend": True},
+                   "env": {**without_credentials("SINK_USERNAME", "SINK_PASSWORD"), "END_DATE": "not-a-date"}}
+    done = subprocess.run(
+        [helm_binary(3), "install", RELEASED, f"oci://{scope}/charts/{RELEASED}", "--version", meta["version"],
+         "--plain-http", "--namespace", namespace, "--kubeconfig", str(cluster.kubeconfig), "--values", "-",
+         "--wait", "--timeout", "2m"],
+        input=yaml.safe_dump(with_values), capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    (cronjob,) = json.loads(cluster.kubectl("get", "cronjobs", "-n", namespace, "-o", "json"))["items"]
+    result = run(kube, namespace, cronjob["metadata"]["name"], timeout=300)
+    pods = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-l", f"job-name={result.name}",
+                                      "-o", "json"))["items"]
+    # The spec names the released reference; the status' imageID is the digest that was pulled (its `image` may
+    # show another name of the same image that containerd already had).
+    assert {c["image"] for pod in pods for c in pod["spec"]["containers"]} == {str(released.ref)}
+    statuses = [s for pod in pods for s in pod["status"].get("containerStatuses", [])]
+    assert statuses, result.summary()
+    assert all(s["imageID"].endswith(f"@{released.digest}") for s in statuses), statuses
+    assert (result.outcome, result.exit_code) == ("failed", 2), result.summary()
+    assert any("END_DATE" in text.strip().splitlines()[-1] for text in result.logs.values()), result.summary()

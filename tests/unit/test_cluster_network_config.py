@@ -137,7 +137,7 @@ def test_corefile_serves_the_cluster_domain_and_forwards_nothing() -> None:
 
 
 def test_dns_objects() -> None:
-    objects = {(o["kind"], o["metadata"]["name"]): o for o in dns.manifests(NETWORK, "img:1")}  # type: ignore[index]
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in dns.manifests(NETWORK.dns_ip, "img:1")}  # type: ignore[index]
     assert sorted(objects) == [
         ("ClusterRole", "system:coredns"), ("ClusterRoleBinding", "system:coredns"), ("ConfigMap", "coredns"),
         ("Deployment", "coredns"), ("Service", "kube-dns"), ("ServiceAccount", "coredns"),

@@ -1,4 +1,5 @@
-"""The version-bump check on a temporary git repository: content changed since the version was set fails."""
+"""The version-bump check on a temporary git repository: content changed since the version was set fails, and
+so does a change of what a job's image is built from since its appVersion was set."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.delivery.versions import check_chart, check_versions, packaged, semver_key, version_commit
+from harness.delivery.versions import (
+    check_app_version,
+    check_chart,
+    check_versions,
+    packaged,
+    semver_key,
+    version_commit,
+)
 from harness.errors import HarnessError
 
 CHART = "charts/jobs/demo"
@@ -24,8 +32,18 @@ def _write(repo: Path, relative: str, text: str) -> None:
     path.write_text(text)
 
 
-def _set_version(repo: Path, version: str, description: str = "demo") -> None:
-    _write(repo, "Chart.yaml", f"apiVersion: v2\nname: demo\ndescription: {description}\nversion: {version}\n")
+def _set_version(repo: Path, version: str, description: str = "demo", app_version: str = "1.0.0") -> None:
+    _write(repo, "Chart.yaml", f"apiVersion: v2\nname: demo\ndescription: {description}\nversion: {version}\n"
+                               f"appVersion: \"{app_version}\"\n")
+
+
+def _write_repo_file(repo: Path, relative: str, text: str) -> None:
+    path = repo / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+PINS = '[go]\nhelm3 = "v3.22.0"\n\n[images]\ndebian_suite = "bookworm"\npython = "3.11"\n'
 
 
 def _commit(repo: Path, message: str) -> str:
@@ -43,6 +61,12 @@ def repo(tmp_path: Path) -> Path:
     _write(tmp_path, "templates/job.yaml", '{{ include "cronjob-common.loader.all" . }}\n')
     _write(tmp_path, ".helmignore", "# not packaged\napp/\ntests/\nREADME.md\n")
     _write(tmp_path, "app/main.py", "print('v1')\n")
+    # What a python-based job image is built from besides its app/ (harness/images/base.py STAGES).
+    _write_repo_file(tmp_path, "jobkit/run.py", "# v1\n")
+    _write_repo_file(tmp_path, "images/python/Dockerfile", "FROM scratch\n")
+    _write_repo_file(tmp_path, "images/jobkit/Dockerfile", "FROM scratch\n")
+    _write_repo_file(tmp_path, "images/spark/Dockerfile", "FROM scratch\n")
+    _write_repo_file(tmp_path, "tools/versions.toml", PINS)
     _commit(tmp_path, "demo 0.1.0")
     return tmp_path
 
@@ -102,11 +126,12 @@ def test_lower_version_fails(repo: Path) -> None:
 def test_uncommitted_new_chart_passes(repo: Path) -> None:
     new = repo / "charts/jobs/fresh"
     new.mkdir(parents=True)
-    (new / "Chart.yaml").write_text("apiVersion: v2\nname: fresh\nversion: 0.1.0\n")
+    (new / "Chart.yaml").write_text("apiVersion: v2\nname: fresh\nversion: 0.1.0\nappVersion: \"0.1.0\"\n")
     (new / "values.yaml").write_text("{}\n")
-    results = {r.chart: r for r in check_versions(repo)}
-    assert set(results) == {CHART, "charts/jobs/fresh"}  # the library is absent in this repository
-    assert results["charts/jobs/fresh"].problem == ""
+    results = {(r.chart, r.key): r for r in check_versions(repo)}
+    # the library is absent in this repository; each job chart is checked for its version and its appVersion
+    assert set(results) == {(chart, key) for chart in (CHART, "charts/jobs/fresh") for key in ("version", "appVersion")}
+    assert [r.problem for r in results.values()] == ["", "", "", ""]
 
 
 def test_shallow_clone_that_lacks_the_version_commit_is_an_error(
@@ -132,3 +157,74 @@ def test_semver_order_and_helmignore_subset() -> None:
     assert not packaged("docs/README.md", ["README.md"])
     assert not packaged("charts/x.tgz", ["*.tgz"])
     assert packaged("templates/job.yaml", ["app/", "tests/", "README.md"])
+
+
+# --- appVersion: the job image's release tag ---------------------------------------------------------------
+
+
+def test_unchanged_image_inputs_pass(repo: Path) -> None:
+    result = check_app_version(repo, CHART)
+    assert (result.key, result.version, result.problem, result.changed) == ("appVersion", "1.0.0", "", ())
+
+
+def test_app_change_without_app_version_bump_fails_naming_file_and_commit(repo: Path) -> None:
+    set_at = _git(repo, "rev-parse", "HEAD")
+    _write(repo, "app/main.py", "print('v2')\n")
+    result = check_app_version(repo, CHART)
+    assert result.changed == (f"{CHART}/app/main.py",)
+    assert result.problem == (
+        f"{CHART}: {CHART}/app/main.py changed since appVersion 1.0.0 was set in commit {set_at[:12]}; "
+        f"bump `appVersion:` in {CHART}/Chart.yaml (its image's release tag) and `version:` (Chart.yaml changes "
+        "with it)")
+
+
+def test_shared_image_inputs_of_the_base_count(repo: Path) -> None:
+    _write_repo_file(repo, "jobkit/run.py", "# v2\n")
+    _write_repo_file(repo, "images/python/Dockerfile", "FROM scratch\nENV X=1\n")
+    _write_repo_file(repo, "images/spark/Dockerfile", "FROM scratch\nENV X=1\n")  # not a python job's stage
+    _write_repo_file(repo, "jobkit/__pycache__/run.cpython-311.pyc", "bytes")  # never copied into an image
+    _commit(repo, "shared changes")
+    assert check_app_version(repo, CHART).changed == ("images/python/Dockerfile", "jobkit/run.py")
+
+
+def test_spark_jobs_count_the_spark_stage(repo: Path) -> None:
+    chart_yaml = (repo / CHART / "Chart.yaml").read_text()
+    _write(repo, "Chart.yaml", chart_yaml + "annotations:\n  cronharness.io/base-image: spark\n")
+    annotated = _commit(repo, "spark base")
+    _write_repo_file(repo, "images/spark/Dockerfile", "FROM scratch\nENV X=2\n")
+    result = check_app_version(repo, CHART)
+    assert result.since != annotated  # the annotation commit left appVersion as it was
+    assert result.changed == ("images/spark/Dockerfile",)
+
+
+def test_only_the_image_pins_of_versions_toml_count(repo: Path) -> None:
+    _write_repo_file(repo, "tools/versions.toml", PINS.replace("v3.22.0", "v3.23.0"))
+    assert check_app_version(repo, CHART).changed == ()
+    _write_repo_file(repo, "tools/versions.toml", PINS.replace('python = "3.11"', 'python = "3.12"'))
+    assert check_app_version(repo, CHART).changed == ("tools/versions.toml [images]",)
+
+
+def test_app_version_bump_with_chart_version_bump_passes_both(repo: Path) -> None:
+    _write(repo, "app/main.py", "print('v2')\n")
+    _set_version(repo, "0.1.1", app_version="1.1.0")
+    assert (check_chart(repo, CHART).problem, check_app_version(repo, CHART).problem) == ("", "")
+    bumped = _commit(repo, "demo 0.1.1, image 1.1.0")
+    assert version_commit(repo, CHART, "appVersion") == bumped
+    assert check_app_version(repo, CHART).problem == ""
+
+
+def test_app_version_bump_alone_fails_the_chart_version(repo: Path) -> None:
+    _write(repo, "app/main.py", "print('v2')\n")
+    _set_version(repo, "0.1.0", app_version="1.1.0")
+    _commit(repo, "image 1.1.0 without a chart version")
+    assert check_app_version(repo, CHART).problem == ""
+    assert check_chart(repo, CHART).changed == ("Chart.yaml",)
+
+
+def test_missing_app_version_or_unknown_base_is_named(repo: Path) -> None:
+    _write(repo, "Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n")
+    assert check_app_version(repo, CHART).problem == f"{CHART}/Chart.yaml has no appVersion"
+    _write(repo, "Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\nappVersion: \"1.0.0\"\n"
+                               "annotations:\n  cronharness.io/base-image: ruby\n")
+    with pytest.raises(HarnessError, match="base-image: 'ruby' is not a base image; use one of python, spark"):
+        check_app_version(repo, CHART)

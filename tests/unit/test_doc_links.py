@@ -16,7 +16,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TOP_LEVEL = sorted(path.name for path in ROOT.iterdir() if not path.name.startswith(".") or path.name == ".ci")
+
+
+def tracked(*patterns: str) -> list[str]:
+    """The files git tracks (matching ``patterns``), relative to the repository root."""
+    return subprocess.run(["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.split()
+
+
+# Tracked folders only: an ignored output folder (reports/ after `make test-job`) is not the repository's,
+# and the paths a doc names under it exist only after some command ran.
+_FOLDERS = {name.split("/", 1)[0] for name in tracked() if "/" in name}
+TOP_LEVEL = sorted(name for name in _FOLDERS if not name.startswith(".") or name == ".ci")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CODE = re.compile(r"`([^`\s]+)`")
 PLACEHOLDER = re.compile(r"[<>*{}$]|YYYY|\.\.\.|NNN")
@@ -24,9 +35,7 @@ PLACEHOLDER = re.compile(r"[<>*{}$]|YYYY|\.\.\.|NNN")
 
 def documents() -> list[Path]:
     """The tracked Markdown docs: every README.md and everything under docs/."""
-    tracked = subprocess.run(["git", "ls-files", "*.md"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
-    return sorted(ROOT / name for name in tracked if name.endswith("README.md") or name.startswith("docs/"))
+    return sorted(ROOT / name for name in tracked("*.md") if name.endswith("README.md") or name.startswith("docs/"))
 
 
 def missing_targets(doc: Path) -> list[str]:

@@ -37,6 +37,22 @@ def test_a_cache_sync_timeout_is_waited_out_but_a_missing_secret_is_not() -> Non
         'container main of pod p cannot start: CreateContainerConfigError: secret "creds" not found')
 
 
+def test_a_hostpath_of_the_wrong_type_fails_but_an_unsynced_configmap_is_waited_out() -> None:
+    pod = {"metadata": {"name": "p"}, "status": {"phase": "Pending"}}
+
+    def event(name: str, message: str, reason: str = "FailedMount") -> dict[str, object]:
+        return {"involvedObject": {"kind": "Pod", "name": name}, "reason": reason, "type": "Warning",
+                "message": message}
+
+    wrong_type = ('MountVolume.SetUp failed for volume "out" : hostPath type check failed: /data/out.csv is not '
+                  "a directory")
+    assert jobrun._mount_failure(pod, [event("p", wrong_type)]) == f"pod p cannot start: FailedMount: {wrong_type}"
+    assert jobrun._mount_failure(pod, [event("other-pod", wrong_type)]) is None
+    assert jobrun._mount_failure(pod, [event("p", wrong_type, reason="FailedScheduling")]) is None
+    unsynced = 'MountVolume.SetUp failed for volume "cfg" : failed to sync configmap cache: timed out waiting'
+    assert jobrun._mount_failure(pod, [event("p", unsynced)]) is None
+
+
 def test_exit_code_of_main_container_from_newest_pod() -> None:
     pods = [
         {"status": {"containerStatuses": [{"name": "main", "state": {"terminated": {"exitCode": 3}}}]}},

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.cluster import docker_engine, kind_node, runc_caps
 from harness.cluster.kind import kind_config
@@ -41,11 +42,11 @@ def test_daemon_config_registers_the_runc_wrapper_only_when_asked(tmp_path: Path
 
 
 def test_kind_network_is_ipv4_without_masquerade_inside_the_pool() -> None:
-    args = docker_engine.kind_network_args()
+    args = docker_engine.kind_network_args(own_daemon=True)
     assert args == [
         "network", "create", "--driver=bridge", "--subnet=172.30.0.0/24",
-        "--opt", "com.docker.network.bridge.enable_ip_masquerade=false",
         "--opt", "com.docker.network.bridge.name=cronkind0",
+        "--opt", "com.docker.network.bridge.enable_ip_masquerade=false",
         "--opt", "com.docker.network.driver.mtu=1500",
         "kind",
     ]
@@ -65,6 +66,11 @@ def test_kind_config_publishes_the_api_server_on_loopback_with_ranges_clear_of_t
     }
     assert config["nodes"] == [{"role": "control-plane"}]
     assert _clear_of_local_cluster(config["networking"]["podSubnet"])
+    # kubeadm's CoreDNS (pulled image, Corefile forwarding to the node's resolver) is replaced by ours, served
+    # at the address kubeadm gives the kubelet as clusterDNS.
+    assert [yaml.safe_load(patch) for patch in config["kubeadmConfigPatches"]] == [
+        {"kind": "InitConfiguration", "skipPhases": ["preflight", "addon/coredns"]}]
+    assert kind_node.DNS_IP == "10.128.0.10"
     assert _clear_of_local_cluster(config["networking"]["serviceSubnet"])
 
 

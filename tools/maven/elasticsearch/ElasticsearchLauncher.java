@@ -1,5 +1,6 @@
 // Runs one Elasticsearch 8 node in-process from the official server and module jars on Maven Central,
-// bound to 127.0.0.1 on fixed ports, with its data under a base directory that survives restarts.
+// bound to 127.0.0.1 (or the address in -Dcronharness.bind: 0.0.0.0 in a pod) on fixed ports, with its
+// data under a base directory that survives restarts.
 // Started by harness/services/elasticsearch.py; stops on SIGTERM (the node is closed cleanly).
 // Needed because org.codelibs:elasticsearch-cluster-runner 8.x is not published on Maven Central.
 
@@ -19,6 +20,9 @@ import org.elasticsearch.node.Node;
 import org.elasticsearch.transport.netty4.Netty4Plugin;
 
 public final class ElasticsearchLauncher {
+    /** The address HTTP and transport listen on: loopback on the test host, every address in a pod. */
+    private static final String BIND = System.getProperty("cronharness.bind", "127.0.0.1");
+
     private ElasticsearchLauncher() {
     }
 
@@ -38,7 +42,7 @@ public final class ElasticsearchLauncher {
                 .put("path.logs", home.resolve("logs").toString())
                 .put("cluster.name", args[3])
                 .put("node.name", "node-1")
-                .put("network.host", "127.0.0.1")
+                .put("network.host", BIND)
                 .put("http.port", args[1])
                 .put("transport.port", args[2])
                 .put("discovery.type", "single-node")
@@ -62,7 +66,7 @@ public final class ElasticsearchLauncher {
             closed.countDown();
         }));
         node.start();
-        System.out.println("Elasticsearch ready: http://127.0.0.1:" + args[1]);
+        System.out.println("Elasticsearch ready: http://" + BIND + ":" + args[1]);
         System.out.flush();
         closed.await();
     }

@@ -1,5 +1,8 @@
 // Runs a one-NameNode, one-DataNode HDFS (MiniDFSCluster) on 127.0.0.1 with fixed ports and a
 // persistent base directory, until the process is terminated. Started by harness/services/hdfs.py.
+// In a pod (harness/services/incluster.py) it listens on every address (-Dcronharness.bind=0.0.0.0) and
+// the DataNode advertises its Service's DNS name (-Dcronharness.datanode.hostname) for clients that
+// connect by hostname (dfs.client.use.datanode.hostname).
 
 import java.io.File;
 import java.util.concurrent.CountDownLatch;
@@ -10,6 +13,10 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 import sun.misc.Signal;
 
 public final class HdfsLauncher {
+    /** The address every listener binds: loopback on the test host, every address in a pod. */
+    private static final String BIND = System.getProperty("cronharness.bind", "127.0.0.1");
+    /** The name the DataNode registers under (what WebHDFS redirects to and hostname clients dial). */
+    private static final String DATANODE_HOSTNAME = System.getProperty("cronharness.datanode.hostname", "127.0.0.1");
     private HdfsLauncher() {
     }
 
@@ -32,15 +39,21 @@ public final class HdfsLauncher {
         final File baseDir = new File(args[0]);
         final int nnRpc = port(args[1], "namenode rpc");
         final int nnHttp = port(args[2], "namenode http");
-        final String loopback = "127.0.0.1:";
+        final String bind = BIND + ":";
         final Configuration conf = new Configuration();
-        // Every listener on loopback, and the DataNode advertises 127.0.0.1 so WebHDFS redirects
-        // and block transfers stay on this machine.
-        conf.set("dfs.datanode.address", loopback + port(args[3], "datanode transfer"));
-        conf.set("dfs.datanode.http.address", loopback + port(args[4], "datanode http"));
-        conf.set("dfs.datanode.ipc.address", loopback + port(args[5], "datanode ipc"));
-        conf.set("dfs.datanode.hostname", "127.0.0.1");
-        conf.set("dfs.namenode.http-address", loopback + nnHttp);
+        // Every listener on BIND, and the DataNode advertises DATANODE_HOSTNAME: on the test host both are
+        // 127.0.0.1, so WebHDFS redirects and block transfers stay on this machine.
+        conf.set("dfs.datanode.address", bind + port(args[3], "datanode transfer"));
+        conf.set("dfs.datanode.http.address", bind + port(args[4], "datanode http"));
+        conf.set("dfs.datanode.ipc.address", bind + port(args[5], "datanode ipc"));
+        conf.set("dfs.datanode.hostname", DATANODE_HOSTNAME);
+        conf.set("dfs.namenode.http-address", bind + nnHttp);
+        // MiniDFSCluster puts the NameNode's RPC address on 127.0.0.1; the bind hosts move its listeners.
+        conf.set("dfs.namenode.rpc-bind-host", BIND);
+        conf.set("dfs.namenode.http-bind-host", BIND);
+        // The DataNode registers from inside the pod under a Service name that does not resolve back to its
+        // address: the NameNode must not insist that it does.
+        conf.setBoolean("dfs.namenode.datanode.registration.ip-hostname-check", false);
         conf.setBoolean("dfs.webhdfs.enabled", true);
         // A test store: any client user may write anywhere, and one replica is all there is.
         conf.setBoolean("dfs.permissions.enabled", false);
@@ -51,6 +64,8 @@ public final class HdfsLauncher {
                 .nameNodePort(nnRpc)
                 .nameNodeHttpPort(nnHttp)
                 .numDataNodes(1)
+                // MiniDFSCluster sets each DataNode's hostname from this list (else its own default).
+                .hosts(new String[] {DATANODE_HOSTNAME})
                 .storagesPerDatanode(1)
                 .checkDataNodeAddrConfig(true)
                 .format(Boolean.parseBoolean(args[6]))

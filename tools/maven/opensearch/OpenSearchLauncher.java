@@ -1,5 +1,6 @@
 // Runs one OpenSearch node (codelibs' OpenSearchRunner: the real server with its modules in-process)
-// bound to 127.0.0.1 on fixed ports, with its data under a base directory that survives restarts.
+// bound to 127.0.0.1 (or the address in -Dcronharness.bind: 0.0.0.0 in a pod) on fixed ports, with its
+// data under a base directory that survives restarts.
 // Started by harness/services/opensearch.py; stops on SIGTERM (the runner closes the node).
 
 import java.util.concurrent.CountDownLatch;
@@ -7,6 +8,9 @@ import java.util.concurrent.CountDownLatch;
 import org.codelibs.opensearch.runner.OpenSearchRunner;
 
 public final class OpenSearchLauncher {
+    /** The address HTTP and transport listen on: loopback on the test host, every address in a pod. */
+    private static final String BIND = System.getProperty("cronharness.bind", "127.0.0.1");
+
     private OpenSearchLauncher() {
     }
 
@@ -22,7 +26,7 @@ public final class OpenSearchLauncher {
         // The given ports as they are: no probing for a free one in 9200-9299.
         runner.setMaxHttpPort(-1);
         runner.onBuild((index, settings) -> {
-            settings.put("network.host", "127.0.0.1");
+            settings.put("network.host", BIND);
             settings.put("http.port", httpPort);
             settings.put("transport.port", transportPort);
             settings.put("discovery.type", "single-node");
@@ -40,7 +44,7 @@ public final class OpenSearchLauncher {
         }));
         runner.build(OpenSearchRunner.newConfigs().basePath(args[0]).numOfNode(1).clusterName(args[3]));
         runner.ensureYellow();
-        System.out.println("OpenSearch ready: http://127.0.0.1:" + httpPort);
+        System.out.println("OpenSearch ready: http://" + BIND + ":" + httpPort);
         System.out.flush();
         closed.await();
     }

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -93,8 +94,8 @@ def period_rows(spark: SparkSession, new_rows: DataFrame, location: str, replace
 def dataset_totals(rows: DataFrame, dbs: DataFrame) -> list[dict[str, Any]]:
     """The totals per (dataset, application), sorted by dataset then application.
 
-    Sums are exact (bytes as integers, times as the decimals of their text) and converted at the end,
-    so the result does not depend on how Spark splits the work.
+    Sums are exact (bytes as integers, times as the decimals of their text) and divided exactly at the
+    end, rounded once to a float, so the result does not depend on how Spark splits the work.
 
     Args:
         rows: dataset rows (``COLUMNS``).
@@ -132,8 +133,12 @@ def dataset_totals(rows: DataFrame, dbs: DataFrame) -> list[dict[str, Any]]:
 
 
 def _ratio(total: int | Decimal | None, unit: int) -> float | None:
-    """``total / unit`` as a float (None when every summand was null)."""
-    return None if total is None else float(total) / unit
+    """``total / unit`` as the float nearest to the exact quotient (None when every summand was null).
+
+    Divided exactly, then rounded once: ``float(total) / unit`` rounds twice, so an exact sum of
+    10110681.78 ms became 10110.681779999999 s instead of 10110.68178.
+    """
+    return None if total is None else float(Fraction(total) / unit)
 
 
 def write_csv(path: Path, totals: Iterable[dict[str, Any]]) -> int:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,8 @@ def expected_totals(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         group["wt"] += Decimal(data["wt"])
     return [
         {"": i, "d_dataset": dataset, "application": app, "nevents": len(g["sessions"]),
-         "total_rb": g["rb"] / MIB, "total_wb": g["wb"] / MIB, "total_rt": float(g["rt"]) / 1000,
-         "total_wt": float(g["wt"]) / 1000, "data_tier": dataset.rsplit("/", 1)[1]}
+         "total_rb": g["rb"] / MIB, "total_wb": g["wb"] / MIB, "total_rt": float(Fraction(g["rt"]) / 1000),
+         "total_wt": float(Fraction(g["wt"]) / 1000), "data_tier": dataset.rsplit("/", 1)[1]}
         for i, ((dataset, app), g) in enumerate(sorted(groups.items()))
     ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -112,6 +113,20 @@ def test_run_writes_partitions_and_totals(app: SimpleNamespace, run_main: Callab
     dry = tmp_path / "dry"
     run_main({**environ, "OUTPUT_DIR": str(dry), "PARQUET_LOCATION": str(tmp_path / "dry-ds")}, ["--test"])
     assert not dry.exists() and not (tmp_path / "dry-ds").exists()
+
+
+def test_totals_are_the_exact_quotient_rounded_once(app: SimpleNamespace, spark: Any) -> None:
+    # Found beside the original (dbs_hdfs_eos.py) on generated reports: the exact sum 10110681.78 ms was
+    # divided as a float and came out as 10110.681779999999 s; divided exactly it is 10110.68178.
+    columns = ", ".join(f"{name} {'bigint' if name == 'timestamp' else 'string'}" for name in app.inputs.COLUMNS)
+    rows = spark.createDataFrame([
+        (1, "1", "s1", "/eos/cms/store/a.root", "xrootd", "10110000.45", "0.03", "3", "0", "1", "1", "alice", "dn"),
+        (1, "1", "s2", "/eos/cms/store/a.root", "xrootd", "681.33", "0", "5", "0", "1", "1", "bob", "dn"),
+    ], columns)
+    dbs = spark.createDataFrame([("/store/a.root", "/PD/Run-v1/AOD")], "f_logical_file_name string, d_dataset string")
+    [total] = app.totals.dataset_totals(rows, dbs)
+    assert (total["total_rt"], total["total_wt"], total["total_rb"]) == (10110.68178, 3e-05, 8 / 1024**2)
+    assert float(Decimal("10110681.78")) / 1000 != 10110.68178  # the case is real: rounding twice is off
 
 
 def test_failures(app: SimpleNamespace, run_main: Callable[..., Any], tmp_path: Path,
