@@ -151,7 +151,7 @@ _attach_delivery_commands()
 def _attach_optional_groups() -> None:
     # Cluster and services commands live with their code; attach them when those packages provide them.
     for module, attr in (("harness.cluster.cli", "cluster"), ("harness.services.cli", "services"),
-                         ("harness.datagen.cli", "datagen")):
+                         ("harness.datagen.cli", "datagen"), ("harness.monitoring.cli", "monitoring")):
         try:
             group = getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError):

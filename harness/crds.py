@@ -1,14 +1,16 @@
 """The CustomResourceDefinitions our charts render objects of, from their projects' Go modules.
 
-prometheus-operator (PrometheusRule, ServiceMonitor, PodMonitor) and Argo CD (Application,
-ApplicationSet, AppProject) publish their CRD manifests inside their Go modules; the Go module proxy is
-the registry we may use, so we read them from the module cache rather than downloading release files.
-They serve two purposes: offline schema validation of rendered charts and installation into a cluster
-for server-side validation.
+prometheus-operator (PrometheusRule, ServiceMonitor, PodMonitor, and the rest of its API, which the
+operator in the test cluster serves: harness/monitoring) and Argo CD (Application, ApplicationSet,
+AppProject) publish their CRD manifests inside their Go modules; the Go module proxy is the registry we
+may use, so we read them from the module cache rather than downloading release files. They serve two
+purposes: offline schema validation of rendered charts and installation into a cluster for server-side
+validation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -22,7 +24,15 @@ from harness.errors import HarnessError
 from harness.paths import cache_root
 from harness.toolchain.versions import pinned
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """YAML 1.1 reads a plain ``=`` as the "value" type, which no safe loader constructs; in the CRDs it is a
+    string (AlertmanagerConfig's matchType enum)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _BaseLoader.construct_yaml_str)
 
 # module path, pin name, CRD files inside the module
 _SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -31,7 +41,9 @@ _SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "prometheus-operator",
         tuple(
             f"example/prometheus-operator-crd/monitoring.coreos.com_{kind}.yaml"
-            for kind in ("prometheusrules", "servicemonitors", "podmonitors")
+            # Every kind the operator watches: it waits for the informers of the ones it finds.
+            for kind in ("prometheusrules", "servicemonitors", "podmonitors", "prometheuses", "alertmanagers",
+                         "alertmanagerconfigs", "probes", "scrapeconfigs", "prometheusagents", "thanosrulers")
         ),
     ),
     (
@@ -72,7 +84,9 @@ def crd_documents() -> list[dict[str, Any]]:
     for module, pin, files in _SOURCES:
         version = pinned("go", pin)
         # Parsing the multi-megabyte CRD YAML takes seconds; keep it as JSON keyed by version.
-        parsed = cache_root() / "crds" / f"{module.replace('/', '_')}@{version}.json"
+        # The file list is part of the key: a cache made from fewer files is not reused.
+        listed = hashlib.sha256("\0".join(files).encode()).hexdigest()[:8]
+        parsed = cache_root() / "crds" / f"{module.replace('/', '_')}@{version}-{listed}.json"
         if not parsed.exists():
             root = module_dir(module, version)
             loaded = [d for rel in files for d in yaml.load_all((root / rel).read_text(), Loader=_Loader) if d]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import urllib3
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from harness.errors import HarnessError
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,10 @@ class Kube:
         return client.CoreV1Api(self.api_client)
 
     @cached_property
+    def apps(self) -> client.AppsV1Api:
+        return client.AppsV1Api(self.api_client)
+
+    @cached_property
     def batch(self) -> client.BatchV1Api:
         return client.BatchV1Api(self.api_client)
 
@@ -36,3 +46,42 @@ class Kube:
     def plain(self, obj: Any) -> Any:
         """An API object as plain JSON data (camelCase keys), easier to read than the Optional-typed models."""
         return self.api_client.sanitize_for_serialization(obj)  # type: ignore[no-untyped-call]
+
+    def service_proxy(self, namespace: str, service: str, port: str, path: str,
+                      params: Mapping[str, str] | None = None, timeout: float = 30) -> Any:
+        """GET ``path`` of a Service's port through the API server's service proxy; return the JSON answer.
+
+        How the host reaches a server inside the cluster without a route to pod addresses (the network rule).
+
+        Args:
+            namespace: the Service's namespace.
+            service: the Service's name.
+            port: the Service port's name.
+            path: the path on the server, without the leading ``/``.
+            params: query parameters.
+            timeout: seconds for the whole request.
+
+        Raises:
+            HarnessError: when the API server or the service answers with an error status (with its body),
+                or the answer is not JSON.
+        """
+        serialized = self.api_client.param_serialize(
+            method="GET",
+            resource_path=f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy/{path}",
+            query_params=list((params or {}).items()),
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        where = f"{path} of service {namespace}/{service}:{port}"
+        try:
+            reply = self.api_client.call_api(*serialized, _request_timeout=timeout)
+            data: bytes = reply.read()  # type: ignore[no-untyped-call]
+        except (OSError, ApiException, urllib3.exceptions.HTTPError) as exc:
+            raise HarnessError(f"GET {where} through the API server failed: {exc}") from exc
+        body = data.decode(errors="replace")
+        if not 200 <= reply.status < 300:
+            raise HarnessError(f"GET {where} through the API server answered {reply.status}: {body.strip()[:500]}")
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise HarnessError(f"GET {where} answered something that is not JSON: {body.strip()[:200]}") from exc

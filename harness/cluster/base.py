@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import subprocess
@@ -139,7 +140,9 @@ class Cluster(ABC):
         """
         from harness.crds import crd_documents
 
-        documents = crd_documents()
+        # A copy: the digest annotation added below must not end up in the cached documents (a second call
+        # in the same process would hash it too and find every CRD stale).
+        documents = copy.deepcopy(crd_documents())
         for doc in documents:
             digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
             doc["metadata"].setdefault("annotations", {})[_CRD_DIGEST] = digest

@@ -29,6 +29,7 @@ from harness.cluster.providers import get_cluster
 from harness.deploy import Deployment, deploy
 from harness.jobrun import JobResult
 from harness.kube import Kube
+from harness.monitoring import SESSION_RESOURCE
 from harness.prerequisites import once
 from harness.pytest.options import HarnessOptions, read_options
 from harness.pytest.scope import DataScope, clean_scope
@@ -56,9 +57,16 @@ def test_sessions(harness_options: HarnessOptions) -> Iterator[SessionRegistry]:
     chosen = get_cluster(harness_options.cluster)
     pool = ServicePool(kubeconfig=chosen.kubeconfig)
     stoppers = [(f"service-{name}", pool.handle(name).stop) for name in reversed(SERVICES)]
+    stoppers.append((SESSION_RESOURCE, lambda: _remove_monitoring(chosen)))
     stoppers.append((IN_CLUSTER_SERVICES, lambda: uninstall(chosen)))
     stoppers.append(("cluster-local", get_cluster("local").down))
     registry.leave([] if harness_options.keep else stoppers)
+
+
+def _remove_monitoring(cluster: Cluster) -> None:
+    from harness.monitoring.operator import uninstall  # builds nothing; imported only when a session installed it
+
+    uninstall(cluster)
 
 
 @pytest.fixture(scope="session")

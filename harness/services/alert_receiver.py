@@ -1,34 +1,30 @@
 """The harness's Alertmanager webhook receiver: records every notification so tests can assert on it.
 
-It runs as its own process (``python -m harness.services.alert_receiver``) so that it outlives the
+It runs as its own process (``python -m harness.services.webhook_server``) so that it outlives the
 command that started it, like the Alertmanager that posts to it. Each notification is appended as
 one JSON line to ``data/notifications.jsonl`` and served back by ``GET /notifications``;
 ``DELETE /notifications`` forgets them (test isolation). :class:`AlertReceiver` starts the process
-and is the query API (:meth:`AlertReceiver.wait_for_alert`).
+and is the query API (:class:`ReceivedAlerts`: :meth:`~ReceivedAlerts.alerts`,
+:meth:`~ReceivedAlerts.wait_for_alert`), which the in-cluster receiver of harness/monitoring shares.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-import threading
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.errors import HarnessError
 from harness.paths import REPO_ROOT
-from harness.services.base import HOST, Service
+from harness.services.base import Service
+from harness.services.webhook_server import NOTIFICATIONS_PATH, WEBHOOK_PATH
 from harness.waiting import wait_until
-
-WEBHOOK_PATH = "/alertmanager"
-NOTIFICATIONS_PATH = "/notifications"
 
 
 @dataclass(frozen=True)
@@ -60,49 +56,16 @@ class ReceivedAlert:
         )
 
 
-class AlertReceiver(Service):
-    """Starts the receiver process and answers questions about what it received."""
+class ReceivedAlerts(ABC):
+    """Questions about what a webhook receiver has received, wherever it runs."""
 
-    name: ClassVar[str] = "alert-receiver"
-    default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
-    start_timeout: ClassVar[float] = 30.0
-
-    @property
-    def webhook_url(self) -> str:
-        """The URL Alertmanager's ``webhook_configs`` posts to."""
-        return self.url + WEBHOOK_PATH
-
-    def argv(self) -> list[str]:
-        return [
-            sys.executable, "-m", "harness.services.alert_receiver",
-            "--port", str(self.ports["http"]),
-            "--store", str(self.data_dir / "notifications.jsonl"),
-        ]
-
-    def env(self) -> Mapping[str, str]:
-        # The process runs from the service's state directory: make this checkout's harness importable.
-        return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-
-    def healthy(self) -> bool:
-        try:
-            self.notifications()
-        except HarnessError:
-            return False
-        return True
-
+    @abstractmethod
     def notifications(self) -> list[dict[str, Any]]:
         """Every webhook payload received (oldest first), as Alertmanager sent it.
 
         Raises:
             HarnessError: when the receiver does not answer.
         """
-        try:
-            with urllib.request.urlopen(self.url + NOTIFICATIONS_PATH, timeout=5) as resp:
-                payloads: list[dict[str, Any]] = json.load(resp)
-        except (OSError, urllib.error.URLError, ValueError) as exc:
-            raise HarnessError(f"alert receiver at {self.url} does not answer ({exc}); "
-                               f"start it (harness services up {self.name})") from exc
-        return payloads
 
     def alerts(self, name: str | None = None, status: str | None = None) -> list[ReceivedAlert]:
         """The alerts of every notification (oldest first), filtered by alert name and status.
@@ -144,6 +107,46 @@ class AlertReceiver(Service):
         return wait_until(probe, timeout=timeout, what=f"alert {name} ({status}) at the receiver",
                           interval=0.5, describe=describe)
 
+
+class AlertReceiver(Service, ReceivedAlerts):
+    """Starts the receiver process on loopback and answers questions about what it received."""
+
+    name: ClassVar[str] = "alert-receiver"
+    default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
+    start_timeout: ClassVar[float] = 30.0
+
+    @property
+    def webhook_url(self) -> str:
+        """The URL Alertmanager's ``webhook_configs`` posts to."""
+        return self.url + WEBHOOK_PATH
+
+    def argv(self) -> list[str]:
+        return [
+            sys.executable, "-m", "harness.services.webhook_server",
+            "--port", str(self.ports["http"]),
+            "--store", str(self.data_dir / "notifications.jsonl"),
+        ]
+
+    def env(self) -> Mapping[str, str]:
+        # The process runs from the service's state directory: make this checkout's harness importable.
+        return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+    def healthy(self) -> bool:
+        try:
+            self.notifications()
+        except HarnessError:
+            return False
+        return True
+
+    def notifications(self) -> list[dict[str, Any]]:
+        try:
+            with urllib.request.urlopen(self.url + NOTIFICATIONS_PATH, timeout=5) as resp:
+                payloads: list[dict[str, Any]] = json.load(resp)
+        except (OSError, urllib.error.URLError, ValueError) as exc:
+            raise HarnessError(f"alert receiver at {self.url} does not answer ({exc}); "
+                               f"start it (harness services up {self.name})") from exc
+        return payloads
+
     def clear(self) -> None:
         """Forget every notification received so far.
 
@@ -156,88 +159,3 @@ class AlertReceiver(Service):
                 pass
         except (OSError, urllib.error.URLError) as exc:
             raise HarnessError(f"alert receiver at {self.url} does not answer ({exc})") from exc
-
-
-class _Store:
-    """The notifications, kept in memory and appended to a JSON-lines file (kept across restarts)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.lock = threading.Lock()
-        self.items: list[Any] = []
-        if path.exists():
-            self.items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-    def add(self, payload: Any) -> None:
-        with self.lock:
-            self.items.append(payload)
-            with self.path.open("a") as fh:
-                fh.write(json.dumps(payload) + "\n")
-
-    def all(self) -> list[Any]:
-        with self.lock:
-            return list(self.items)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items = []
-            self.path.write_text("")
-
-
-def _handler(store: _Store) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, code: int, body: bytes = b"", content_type: str = "application/json") -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self) -> None:
-            if self.path != WEBHOOK_PATH:
-                self._answer(404)
-                return
-            length = int(self.headers.get("Content-Length", "0"))
-            try:
-                payload = json.loads(self.rfile.read(length))
-            except ValueError:
-                self._answer(400, b'{"error": "body is not JSON"}')
-                return
-            store.add(payload)
-            self._answer(200, b"{}")
-
-        def do_GET(self) -> None:
-            if self.path != NOTIFICATIONS_PATH:
-                self._answer(404)
-                return
-            self._answer(200, json.dumps(store.all()).encode())
-
-        def do_DELETE(self) -> None:
-            if self.path != NOTIFICATIONS_PATH:
-                self._answer(404)
-                return
-            store.clear()
-            self._answer(200, b"{}")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # One line per request in the service log, without the reverse DNS lookup of the default.
-            sys.stderr.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
-
-    return Handler
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the receiver in the foreground on 127.0.0.1 until terminated."""
-    parser = argparse.ArgumentParser(description="Alertmanager webhook receiver of the test harness")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--store", type=Path, required=True, help="JSON-lines file of notifications")
-    args = parser.parse_args(argv)
-    args.store.parent.mkdir(parents=True, exist_ok=True)
-    server = ThreadingHTTPServer((HOST, args.port), _handler(_Store(args.store)))
-    sys.stderr.write(f"alert receiver listening on {HOST}:{args.port}, webhook {WEBHOOK_PATH}\n")
-    sys.stderr.flush()
-    server.serve_forever()
-
-
-if __name__ == "__main__":
-    main()

@@ -22,6 +22,31 @@ PROGRAM = "/usr/bin/prometheus-alertmanager"
 # Receiver names; the webhook payload names the receiver, so tests see which route an alert took.
 SCHEDULED_RECEIVER = "harness"
 MANUAL_RECEIVER = "harness-manual"
+# Short waits: a test sees a notification about a second after Prometheus fires or resolves the alert.
+TEST_TIMING: Mapping[str, str] = {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1m"}
+
+
+def routing_config(webhook_url: str, timing: Mapping[str, str]) -> dict[str, object]:
+    """Alertmanager's configuration: every alert to ``webhook_url``, manual runs by a route of their own.
+
+    Args:
+        webhook_url: where every notification is posted (resolved ones too).
+        timing: ``group_wait``, ``group_interval`` and ``repeat_interval`` of the route.
+    """
+    webhook = [{"url": webhook_url, "send_resolved": True}]
+    return {
+        "route": {
+            "receiver": SCHEDULED_RECEIVER,
+            # '...' groups by every label: one notification per alert, easy to assert on.
+            "group_by": ["..."],
+            **timing,
+            "routes": [{"matchers": ['run="manual"'], "receiver": MANUAL_RECEIVER}],
+        },
+        "receivers": [
+            {"name": SCHEDULED_RECEIVER, "webhook_configs": webhook},
+            {"name": MANUAL_RECEIVER, "webhook_configs": webhook},
+        ],
+    }
 
 
 class Alertmanager(Service):
@@ -43,9 +68,9 @@ class Alertmanager(Service):
         self,
         webhook_url: str | None = None,
         *,
-        group_wait: str = "1s",
-        group_interval: str = "2s",
-        repeat_interval: str = "1m",
+        group_wait: str = TEST_TIMING["group_wait"],
+        group_interval: str = TEST_TIMING["group_interval"],
+        repeat_interval: str = TEST_TIMING["repeat_interval"],
         root: Path | None = None,
         ports: Mapping[str, int] | None = None,
     ) -> None:
@@ -75,20 +100,7 @@ class Alertmanager(Service):
         Raises:
             HarnessError: when no webhook URL was given and the alert receiver was never started.
         """
-        webhook = [{"url": self._webhook(), "send_resolved": True}]
-        return {
-            "route": {
-                "receiver": SCHEDULED_RECEIVER,
-                # '...' groups by every label: one notification per alert, easy to assert on.
-                "group_by": ["..."],
-                **self.timing,
-                "routes": [{"matchers": ['run="manual"'], "receiver": MANUAL_RECEIVER}],
-            },
-            "receivers": [
-                {"name": SCHEDULED_RECEIVER, "webhook_configs": webhook},
-                {"name": MANUAL_RECEIVER, "webhook_configs": webhook},
-            ],
-        }
+        return routing_config(self._webhook(), self.timing)
 
     def prepare(self) -> None:
         """Install the Debian package when missing and write the configuration.

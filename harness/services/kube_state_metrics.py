@@ -34,6 +34,31 @@ def _client_go_version() -> str:
     return found.group(1) if found else "unknown"
 
 
+def build() -> Path:
+    """The kube-state-metrics program of the pinned version, built from Go modules (cached by version).
+
+    Raises:
+        HarnessError: when the build fails.
+    """
+    version = pinned("services-mongo-monitoring", "kube-state-metrics")
+    # The same version stamps as upstream's Makefile, so the binary reports what it is.
+    ldflags = (
+        f"-s -w -X github.com/prometheus/common/version.Version={version} "
+        f"-X {MODULE}/pkg/app.ClientGoVersion={_client_go_version()}"
+    )
+    try:
+        bin_dir = go_build(WRAPPER, [MODULE], version=version, ldflags=ldflags, env={"CGO_ENABLED": "0"})
+    except RuntimeError as exc:
+        raise HarnessError(f"cannot build kube-state-metrics {version}: {exc}") from exc
+    return bin_dir / "kube-state-metrics"
+
+
+def collector_flags() -> list[str]:
+    """What kube-state-metrics exports, wherever it runs: the resources the library's alerts and dashboard
+    read, and Jobs' manual-instantiation annotation (``kube_job_annotations``: manual vs scheduled runs)."""
+    return [f"--resources={','.join(RESOURCES)}", f"--metric-annotations-allowlist=jobs=[{MANUAL_ANNOTATION[0]}]"]
+
+
 class KubeStateMetrics(Service):
     """kube-state-metrics watching the cluster of ``kubeconfig``.
 
@@ -67,18 +92,7 @@ class KubeStateMetrics(Service):
                 f"kube-state-metrics needs a cluster, but its kubeconfig {self.kubeconfig} does not exist; "
                 "start the cluster first (`harness cluster up`) or pass the kubeconfig of a running one"
             )
-        # The same version stamps as upstream's Makefile, so the binary reports what it is.
-        ldflags = (
-            f"-s -w -X github.com/prometheus/common/version.Version={self.version} "
-            f"-X {MODULE}/pkg/app.ClientGoVersion={_client_go_version()}"
-        )
-        try:
-            bin_dir = go_build(
-                WRAPPER, [MODULE], version=self.version, ldflags=ldflags, env={"CGO_ENABLED": "0"}
-            )
-        except RuntimeError as exc:
-            raise HarnessError(f"cannot build kube-state-metrics {self.version}: {exc}") from exc
-        self._program = bin_dir / "kube-state-metrics"
+        self._program = build()
 
     def argv(self) -> list[str]:
         if self._program is None:
@@ -90,8 +104,7 @@ class KubeStateMetrics(Service):
             f"--port={self.ports['http']}",
             f"--telemetry-host={HOST}",
             f"--telemetry-port={self.ports['telemetry']}",
-            f"--resources={','.join(RESOURCES)}",
-            f"--metric-annotations-allowlist=jobs=[{MANUAL_ANNOTATION[0]}]",
+            *collector_flags(),
         ]
 
     def healthy(self) -> bool:

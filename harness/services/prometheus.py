@@ -12,6 +12,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,7 +29,63 @@ KUBE_STATE_METRICS_JOB = "kube-state-metrics"
 ALERTMANAGER_TARGETS = "alertmanager"
 
 
-class Prometheus(Service):
+class PrometheusQueries(ABC):
+    """Prometheus' HTTP API, wherever the server runs (host process, or in the cluster behind the API server)."""
+
+    @abstractmethod
+    def _api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        """GET ``/api/v1/<path>`` and return the answer's ``data``.
+
+        Raises:
+            HarnessError: when the request fails (with Prometheus' message) or nothing answers.
+        """
+
+    def query(self, promql: str, at: float | None = None) -> list[dict[str, Any]]:
+        """Evaluate an instant query and return its samples (``[{"metric": {...}, "value": [t, "v"]}]``).
+
+        Args:
+            promql: the expression (should return an instant vector).
+            at: evaluation time as a Unix timestamp (None: now).
+
+        Raises:
+            HarnessError: when the query is invalid or Prometheus does not answer.
+        """
+        params = {"query": promql}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        data = self._api("query", params)
+        result: list[dict[str, Any]] = data["result"]
+        return result
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alerts Prometheus currently holds (pending or firing), as its API returns them.
+
+        Raises:
+            HarnessError: when Prometheus does not answer.
+        """
+        alerts: list[dict[str, Any]] = self._api("alerts")["alerts"]
+        return alerts
+
+    def rule_groups(self) -> list[dict[str, Any]]:
+        """The rule groups Prometheus has loaded (each with ``name``, ``file`` and ``rules``).
+
+        Raises:
+            HarnessError: when Prometheus does not answer.
+        """
+        groups: list[dict[str, Any]] = self._api("rules")["groups"]
+        return groups
+
+    def targets(self) -> list[dict[str, Any]]:
+        """The active scrape targets with their health and last error.
+
+        Raises:
+            HarnessError: when Prometheus does not answer.
+        """
+        active: list[dict[str, Any]] = self._api("targets")["activeTargets"]
+        return active
+
+
+class Prometheus(Service, PrometheusQueries):
     """Prometheus with its config, TSDB, rule files and discovery files in its state directory.
 
     Args:
@@ -204,7 +261,7 @@ class Prometheus(Service):
         except (OSError, urllib.error.URLError) as exc:
             raise HarnessError(f"prometheus at {self.url} does not answer ({exc}); is it running?") from exc
 
-    # --- queries -------------------------------------------------------------------------------
+    # --- queries (PrometheusQueries) ---------------------------------------------------------
     def _api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         url = f"{self.url}/api/v1/{path}"
         if params:
@@ -220,50 +277,6 @@ class Prometheus(Service):
         except (OSError, urllib.error.URLError) as exc:
             raise HarnessError(f"prometheus at {self.url} does not answer ({exc}); is it running?") from exc
         return answer["data"]
-
-    def query(self, promql: str, at: float | None = None) -> list[dict[str, Any]]:
-        """Evaluate an instant query and return its samples (``[{"metric": {...}, "value": [t, "v"]}]``).
-
-        Args:
-            promql: the expression (should return an instant vector).
-            at: evaluation time as a Unix timestamp (None: now).
-
-        Raises:
-            HarnessError: when the query is invalid or Prometheus does not answer.
-        """
-        params = {"query": promql}
-        if at is not None:
-            params["time"] = f"{at:.3f}"
-        data = self._api("query", params)
-        result: list[dict[str, Any]] = data["result"]
-        return result
-
-    def alerts(self) -> list[dict[str, Any]]:
-        """The alerts Prometheus currently holds (pending or firing), as its API returns them.
-
-        Raises:
-            HarnessError: when Prometheus does not answer.
-        """
-        alerts: list[dict[str, Any]] = self._api("alerts")["alerts"]
-        return alerts
-
-    def rule_groups(self) -> list[dict[str, Any]]:
-        """The rule groups Prometheus has loaded (each with ``name``, ``file`` and ``rules``).
-
-        Raises:
-            HarnessError: when Prometheus does not answer.
-        """
-        groups: list[dict[str, Any]] = self._api("rules")["groups"]
-        return groups
-
-    def targets(self) -> list[dict[str, Any]]:
-        """The active scrape targets with their health and last error.
-
-        Raises:
-            HarnessError: when Prometheus does not answer.
-        """
-        active: list[dict[str, Any]] = self._api("targets")["activeTargets"]
-        return active
 
 
 def serve_tsdb(root: Path, label: str) -> tuple[ManagedProcess, str]:

@@ -1,0 +1,4 @@
+"""Monitoring as production runs it, inside the test cluster: prometheus-operator and what it manages."""
+
+#: what a test session that installed the stack marks (harness/sessions.py): the last session out removes it
+SESSION_RESOURCE = "monitoring-operator"

@@ -1,0 +1,44 @@
+"""`harness monitoring up|down`: the operator-managed monitoring stack in the cluster (harness/monitoring)."""
+
+from __future__ import annotations
+
+import click
+
+from harness.cluster.base import Cluster
+from harness.console import console
+
+CLUSTER_OPTION = click.option("--cluster", "provider", default=None,
+                              help="Cluster provider (local, kind, existing) [env HARNESS_CLUSTER].")
+
+
+def _cluster(provider: str | None) -> Cluster:
+    from harness.cluster.providers import get_cluster
+
+    return get_cluster(provider)
+
+
+@click.group("monitoring")
+def monitoring() -> None:
+    """prometheus-operator, Prometheus, Alertmanager, kube-state-metrics and a webhook receiver in the cluster."""
+
+
+@monitoring.command("up")
+@CLUSTER_OPTION
+def up(provider: str | None) -> None:
+    """Build, load and install the stack (idempotent); wait until Prometheus scrapes kube-state-metrics."""
+    from harness.monitoring.operator import NAMESPACE, install
+
+    stack = install(_cluster(provider))
+    figures = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in stack.seconds.items())
+    console.print(f"monitoring stack ready in namespace {NAMESPACE}; rules selected by {dict(stack.selector)} "
+                  f"({figures})")
+
+
+@monitoring.command("down")
+@CLUSTER_OPTION
+def down(provider: str | None) -> None:
+    """Remove the stack's namespace and cluster-scoped objects (the CRDs stay)."""
+    from harness.monitoring.operator import NAMESPACE, uninstall
+
+    uninstall(_cluster(provider))
+    console.print(f"removed namespace {NAMESPACE} and its cluster roles")
