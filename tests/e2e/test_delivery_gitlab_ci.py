@@ -104,6 +104,8 @@ def _run_jobs(clone: Path, jobs: list[str], variables: dict[str, str], *options:
     return output
 
 
+# make lint and make unit on another runner: `make test` runs them itself.
+@pytest.mark.matrix
 def test_lint_and_unit_jobs_pass_with_the_shell_executor(clone: Path) -> None:
     _run_jobs(clone, ["lint", "unit"], machine_cache_variables())
 
