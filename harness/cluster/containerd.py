@@ -14,6 +14,7 @@ containerd's "localhost means HTTP" default.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,17 +185,21 @@ def ctr(socket: Path, *args: str, timeout: float = 120) -> subprocess.CompletedP
     return done
 
 
-def image_present(socket: Path, name: str) -> bool:
-    """True when containerd's k8s.io namespace has image ``name``."""
-    listed = ctr(socket, "images", "list", "--quiet")
-    return name in listed.stdout.split()
+def image_present(socket: Path, *names: str) -> bool:
+    """True when containerd's k8s.io namespace has every image of ``names``."""
+    listed = set(ctr(socket, "images", "list", "--quiet").stdout.split())
+    return all(name in listed for name in names)
 
 
-def import_image(socket: Path, archive: Path) -> None:
+def import_image(socket: Path, archive: Path) -> list[str]:
     """Import an image archive (OCI layout or docker-save tar) into the k8s.io namespace.
+
+    Returns:
+        The names it imported (as ctr reports them: ``unpacking <name> (sha256:...)``).
 
     Raises:
         HarnessError: when the import fails.
     """
     # --no-unpack would leave the CRI to unpack on first use; unpacking now makes pod starts faster.
-    ctr(socket, "images", "import", "--snapshotter", "overlayfs", str(archive), timeout=600)
+    done = ctr(socket, "images", "import", "--snapshotter", "overlayfs", str(archive), timeout=600)
+    return re.findall(r"^unpacking (\S+) \(sha256:", done.stdout, re.MULTILINE)

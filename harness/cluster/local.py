@@ -551,10 +551,13 @@ class LocalCluster(Cluster):
                 "containerd of the local cluster is not running; start it with `harness cluster up`"
             )
         # Archive names carry their content digest (harness.cluster.node_images): one already imported into
-        # this containerd (whose store a purge removes along with these markers) need not be imported again.
+        # this containerd (whose store a purge removes along with these markers) need not be imported again,
+        # unless the kubelet's image garbage collection (under disk pressure) removed what it holds: the marker
+        # lists the names it imported, and they must all still be there.
         marker = self.layout.containerd.root / "cronharness-imported" / archive.name
-        if marker.exists():
+        names = marker.read_text().split() if marker.exists() else []
+        if names and image_present(self.layout.containerd.socket, *names):
             return
-        import_image(self.layout.containerd.socket, archive)
+        names = import_image(self.layout.containerd.socket, archive)
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+        marker.write_text("\n".join(names))

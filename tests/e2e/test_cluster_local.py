@@ -146,10 +146,14 @@ def test_service_account_token_is_mounted(cluster: LocalCluster) -> None:
 
 def test_crds_are_installed_and_validate_server_side(cluster: LocalCluster) -> None:
     names = cluster.install_crds()
+    # Argo CD's three, and every kind prometheus-operator watches (it waits for each one it finds).
     assert sorted(names) == [
+        "alertmanagerconfigs.monitoring.coreos.com", "alertmanagers.monitoring.coreos.com",
         "applications.argoproj.io", "applicationsets.argoproj.io", "appprojects.argoproj.io",
-        "podmonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com",
-        "servicemonitors.monitoring.coreos.com",
+        "podmonitors.monitoring.coreos.com", "probes.monitoring.coreos.com",
+        "prometheusagents.monitoring.coreos.com", "prometheuses.monitoring.coreos.com",
+        "prometheusrules.monitoring.coreos.com", "scrapeconfigs.monitoring.coreos.com",
+        "servicemonitors.monitoring.coreos.com", "thanosrulers.monitoring.coreos.com",
     ]
     assert cluster.install_crds() == names  # already current: nothing applied again
     rule = {
