@@ -105,21 +105,24 @@ def build_and_load(
     return ref, phases
 
 
-def job_base_kind(job: str) -> BaseKind:
-    """The base image job ``job``'s Dockerfile builds on (its Chart.yaml annotation; python when absent)."""
-    meta = yaml.safe_load((job_chart(job) / "Chart.yaml").read_text())
+def base_kind(chart: Path) -> BaseKind:
+    """The base image the job chart in ``chart``'s app/Dockerfile builds on (its Chart.yaml annotation; python
+    when absent)."""
+    meta = yaml.safe_load((chart / "Chart.yaml").read_text()) or {}
     kind: BaseKind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
     return kind
 
 
 def build_job(job: str) -> JobImage:
     """Build job ``job``'s image (its chart's app/ on its base), as tests and releases use it."""
-    return build_image(job_chart(job) / "app", job_repository(job), job_base_kind(job))[0]
+    chart = job_chart(job)
+    return build_image(chart / "app", job_repository(job), base_kind(chart))[0]
 
 
 def build_and_load_image(cluster: Cluster, job: str) -> tuple[ImageRef, dict[str, float]]:
     """Build the job's app/ Dockerfile on its base image (Chart.yaml annotation) and load it into the cluster."""
-    return build_and_load(cluster, job_chart(job) / "app", job_repository(job), job_base_kind(job))
+    chart = job_chart(job)
+    return build_and_load(cluster, chart / "app", job_repository(job), base_kind(chart))
 
 
 def image_values(ref: ImageRef) -> dict[str, Any]:

@@ -106,15 +106,16 @@ class Cluster(ABC):
             raise HarnessError(f"`kubectl {' '.join(args)}` failed: {done.stderr.strip()}")
         return done.stdout
 
-    def apply(self, objects: list[dict[str, Any]], *, timeout: float = 120) -> None:
-        """Server-side apply ``objects`` as the harness's field manager (unchanged ones are a no-op).
+    def apply(self, objects: list[dict[str, Any]], *, namespace: str | None = None, timeout: float = 120) -> None:
+        """Server-side apply ``objects`` as the harness's field manager (unchanged ones are a no-op); objects
+        without a namespace of their own go to ``namespace`` when given.
 
         Raises:
             HarnessError: when kubectl refuses an object (with its message).
         """
         manifest = json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
-        self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness", "-f", "-",
-                     input_text=manifest, timeout=timeout)
+        self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
+                     *(["-n", namespace] if namespace else []), "-f", "-", input_text=manifest, timeout=timeout)
 
     def wait_rollout(self, namespace: str, deployment: str, timeout: float = 120) -> None:
         """Wait until Deployment ``deployment`` has rolled out (its pods of the current spec ready).

@@ -173,14 +173,6 @@ def _git(checkout: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def _apply(cluster: Cluster, documents: list[dict[str, Any]]) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as manifest:
-        yaml.safe_dump_all(documents, manifest)
-        manifest.flush()
-        cluster.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
-                        "-n", NAMESPACE, "-f", manifest.name, timeout=300)
-
-
 def load_images(cluster: Cluster) -> dict[str, str]:
     """Build (cached) and load the three images; return role -> the reference pods pull.
 
@@ -202,7 +194,8 @@ def install_argocd(cluster: Cluster, images: dict[str, str], timeout: float = 60
     """
     if f"namespace/{NAMESPACE}" not in cluster.kubectl("get", "namespaces", "-o", "name").split():
         cluster.kubectl("create", "namespace", NAMESPACE)
-    _apply(cluster, install_manifest(images) + git_server_manifest(images["git"]))
+    cluster.apply(install_manifest(images) + git_server_manifest(images["git"]), namespace=NAMESPACE,
+                  timeout=300)
     deadline = time.monotonic() + timeout
     for workload in ("deployment/argocd-redis", "deployment/argocd-repo-server",
                      "deployment/argocd-applicationset-controller", "statefulset/argocd-application-controller",

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from harness.deploy import BASE_ANNOTATION
+from harness.deploy import BASE_ANNOTATION, base_kind
 from harness.errors import HarnessError
 from harness.images.base import IMAGE_PINS, STAGES
 from harness.images.cache import IGNORED_NAMES
@@ -194,8 +194,7 @@ def check_chart(repo: Path, chart: str) -> VersionCheck:
 def image_inputs(repo: Path, chart: str) -> list[str]:
     """What job ``chart``'s image is built from (repository-relative folders): its app/, jobkit/ and the images/
     stages of its base (the chart's base-image annotation; harness/images/base.py)."""
-    meta = yaml.safe_load((repo / chart / "Chart.yaml").read_text()) or {}
-    kind = (meta.get("annotations") or {}).get(BASE_ANNOTATION, "python")
+    kind = base_kind(repo / chart)
     if kind not in STAGES:
         raise HarnessError(f"{chart}/Chart.yaml: annotation {BASE_ANNOTATION}: {kind!r} is not a base image; "
                            f"use one of {', '.join(STAGES)}")

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -363,15 +362,6 @@ class OperatorStack:
     seconds: Mapping[str, float]
 
 
-def _apply(cluster: Cluster, objects: list[dict[str, Any]]) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as manifest:
-        # Through JSON: objects that share a dict (a selector used thrice) would otherwise become YAML aliases.
-        yaml.safe_dump_all(json.loads(json.dumps(objects)), manifest)
-        manifest.flush()
-        cluster.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
-                        "-f", manifest.name, timeout=180)
-
-
 def _not_ready(kube: Kube) -> list[str]:
     """What is not ready yet: Deployments without an available replica, Prometheus/Alertmanager not Available."""
     waiting = []
@@ -428,7 +418,7 @@ def install(cluster: Cluster, timeout: float = 600) -> OperatorStack:
         cluster.install_crds()
         started = time.monotonic()
         with step(f"installing prometheus-operator, Prometheus and Alertmanager in namespace {NAMESPACE}"):
-            _apply(cluster, manifests(images, selector))
+            cluster.apply(manifests(images, selector), timeout=180)
             wait_until(lambda: not _not_ready(kube), timeout=timeout, interval=2,
                        what=f"the monitoring stack in {NAMESPACE} to be ready",
                        describe=lambda: f"not ready: {_not_ready(kube)}")
