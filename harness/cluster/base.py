@@ -117,6 +117,20 @@ class Cluster(ABC):
         self.kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=cronharness",
                      *(["-n", namespace] if namespace else []), "-f", "-", input_text=manifest, timeout=timeout)
 
+    def ensure_namespace(self, name: str, timeout: float = 180) -> None:
+        """Make sure namespace ``name`` exists; one still being deleted (a previous owner's ``--wait=false``
+        teardown) is waited out first, as the API server refuses new objects in a terminating namespace.
+
+        Raises:
+            HarnessError: when it is still terminating after ``timeout`` seconds, or cannot be created.
+        """
+        phase = self.kubectl("get", "namespaces", "--field-selector", f"metadata.name={name}",
+                             "-o", "jsonpath={.items[*].status.phase}").strip()
+        if phase == "Terminating":
+            self.kubectl("wait", "--for=delete", f"namespace/{name}", f"--timeout={timeout:.0f}s",
+                         timeout=timeout + 30)
+        self.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}])
+
     def wait_rollout(self, namespace: str, deployment: str, timeout: float = 120) -> None:
         """Wait until Deployment ``deployment`` has rolled out (its pods of the current spec ready).
 

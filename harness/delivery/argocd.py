@@ -192,8 +192,7 @@ def install_argocd(cluster: Cluster, images: dict[str, str], timeout: float = 60
     Raises:
         HarnessError: when the apply fails or a workload is not ready within ``timeout`` seconds.
     """
-    if f"namespace/{NAMESPACE}" not in cluster.kubectl("get", "namespaces", "-o", "name").split():
-        cluster.kubectl("create", "namespace", NAMESPACE)
+    cluster.ensure_namespace(NAMESPACE)
     cluster.apply(install_manifest(images) + git_server_manifest(images["git"]), namespace=NAMESPACE,
                   timeout=300)
     deadline = time.monotonic() + timeout

@@ -250,7 +250,10 @@ def wait_received(stack: Stack, name: str, release: Release, status: str = "firi
     def describe() -> str:
         got = [(a.name, a.status) for a in stack.receiver.alerts() if ours(a.labels, release)]
         pending = [(a["labels"]["alertname"], a["state"]) for a in prometheus_alerts(stack, release)]
-        return f"received: {got or 'nothing'}; Prometheus holds {pending or 'nothing'}"
+        selector = f'{{namespace="{release.namespace}", cronjob="{release.cronjob}"}}'
+        success = [s["value"][1] for s in stack.prometheus.query(f"kube_cronjob_status_last_successful_time{selector}")]
+        return (f"received: {got or 'nothing'}; Prometheus holds {pending or 'nothing'}; "
+                f"last success as scraped: {success or 'none'} (now {time.time():.0f})")
 
     where = f"{release.namespace}/{release.cronjob}"
     alert = wait_until(probe, timeout=timeout, what=f"alert {name} ({status}) for {where} at the receiver",
@@ -360,9 +363,10 @@ def rule_group_evaluated_after(stack: Stack, group: str, when: float) -> bool:
 
 def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_old(
         install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
-    # The success must stay fresher than the window while the resolve travels rule evaluation -> Alertmanager
-    # -> receiver; with 20 s a slow pass flipped it back to firing before "resolved" was sent (seen once in CI).
-    window = 45
+    # The success must stay fresher than the window while it travels job controller -> CronJob controller ->
+    # kube-state-metrics -> scrape -> rule evaluation -> Alertmanager -> receiver: with 20 s a slow pass flipped
+    # it back to firing before "resolved" was sent, with 45 s a loaded CI run never resolved it (both seen once).
+    window = 90
     release = install(deep_merge({"env": {"MODE": "fail"}},
                                  alerts_values(CronJobNoRecentSuccess={"windowSeconds": window})))
     ns, cj = release.namespace, release.cronjob
@@ -370,7 +374,7 @@ def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_ol
     run(kube, release, "failed")
 
     # Never succeeded: no last-success series exists, the CronJob's age decides.
-    alert, seen = wait_received(stack, "CronJobNoRecentSuccess", release, timeout=90)
+    alert, seen = wait_received(stack, "CronJobNoRecentSuccess", release, timeout=window + 60)
     assert dict(alert.labels) == {"alertname": "CronJobNoRecentSuccess", "cronjob": cj, "namespace": ns,
                                   "severity": "critical"}
     assert alert.annotations["summary"] == f"Cron job {ns}/{cj} has not succeeded for more than {window}s"
@@ -384,13 +388,13 @@ def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_ol
     # A success resolves it ...
     release.upgrade({"env": {"MODE": "succeed"}})
     succeeded = run(kube, release, "succeeded")
-    wait_received(stack, "CronJobNoRecentSuccess", release, "resolved", timeout=60)
+    wait_received(stack, "CronJobNoRecentSuccess", release, "resolved", timeout=window)
     # The CronJob's lastSuccessfulTime is the Job's completionTime (set by the job controller).
     success = parse_time(kube.plain(kube.batch.read_namespaced_job(succeeded.name, ns))["status"]["completionTime"])
     # ... and only failures afterwards make it fire again once the success is older than the window.
     release.upgrade({"env": {"MODE": "fail"}})
     run(kube, release, "failed")
-    again, seen = wait_received(stack, "CronJobNoRecentSuccess", release, timeout=90, after=1)
+    again, seen = wait_received(stack, "CronJobNoRecentSuccess", release, timeout=window + 60, after=1)
     last_success = stack.prometheus.query(f"kube_cronjob_status_last_successful_time{selector}")
     assert len(last_success) == 1
     assert float(last_success[0]["value"][1]) == pytest.approx(success, abs=1)

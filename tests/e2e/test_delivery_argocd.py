@@ -32,7 +32,8 @@ def argocd_namespace(cluster: Cluster) -> Iterator[str]:
         cluster.kubectl("create", "namespace", ARGOCD_NAMESPACE)
     yield ARGOCD_NAMESPACE
     if created:
-        cluster.kubectl("delete", "namespace", ARGOCD_NAMESPACE, "--wait=false")
+        # Waited for: the real Argo CD's install (test_delivery_argocd_real) may come next into this name.
+        cluster.kubectl("delete", "namespace", ARGOCD_NAMESPACE, "--wait=true", timeout=300)
 
 
 def _dry_run(cluster: Cluster, documents: list[dict[str, Any]], tmp_path: Path, namespace: str = ARGOCD_NAMESPACE,
