@@ -11,7 +11,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,17 +35,28 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 LISTEN_PORTS = range(20000, 32000)
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A loopback port outside the ephemeral range that is free right now.
+def free_port(host: str = "127.0.0.1", *, taken: Collection[int] = ()) -> int:
+    """A loopback port outside the ephemeral range that is free right now and not in ``taken``.
+
+    Pass the ports already handed out to the same owner as ``taken``: none of them listens yet, so each
+    looks free, and two roles of one service drew the same port once (OpenSearch's http and transport).
 
     Raises:
         HarnessError: when no port of LISTEN_PORTS is free.
     """
     rng = random.Random()
     for port in rng.sample(LISTEN_PORTS, 200):
-        if port_is_free(port, host):
+        if port not in taken and port_is_free(port, host):
             return port
     raise HarnessError(f"no free port in {LISTEN_PORTS.start}-{LISTEN_PORTS.stop - 1} on {host}")
+
+
+def distinct_free_ports(count: int) -> list[int]:
+    """``count`` different loopback ports, each free right now (for one owner's several listeners)."""
+    ports: list[int] = []
+    for _ in range(count):
+        ports.append(free_port(taken=ports))
+    return ports
 
 
 def require_free_port(port: int, owner: str) -> None:

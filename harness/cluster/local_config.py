@@ -18,7 +18,7 @@ import yaml
 
 from harness.cluster.containerd import ContainerdLayout
 from harness.cluster.pki import Pki
-from harness.process import free_port
+from harness.process import distinct_free_ports
 
 HOST = "127.0.0.1"
 # The node is named by its address, as in hack/local-up-cluster.sh: the kubelet refuses a loopback
@@ -47,7 +47,7 @@ class LocalPorts:
 
 def free_ports() -> LocalPorts:
     """Ports for a second cluster on the machine: every one a currently free loopback port."""
-    return LocalPorts(*(free_port() for _ in dataclasses.fields(LocalPorts)))
+    return LocalPorts(*distinct_free_ports(len(dataclasses.fields(LocalPorts))))
 
 
 @dataclass(frozen=True)

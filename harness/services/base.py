@@ -111,7 +111,7 @@ class Service(ABC):
     def _assign_ports(self) -> None:
         for role, port in self.ports.items():
             if port == 0:
-                self.ports[role] = free_port()
+                self.ports[role] = free_port(taken=self.ports.values())
             else:
                 require_free_port(port, f"{self.name} ({role})")
         self.root.mkdir(parents=True, exist_ok=True)

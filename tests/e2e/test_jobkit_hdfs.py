@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.process import free_port
+from harness.process import distinct_free_ports
 from harness.services.hdfs import Hdfs
 from jobkit.config import load
 from jobkit.sinks.base import WriteResult
@@ -42,7 +42,7 @@ def webhdfs(hdfs: Hdfs) -> Any:
     return webhdfs_client_from_config(load(WEBHDFS_VARS, {"WEBHDFS_URL": hdfs.webhdfs_url, "HDFS_USER": "cmsmon"}))
 
 
-DRIVER_PORT, BLOCKMANAGER_PORT = free_port(), free_port()
+DRIVER_PORT, BLOCKMANAGER_PORT = distinct_free_ports(2)
 
 
 @pytest.fixture(scope="module")

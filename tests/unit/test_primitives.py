@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import process
 from harness.errors import HarnessError, HarnessTimeout
 from harness.process import ManagedProcess, free_port, port_is_free, require_free_port
 from harness.waiting import wait_until
@@ -45,6 +46,19 @@ def test_port_in_use_gives_clear_message() -> None:
         with pytest.raises(HarnessError, match=rf"needs 127.0.0.1:{port} but something already listens"):
             require_free_port(port, "etcd")
     assert port_is_free(free_port())
+
+
+def test_ports_handed_to_one_owner_are_distinct(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mocked draw: the random sample repeats a port (unbound ports all look free); the second draw must skip
+    the port the first one handed out (two roles of one OpenSearch once got the same port)."""
+    class RepeatingDraw:
+        def sample(self, population: range, k: int) -> list[int]:
+            return [25000] * 3 + [25001] * (k - 3)
+
+    monkeypatch.setattr("random.Random", RepeatingDraw)
+    monkeypatch.setattr(process, "port_is_free", lambda port, host="127.0.0.1": True)
+    assert process.distinct_free_ports(2) == [25000, 25001]
+    assert process.free_port(taken={25000}) == 25001
 
 
 def test_managed_process_start_stop_by_pid(tmp_path: Path) -> None:
