@@ -45,6 +45,7 @@ from harness.cluster.kubeconfig import write_kubeconfig
 from harness.cluster.local_config import HOST, NODE_NAME, LocalLayout
 from harness.cluster.node_images import busybox_image, coredns_image, local_path_provisioner_image, pause_image
 from harness.cluster.pki import cluster_cert_specs, ensure_pki
+from harness.disk import CLUSTER_MIN_FREE, require_free_disk
 from harness.errors import HarnessError
 from harness.images.reference import ImageRef
 from harness.paths import state_root
@@ -340,6 +341,7 @@ class LocalCluster(Cluster):
 
     def _up(self) -> None:
         with step("local cluster: prerequisites (packages, Kubernetes and etcd binaries)"):
+            require_free_disk(self.layout.root, CLUSTER_MIN_FREE, "the local cluster")
             self._check_prerequisites()
             self._binaries()
             ensure("kubectl")  # links it into .tools/bin, as the usage message says
