@@ -250,8 +250,8 @@ def wait_received(stack: Stack, name: str, release: Release, status: str = "firi
     def describe() -> str:
         got = [(a.name, a.status) for a in stack.receiver.alerts() if ours(a.labels, release)]
         pending = [(a["labels"]["alertname"], a["state"]) for a in prometheus_alerts(stack, release)]
-        selector = f'{{namespace="{release.namespace}", cronjob="{release.cronjob}"}}'
-        success = [s["value"][1] for s in stack.prometheus.query(f"kube_cronjob_status_last_successful_time{selector}")]
+        scraped = stack.prometheus.query(f"kube_cronjob_status_last_successful_time{cronjob_selector(release)}")
+        success = [s["value"][1] for s in scraped]
         return (f"received: {got or 'nothing'}; Prometheus holds {pending or 'nothing'}; "
                 f"last success as scraped: {success or 'none'} (now {time.time():.0f})")
 
@@ -259,6 +259,11 @@ def wait_received(stack: Stack, name: str, release: Release, status: str = "firi
     alert = wait_until(probe, timeout=timeout, what=f"alert {name} ({status}) for {where} at the receiver",
                        interval=0.2, describe=describe)
     return alert, time.time()
+
+
+def cronjob_selector(release: Release) -> str:
+    """The PromQL label matcher of the release's CronJob series (kube-state-metrics' cronjob metrics)."""
+    return f'{{namespace="{release.namespace}", cronjob="{release.cronjob}"}}'
 
 
 def prometheus_alerts(stack: Stack, release: Release, name: str | None = None) -> list[dict[str, Any]]:
@@ -379,7 +384,7 @@ def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_ol
                                   "severity": "critical"}
     assert alert.annotations["summary"] == f"Cron job {ns}/{cj} has not succeeded for more than {window}s"
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobnorecentsuccess"
-    selector = f'{{namespace="{ns}", cronjob="{cj}"}}'
+    selector = cronjob_selector(release)
     assert stack.prometheus.query(f"kube_cronjob_status_last_successful_time{selector}") == []
     assert len(stack.prometheus.query(f"kube_cronjob_created{selector}")) == 1
     assert parse_time(alert.starts_at) - created >= window
@@ -513,7 +518,7 @@ def test_healthy_job_raises_no_alert(install: Callable[[dict[str, Any]], Release
     ns, cj = release.namespace, release.cronjob
     run(kube, release, "succeeded")
     observed_from = time.monotonic()
-    selector = f'{{namespace="{ns}", cronjob="{cj}"}}'
+    selector = cronjob_selector(release)
     # Silence must come from rules that see the job's data, not from missing data.
     for query in (f"kube_cronjob_created{selector}", f"kube_cronjob_status_last_successful_time{selector}",
                   f'push_time_seconds{{job="{release.push_job}"}}'):
