@@ -231,6 +231,12 @@ class Prometheus(Service, PrometheusQueries):
             f"--web.external-url={self.url}/",
             # Lets reload() apply new rule files without a restart.
             "--web.enable-lifecycle",
+            # Prometheus 2.42 forgets its Alertmanagers on every reload until service discovery runs again
+            # (about 4 s); alerts sent then are dropped and, with the default delay, sent again only a minute
+            # later. Every test's rule load reloads the shared server, so a "resolved" could arrive a minute
+            # late. Re-sending every 10 s bounds that; Alertmanager then expires an alert Prometheus stops
+            # sending after 40 s (4 x the delay) instead of 4 minutes.
+            "--rules.alert.resend-delay=10s",
         ]
 
     def healthy(self) -> bool:

@@ -46,6 +46,7 @@ from harness.paths import REPO_ROOT
 from harness.pytest.scope import DataScope
 from harness.services.alert_receiver import AlertReceiver, ReceivedAlert
 from harness.services.alertmanager import MANUAL_RECEIVER, SCHEDULED_RECEIVER, Alertmanager
+from harness.services.base import Service
 from harness.services.kube_state_metrics import KubeStateMetrics
 from harness.services.pool import ServicePool
 from harness.services.prometheus import Prometheus
@@ -86,25 +87,31 @@ def stack(cluster: Cluster, services: ServicePool) -> Stack:
 
 
 def require_current_configuration(services: ServicePool) -> None:
-    """Fail at once when kube-state-metrics or Alertmanager run with another checkout's configuration.
+    """Fail at once when kube-state-metrics, Prometheus or Alertmanager run with another checkout's configuration.
 
     Services are shared machine-wide and a running one is reused as it is: started by an older checkout,
-    kube-state-metrics lacks the annotation allowlist (every run would be "scheduled") or Alertmanager the
-    manual route, and the tests would fail on a label far from the cause.
+    kube-state-metrics lacks the annotation allowlist (every run would be "scheduled"), Prometheus the short
+    alert resend delay (a "resolved" lost in a reload would come a minute late) or Alertmanager the manual
+    route, and the tests would fail on a label or a timeout far from the cause.
     """
-    ksm, alertmanager = services.get("kube-state-metrics"), services.get("alertmanager")
+    ksm, prometheus, alertmanager = (services.get(n) for n in ("kube-state-metrics", "prometheus", "alertmanager"))
     assert isinstance(ksm, KubeStateMetrics) and isinstance(alertmanager, Alertmanager)
     ksm.prepare()  # builds nothing when cached; argv() needs the program's path
-    pid = ksm.process.pid
-    running = Path(f"/proc/{pid}/cmdline").read_text().split("\0") if pid else []
-    wanted = [a for a in ksm.argv() if a.startswith("--metric-annotations-allowlist")]
     with urllib.request.urlopen(f"{alertmanager.url}/api/v2/status", timeout=10) as reply:
         loaded = json.load(reply)["config"]["original"]
-    stale = [name for name, ok in (("kube-state-metrics", set(wanted) <= set(running)),
+    stale = [name for name, ok in (("kube-state-metrics", runs_with(ksm, "--metric-annotations-allowlist")),
+                                   ("prometheus", runs_with(prometheus, "--rules.alert.resend-delay")),
                                    ("alertmanager", MANUAL_RECEIVER in loaded)) if not ok]
     if stale:
         pytest.fail(f"{', '.join(stale)} run with an older configuration than this checkout's (started by another "
                     f"checkout or session); once no session uses them: harness services down {' '.join(stale)}")
+
+
+def runs_with(service: Service, flag: str) -> bool:
+    """Whether the running process of ``service`` got the arguments starting with ``flag`` that this checkout gives."""
+    pid = service.process.pid
+    running = Path(f"/proc/{pid}/cmdline").read_text().split("\0") if pid else []
+    return {a for a in service.argv() if a.startswith(flag)} <= set(running)
 
 
 @pytest.fixture(scope="module")
