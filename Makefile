@@ -51,7 +51,7 @@ docs: setup-dev ## Regenerate the library chart README parameter tables from val
 .PHONY: lint
 lint: setup-dev ## ruff + mypy, helm lint, render every chart x scenario with Helm 3 and 4, validate, security scan
 	@echo "==> ruff"; ruff check
-	@echo "==> mypy (strict on harness/)"; mypy
+	@echo "==> mypy (strict on harness/ and jobkit/, tests/ checked too)"; mypy
 	@echo "==> generated files are current"
 	@$(PY) -m harness.generate.schemas --check
 	@$(PY) -m harness.generate.chart_readme --check

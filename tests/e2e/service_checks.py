@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
 from pathlib import Path
@@ -60,5 +61,5 @@ def stop_and_check_gone(service: Service) -> None:
     assert not service.process.running()
     # The kernel may release a dead process's sockets a moment after the process is reaped.
     for port in service.ports.values():
-        wait_until(lambda port=port: port_is_free(port), timeout=10, what=f"{service.name} to release 127.0.0.1:{port}",
-                   interval=0.2)
+        wait_until(functools.partial(port_is_free, port), timeout=10,
+                   what=f"{service.name} to release 127.0.0.1:{port}", interval=0.2)

@@ -74,7 +74,7 @@ def test_docker_host_daemon_runs_the_cluster_and_a_pod(kind: KindCluster, daemon
     # The kind network takes that daemon's pool (no fixed subnet or bridge name), masquerade off.
     network = json.loads(docker_engine.docker("network", "inspect", docker_engine.KIND_NETWORK))[0]
     [subnet] = [c["Subnet"] for c in network["IPAM"]["Config"]]
-    assert ipaddress.ip_network(subnet).subnet_of(ipaddress.ip_network(POOL))
+    assert ipaddress.IPv4Network(subnet).subnet_of(ipaddress.IPv4Network(POOL))
     assert network["Options"]["com.docker.network.bridge.enable_ip_masquerade"] == "false"
     assert "com.docker.network.bridge.name" not in network["Options"]
 

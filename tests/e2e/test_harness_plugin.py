@@ -15,6 +15,8 @@ pytestmark = pytest.mark.e2e
 def test_kube_cluster_of_pytest_helm_charts_is_our_cluster(cluster: Cluster, kube: Kube, namespace: str,
                                                            kube_cluster: HelmChartsCluster) -> None:
     assert kube_cluster.kube_config_path == str(cluster.kubeconfig)
-    ours = kube.core.read_namespace(namespace).metadata.uid
+    meta = kube.core.read_namespace(namespace).metadata
+    assert meta is not None
+    ours = meta.uid
     theirs = pykube.Namespace.objects(kube_cluster.kube_client).get_by_name(namespace).obj["metadata"]["uid"]
     assert theirs == ours

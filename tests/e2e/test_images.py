@@ -180,7 +180,7 @@ def test_python_job_image_builds_loads_and_runs(
         def no_build(*args: object, **kwargs: object) -> str:
             raise AssertionError("an unchanged job was rebuilt")
 
-        monkeypatch.setattr(job_module.buildah, "build", no_build)
+        monkeypatch.setattr("harness.images.buildah.build", no_build)
         started = time.monotonic()
         assert build_job_image(context, repository, base) == image
         figure("job image build, warm (unchanged)", time.monotonic() - started)

@@ -22,7 +22,7 @@ from jobkit.spark import SPARK_VARS, build_session
 
 pytestmark = pytest.mark.e2e
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {"RSE_ID": "a1b2", "f_dataset_id": 11, "SCOPE": "cms", "tally_day": "2026-11-01", "rep_size": 1024},
     {"RSE_ID": "a1b2", "f_dataset_id": 12, "SCOPE": "cms", "tally_day": "2026-11-01", "rep_size": 2048},
     {"RSE_ID": "c3d4", "f_dataset_id": 11, "SCOPE": "cms", "tally_day": "2026-11-01", "rep_size": 4096},

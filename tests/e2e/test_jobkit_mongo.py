@@ -103,7 +103,7 @@ def test_interrupted_swap_is_repaired_by_the_next_run(db: Any, ferretdb: FerretD
     # The state a run leaves when it dies between the two renames (and with a half-written staging).
     db["condor_detailed"].rename("condor_detailed" + OLD)
     db["condor_detailed" + STAGING].insert_one({"_id": "partial"})
-    with MongoClient(ferretdb.uri) as other:
+    with MongoClient[dict[str, Any]](ferretdb.uri) as other:
         assert sorted(other[db.name].list_collection_names()) == ["condor_detailed" + STAGING,
                                                                   "condor_detailed" + OLD]
     sink._recover()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
@@ -77,7 +78,7 @@ def test_aggregation(ferretdb: FerretDB) -> None:
     with client(ferretdb) as mongo:
         coll = mongo["cms_test"]["agg"]
         coll.insert_many(DOCS)
-        jobs_per_site = [
+        jobs_per_site: list[dict[str, Any]] = [
             {"$match": {"jobs": {"$gte": 10}}},
             {"$group": {"_id": "$site", "jobs": {"$sum": "$jobs"}}},
             {"$sort": {"jobs": DESCENDING}},
@@ -86,12 +87,14 @@ def test_aggregation(ferretdb: FerretDB) -> None:
             {"_id": "T1_US_FNAL", "jobs": 300},
             {"_id": "T2_CH_CERN", "jobs": 200},
         ]
-        cpu_per_day = [{"$group": {"_id": "$day", "cpu_h": {"$sum": "$cpu_h"}}}, {"$sort": {"_id": ASCENDING}}]
+        cpu_per_day: list[dict[str, Any]] = [{"$group": {"_id": "$day", "cpu_h": {"$sum": "$cpu_h"}}},
+                                             {"$sort": {"_id": ASCENDING}}]
         assert list(coll.aggregate(cpu_per_day)) == [
             {"_id": "2026-11-01", "cpu_h": 139.5},
             {"_id": "2026-11-02", "cpu_h": 10.75},
         ]
-        days_per_site = [{"$group": {"_id": "$site", "days": {"$sum": 1}}}, {"$sort": {"_id": ASCENDING}}]
+        days_per_site: list[dict[str, Any]] = [{"$group": {"_id": "$site", "days": {"$sum": 1}}},
+                                               {"$sort": {"_id": ASCENDING}}]
         assert list(coll.aggregate(days_per_site)) == [
             {"_id": "T1_US_FNAL", "days": 2},
             {"_id": "T2_CH_CERN", "days": 2},
@@ -105,7 +108,7 @@ def test_known_limitation_only_the_first_group_accumulator_is_computed(ferretdb:
     with client(ferretdb) as mongo:
         coll = mongo["cms_test"]["agg_limit"]
         coll.insert_many(DOCS)
-        two_sums = [{"$group": {"_id": "$site", "jobs": {"$sum": "$jobs"}, "days": {"$sum": 1}}},
+        two_sums: list[dict[str, Any]] = [{"$group": {"_id": "$site", "jobs": {"$sum": "$jobs"}, "days": {"$sum": 1}}},
                     {"$sort": {"_id": ASCENDING}}]
         assert list(coll.aggregate(two_sums)) == [
             {"_id": "T1_US_FNAL", "jobs": 301, "days": 0},

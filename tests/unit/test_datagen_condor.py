@@ -101,7 +101,7 @@ def test_records_follow_the_documented_rules() -> None:
 def test_duplicates_repeat_earlier_data_only_at_the_requested_rate() -> None:
     recs = list(condor.records(4, 5000, DAY, duplicate_rate=0.02))
     ids = [r["data"]["GlobalJobId"] for r in recs]
-    first_by_id = {}
+    first_by_id: dict[str, Any] = {}
     for rec in recs:
         first_by_id.setdefault(rec["data"]["GlobalJobId"], rec["data"])
         assert rec["data"] == first_by_id[rec["data"]["GlobalJobId"]]
@@ -121,7 +121,8 @@ def test_written_files_hold_exactly_the_records_plus_the_malformed_lines(tmp_pat
     ]
     lines = [line for p in paths for line in sink.local_path(p).read_text().splitlines()]
     assert len(lines) == 1007
-    valid, malformed = [], []
+    valid: list[Any] = []
+    malformed: list[Any] = []
     for line in lines:
         try:
             rec = json.loads(line)

@@ -89,6 +89,7 @@ def test_referential_integrity_and_block_totals() -> None:
         assert f["DATASET_ID"] == block["DATASET_ID"] in datasets
         assert str(block["BLOCK_NAME"]).startswith(str(datasets[f["DATASET_ID"]]["DATASET"]) + "#")
         assert isinstance(f["FILE_SIZE"], int) and isinstance(f["CREATION_DATE"], int)
+        assert isinstance(f["LAST_MODIFICATION_DATE"], int)
         assert f["CREATION_DATE"] <= f["LAST_MODIFICATION_DATE"] < SNAPSHOT
         sizes[f["BLOCK_ID"]] = sizes.get(f["BLOCK_ID"], 0) + f["FILE_SIZE"]
         counts[f["BLOCK_ID"]] = counts.get(f["BLOCK_ID"], 0) + 1

@@ -127,7 +127,7 @@ def test_rucio_and_dbs_describe_the_same_catalogue() -> None:
 def test_some_blocks_are_only_partly_replicated() -> None:
     blocks = {b["BLOCK_ID"]: b for b in dbs.records("BLOCKS", 7, 5000, DAY)}
     block_of = {f["LOGICAL_FILE_NAME"]: f["BLOCK_ID"] for f in dbs.records("FILES", 7, 5000, DAY)}
-    present: dict[tuple[object, bytes], int] = {}
+    present: dict[tuple[Any, bytes], int] = {}
     for rep in rucio.records("replicas", 7, 5000, DAY):
         if rep["SCOPE"] == "cms":
             key = (block_of[rep["NAME"]], rep["RSE_ID"])

@@ -105,7 +105,12 @@ def test_existing_pushes_to_the_registry_given(pushed: list[tuple[Path, ImageRef
 
 def test_kind_loads_into_its_nodes_under_the_built_name(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, ...]] = []
-    monkeypatch.setattr(KindCluster, "_kind", lambda self, *args, **kw: calls.append(args) or "")
+
+    def kind(self: KindCluster, *args: str, **kw: object) -> str:
+        calls.append(args)
+        return ""
+
+    monkeypatch.setattr(KindCluster, "_kind", kind)
     assert KindCluster().load_image(Path("/cache/x.tar"), BUILT) == BUILT
     assert calls == [("load", "image-archive", "/cache/x.tar", "--name", "cronharness")]
 

@@ -50,7 +50,7 @@ def test_kind_network_is_ipv4_without_masquerade_inside_the_pool() -> None:
         "--opt", "com.docker.network.driver.mtu=1500",
         "kind",
     ]
-    assert ipaddress.ip_network(docker_engine.KIND_SUBNET).subnet_of(ipaddress.ip_network(docker_engine.ADDRESS_POOL))
+    assert ipaddress.IPv4Network(docker_engine.KIND_SUBNET).subnet_of(ipaddress.IPv4Network(docker_engine.ADDRESS_POOL))
     assert len(docker_engine.KIND_BRIDGE) <= 15  # Linux interface names
 
 
@@ -87,11 +87,11 @@ def test_node_cni_is_one_bridge_without_masquerade_inside_the_pod_subnet() -> No
     bridge = conflist["plugins"][0]
     assert (bridge["type"], bridge["ipMasq"], bridge["isGateway"]) == ("bridge", False, True)
     [[subnet]] = bridge["ipam"]["ranges"]
-    assert ipaddress.ip_network(subnet["subnet"]).subnet_of(ipaddress.ip_network(kind_node.POD_SUBNET))
+    assert ipaddress.IPv4Network(subnet["subnet"]).subnet_of(ipaddress.IPv4Network(kind_node.POD_SUBNET))
 
 
 def test_cri_base_spec_adds_kinds_hook_and_drops_rlimits() -> None:
-    default = {"process": {"rlimits": [{"type": "RLIMIT_NOFILE"}], "cwd": "/"}, "hooks": {}}
+    default: dict[str, object] = {"process": {"rlimits": [{"type": "RLIMIT_NOFILE"}], "cwd": "/"}, "hooks": {}}
     spec = kind_node.cri_base_spec(default)
     assert spec == {"process": {"cwd": "/"},
                     "hooks": {"createContainer": [{"path": "/kind/bin/mount-product-files.sh"}]}}
