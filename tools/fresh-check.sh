@@ -64,7 +64,16 @@ grep -E '^<== ' "$log" | sed 's/^<== /  /' || true
 echo "fresh-check: commands"
 printf '  %s\n' "${summary[@]}"
 if [ $status -eq 0 ] && [ "$keep" != 1 ]; then
-    rm -rf "$root"
+    # Stop what the rehearsal started under its HOME (the local cluster, kind and the harness's dockerd, whose
+    # data-root is a mount, the services, the registry) before deleting it: a daemon left running keeps the
+    # directory's mount, so the deletion would stop half-way and leave both behind.
+    if [ -x "$root/clone/.venv/bin/python" ]; then
+        for command in "cluster down --purge" "cluster down --cluster kind --purge" "services down" "registry down"; do
+            (cd "$root/clone" && "${run_env[@]}" .venv/bin/python -m harness $command) >>"$log" 2>&1 ||
+                echo "fresh-check: 'harness $command' failed (see $log)"
+        done
+    fi
+    rm -rf "$root" || echo "fresh-check: could not delete all of $root (mounts: $(grep -c " $root" /proc/mounts))"
 else
     echo "fresh-check: kept $root"
 fi
