@@ -165,8 +165,8 @@ class Hdfs(Service):
 class _Redirected(requests.Session):
     """A session that sends requests for some ports to other addresses (DataNode redirects to port-forwards).
 
-    Matched by port alone: the NameNode names the in-cluster DataNode by the address it registered from (the
-    pod's loopback), which the host cannot reach either.
+    Matched by port alone: the NameNode names the in-cluster DataNode by its pod address, which the host must
+    not dial (it reaches the cluster through the Kubernetes API only).
     """
 
     def __init__(self, moved: Mapping[int, str]) -> None:

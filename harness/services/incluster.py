@@ -105,22 +105,21 @@ def _search_workload(node: type[SearchNode]) -> Workload:
 HDFS_DNS = f"hdfs.{NAMESPACE}.svc"
 # roles are Kubernetes port names (lower case letters, digits and '-', at most 15 characters)
 HDFS_PORTS = {"http": 9870, "rpc": 8020, "dn-transfer": 9866, "dn-http": 9864, "dn-ipc": 9867}
-#: Hadoop client settings a job needs for the in-cluster HDFS: block transfers go to the DataNode's advertised
-#: name (its Service), not to the pod address the NameNode sees it at.
-HDFS_CLIENT_CONF = {"dfs.client.use.datanode.hostname": "true"}
 
 
 def _hdfs_workload() -> Workload:
-    """NameNode + DataNode (MiniDFSCluster) in one pod, every listener on the pod's addresses, the DataNode
-    advertising the Service name; a fresh pod formats its emptyDir. Ready when the NameNode answers (the host
-    waits for the DataNode too: :meth:`ClusterServices.hdfs`)."""
+    """NameNode + DataNode (MiniDFSCluster) in one pod, every listener on the pod's addresses. Clients find the
+    NameNode by its Service name and the DataNode at the pod's address (``$(POD_IP)``, which the chart sets
+    from the downward API): block transfers need no client setting, as with a production HDFS. A fresh pod
+    formats its emptyDir. Ready when the NameNode answers (the host waits for the DataNode too:
+    :meth:`ClusterServices.hdfs`)."""
     from harness.services.hdfs import LAUNCHER_OPTIONS, Hdfs
 
     def image() -> ServiceImageSpec:
         classes, lib = Hdfs().program()
         return ServiceImageSpec("hdfs", packages=(pinned("images", "java"),), files={"classes": classes, "lib": lib})
 
-    options = ["-Dcronharness.bind=0.0.0.0", f"-Dcronharness.datanode.hostname={HDFS_DNS}", "-Djava.io.tmpdir=/tmp",
+    options = ["-Dcronharness.bind=0.0.0.0", "-Dcronharness.advertise=$(POD_IP)", "-Djava.io.tmpdir=/tmp",
                *LAUNCHER_OPTIONS]
     ports = [str(HDFS_PORTS[role]) for role in ("rpc", "http", "dn-transfer", "dn-http", "dn-ipc")]
     return Workload(

@@ -1,6 +1,6 @@
 """Test services as workloads in the cluster (harness/services/incluster.py, docs/services.md).
 
-The Pushgateway, OpenSearch and Elasticsearch run from their locally built images in the namespace
+HDFS, the Pushgateway, OpenSearch and Elasticsearch run from their locally built images in the namespace
 ``cronharness-services`` with readiness probes and small requests; a pod in a test namespace writes to each
 by its Service DNS name (as a job does), and the test host reads the result back through a port-forward (the
 Kubernetes API), never through a pod address. The same code runs on the local cluster, on kind and on an
@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from kubernetes import client
 
 from harness.checks import metrics, search
 from harness.cluster.base import Cluster
 from harness.kube import Kube
 from harness.pytest.scope import DataScope, clean_scope
+from harness.services.hdfs import site_xml, webhdfs_client
 from harness.services.incluster import NAMESPACE, ClusterServices
 from harness.services.pool import ServicePool
 from harness.waiting import wait_until
@@ -111,3 +113,31 @@ def test_search_node_indexes_a_pod_s_document_and_the_host_reads_it(
     assert clean_scope(scope, services, cluster_services) == []
     assert search.indices(node, f"{scope.index_prefix}*") == []
 
+
+
+def test_hdfs_pod_reads_over_rpc_what_the_host_wrote_through_the_api(
+    cluster_services: ClusterServices, cluster: Cluster, kube: Kube, namespace: str, scope: DataScope,
+    services: ServicePool,
+) -> None:
+    """The host writes through WebHDFS (port-forwards); a pod reads the file the way Spark does (NameNode RPC by
+    Service name, then the blocks from the DataNode at the address it registered, the HDFS pod's own)."""
+    hdfs = cluster_services.hdfs()
+    assert hdfs.rpc_url == "hdfs://hdfs.cronharness-services.svc:8020"
+    hdfs_pod = kube.plain(kube.core.list_namespaced_pod(NAMESPACE, label_selector="app.kubernetes.io/name=hdfs"))
+    pod_ip = hdfs_pod["items"][0]["status"]["podIP"]
+    live = requests.get(f"{hdfs.webhdfs_url}/jmx", params={"qry": "Hadoop:service=NameNode,name=NameNodeInfo"},
+                        timeout=10).json()["beans"][0]["LiveNodes"]
+    assert [node["xferaddr"] for node in json.loads(live).values()] == [f"{pod_ip}:9866"]
+
+    path = f"{scope.hdfs_root}/probe/part-00000.json"
+    lines = "".join(json.dumps({"n": n, "site": f"T2_SITE_{n}"}) + "\n" for n in range(500))
+    webhdfs_client(hdfs).write(path, data=lines.encode(), overwrite=True)
+    # Hadoop's shell, as a job's Hadoop client: fs.defaultFS from a core-site.xml on its classpath
+    log = run_pod(cluster, namespace, service_image(kube, "hdfs"),
+                  ["sh", "-c", 'mkdir /tmp/conf && printf %s "$CORE_SITE" > /tmp/conf/core-site.xml && exec java '
+                   '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "/tmp/conf:/opt/service/lib/*" '
+                   'org.apache.hadoop.fs.FsShell -cat "$1"', "sh", path],
+                  env={"HADOOP_USER_NAME": "probe", "CORE_SITE": site_xml({"fs.defaultFS": hdfs.rpc_url})})
+    assert lines in log
+    assert clean_scope(scope, services, cluster_services) == []
+    assert not webhdfs_client(hdfs).status(scope.hdfs_root, strict=False)

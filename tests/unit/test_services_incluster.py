@@ -67,6 +67,7 @@ def test_chart_renders_a_deployment_and_service_per_entry(tmp_path: Path) -> Non
     assert container["readinessProbe"]["httpGet"] == {"path": "/-/ready", "port": "http"}
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert [m["mountPath"] for m in container["volumeMounts"]] == ["/data", "/tmp"]
+    assert container["env"] == [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
     assert objects["Service", "pushgateway"]["spec"]["ports"] == [{"name": "http", "port": 9091, "targetPort": "http"}]
     tcp = render(tmp_path, {"x": {**workload("pushgateway").values(IMAGE), "readiness": {"port": "http"}}})
     probe = next(d for d in yaml.safe_load_all(tcp.stdout) if d and d["kind"] == "Deployment")
@@ -81,11 +82,11 @@ def test_chart_names_a_missing_key(tmp_path: Path) -> None:
     assert "services.pushgateway.resources is required" in done.stderr
 
 
-def test_hdfs_listens_in_the_pod_and_advertises_its_service_name() -> None:
+def test_hdfs_listens_in_the_pod_and_registers_its_datanode_at_the_pod_address() -> None:
     values = workload("hdfs").values("img")
     assert values["command"][-8:] == ["HdfsLauncher", "/data", "8020", "9870", "9866", "9864", "9867", "true"]
     assert "-Dcronharness.bind=0.0.0.0" in values["command"]
-    assert "-Dcronharness.datanode.hostname=hdfs.cronharness-services.svc" in values["command"]
+    assert "-Dcronharness.advertise=$(POD_IP)" in values["command"]
     assert values["ports"] == {"http": 9870, "rpc": 8020, "dn-transfer": 9866, "dn-http": 9864, "dn-ipc": 9867}
     assert values["readiness"] == {"port": "http", "path": "/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus"}
     assert values["env"] == {"HADOOP_USER_NAME": "hdfs"}
