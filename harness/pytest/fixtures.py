@@ -208,10 +208,12 @@ def phase_timer(request: pytest.FixtureRequest, harness_options: HarnessOptions)
 @pytest.fixture
 def deploy_job(cluster: Cluster, namespace: str, harness_options: HarnessOptions,
                phase_timer: PhaseTimer) -> Callable[..., Deployment]:
-    """deploy_job(job, values={...}) -> Deployment: build/load the image and install the chart."""
+    """deploy_job(job, values={...}, env="dev") -> Deployment: build/load the image and install the chart, over
+    the values/<env>/ files of ``--env-values`` or else of the test's own ``env`` (none: the chart's defaults)."""
 
-    def _deploy(job: str, values: dict[str, Any] | None = None, **kwargs: Any) -> Deployment:
-        deployment = deploy(cluster, job, namespace, values=values, env=harness_options.env, **kwargs)
+    def _deploy(job: str, values: dict[str, Any] | None = None, *, env: str | None = None,
+                **kwargs: Any) -> Deployment:
+        deployment = deploy(cluster, job, namespace, values=values, env=harness_options.env or env, **kwargs)
         phase_timer.add(deployment.phases)
         return deployment
 

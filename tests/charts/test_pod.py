@@ -110,6 +110,19 @@ def test_init_containers_and_native_sidecars(render: Render) -> None:
     assert init["shipper"]["resources"] == main_container(objects)["resources"]
 
 
+def test_a_disabled_init_container_or_sidecar_is_left_out(render: Render) -> None:
+    """An environment's kinit switched off for one job (enabled: false); the others keep theirs."""
+    objects = render({
+        "initContainers": {"kinit": {"command": ["kinit"], "enabled": False}, "wait": {"command": ["true"],
+                                                                                      "enabled": True}},
+        "sidecars": {"shipper": {"image": "shipper:1", "enabled": False}},
+    })
+    init = pod_spec(objects)["initContainers"]
+    assert [c["name"] for c in init] == ["wait"] and "enabled" not in init[0]
+    assert "initContainers" not in pod_spec(render({"initContainers": {"kinit": {"command": ["kinit"],
+                                                                                  "enabled": False}}}))
+
+
 def test_scheduling_fields(render: Render) -> None:
     pod = pod_spec(render({"pod": {
         "nodeSelector": {"role": "batch"}, "tolerations": [{"key": "k", "operator": "Exists"}],

@@ -1,5 +1,10 @@
 """Success test of wma-agent-count: WMArchive reports in HDFS -> the job in the cluster -> OpenSearch documents.
 
+Deployed the way dev deploys it (values/dev layered under the test's values: no host network, Spark in local
+mode in the pod), against HDFS, OpenSearch and the Pushgateway running in the cluster (harness/services/
+incluster.py): the job reaches them by Service name, the test host through the Kubernetes API only, so the
+same test passes on the local cluster, kind and an existing cluster.
+
 The expected documents are computed here, in plain Python over the generator's records, from the rules
 the README states (window, late partitions, de-duplication by wmaid, the site of a report, the id of a
 document); nothing is imported from the job's code.
@@ -25,10 +30,8 @@ from harness.deploy import Deployment, without_credentials
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.opensearch import OpenSearch
-from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
+from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +60,7 @@ def midnight(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
-def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
+def seed(hdfs: ClusterHdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
     """Write a realistic archive around the window and return every valid record written.
 
     - each window day: PER_DAY reports (about 1% re-deliveries) and MALFORMED_PER_DAY malformed lines;
@@ -130,29 +133,32 @@ def assert_documents(actual: dict[str, dict[str, Any]], expected: dict[str, dict
 # ---------------------------------------------------------------------------------------------- fixtures
 
 
+Endpoints = tuple[ClusterHdfs, Endpoint, Endpoint]
+
+
 @pytest.fixture
-def endpoints(services: ServicePool) -> tuple[Hdfs, OpenSearch, Pushgateway]:
-    hdfs, search, gateway = (services.get(name) for name in ("hdfs", "opensearch", "pushgateway"))
-    assert isinstance(hdfs, Hdfs) and isinstance(search, OpenSearch) and isinstance(gateway, Pushgateway)
-    return hdfs, search, gateway
+def endpoints(cluster_services: ClusterServices) -> Endpoints:
+    """HDFS, OpenSearch and the Pushgateway in the cluster."""
+    return cluster_services.hdfs(), cluster_services.get("opensearch"), cluster_services.get("pushgateway")
 
 
-def run_values(hdfs: Hdfs, search: OpenSearch, gateway: Pushgateway, *, root: str, end: date, prefix: str,
-                push_job: str, **env: str) -> dict[str, Any]:
-    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+def run_values(services: Endpoints, *, root: str, end: date, prefix: str, push_job: str, **env: str) -> dict[str, Any]:
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, a small pod; dev's Kerberos
+    login (a kinit init container with the cmsmon keytab Secret) is left out, as the test cluster has no KDC
+    (its HDFS runs without security, so the unused ticket cache dev names is harmless)."""
+    hdfs, opensearch, gateway = services
     return {
-        "pod": {"hostNetwork": True},
         "job": {"activeDeadlineSeconds": 900},
         "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": push_job}},
+        "initContainers": {"kinit": {"enabled": False}},
+        "persistence": {"keytab": {"enabled": False}},
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": push_job}},
         "env": {
             "HDFS_URL": hdfs.rpc_url,
             "INPUT_PATH": root,
             "END_DATE": end.isoformat(),
-            "SINK_URL": search.url,
+            "SINK_URL": opensearch.job_url,
             "INDEX_PREFIX": prefix,
-            "SPARK_MASTER": "local[2]",
-            "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "4",
             **without_credentials("SINK_USERNAME", "SINK_PASSWORD"),
@@ -164,7 +170,7 @@ def run_values(hdfs: Hdfs, search: OpenSearch, gateway: Pushgateway, *, root: st
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
+def test_wma_agent_count(endpoints: Endpoints, scope: DataScope,
                          deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                          phase_timer: Any) -> None:
     """Seeded archive -> exact documents in wmarchive-agent-count-YYYY-MM; a re-run changes nothing."""
@@ -179,7 +185,7 @@ def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope:
 
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(hdfs, opensearch, gateway, root=root, end=end, prefix=prefix,
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, root=root, end=end, prefix=prefix,
                                                     push_job=push_job))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
@@ -208,17 +214,17 @@ def test_wma_agent_count(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope:
     assert {name: after_second[name] for name in indices} == {name: after_first[name] for name in indices}
 
 
-def test_missing_day_partition_fails(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
+def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope,
                                      deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
     """A window day without its directory fails the run with a one-line reason; nothing is written."""
-    hdfs, opensearch, gateway = endpoints
+    hdfs, opensearch, _ = endpoints
     start, end = window_for(datetime.now(UTC).date())
     root, prefix = f"{scope.hdfs_root}{wmarchive.ROOT}", scope.index(PREFIX)
     missing = start + timedelta(days=3)
     seed(hdfs, root, start, end, skip=[missing])
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, opensearch, gateway, root=root, end=end, prefix=prefix,
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, root=root, end=end, prefix=prefix,
                                                     push_job=scope.push_job(JOB)))
     result = run_job(deployment)
     assert not result.succeeded
@@ -229,7 +235,7 @@ def test_missing_day_partition_fails(endpoints: tuple[Hdfs, OpenSearch, Pushgate
     assert search.documents(opensearch, f"{prefix}-*") == {}
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
+def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope,
                                 deploy_job: Callable[..., Deployment],
                                 run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 reads and aggregates, logs what it would write, and writes no index and no metrics."""
@@ -239,7 +245,7 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway],
     push_job = scope.push_job(JOB)
     expected = expected_documents(seed(hdfs, root, start, end), start, end)
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, opensearch, gateway, root=root, end=end, prefix=prefix,
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, root=root, end=end, prefix=prefix,
                                                    push_job=push_job, DRY_RUN="1"))
     result = run_job(deployment)
     assert result.succeeded, result.summary()
@@ -251,15 +257,14 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway],
     assert metrics.pushed(gateway, push_job) == {}
 
 
-def test_bad_sink_url_fails_fast(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope, kube: Kube,
+def test_bad_sink_url_fails_fast(endpoints: Endpoints, scope: DataScope, kube: Kube,
                                  deploy_job: Callable[..., Deployment],
                                  run_job: Callable[..., JobResult]) -> None:
     """An invalid SINK_URL scheme: exit code 2, the reason in one line, the verdict seconds after the pod."""
-    hdfs, opensearch, gateway = endpoints
     end = window_for(datetime.now(UTC).date())[1]
-    values = run_values(hdfs, opensearch, gateway, root="/nonexistent", end=end, prefix=scope.index(PREFIX),
+    values = run_values(endpoints, root="/nonexistent", end=end, prefix=scope.index(PREFIX),
                          push_job=scope.push_job(JOB), SINK_URL="ftp://127.0.0.1:21")
-    deployment = deploy_job(JOB, values=values)
+    deployment = deploy_job(JOB, env="dev", values=values)
     result = run_job(deployment, timeout=300)
     verdict_at = datetime.now(UTC)
     assert not result.succeeded
