@@ -1,8 +1,9 @@
-"""Files a job wrote to a host volume: CSV tables and PNG images."""
+"""Files a job wrote: CSV tables and PNG images (on a host volume, or their text read from a claim)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import struct
 from pathlib import Path
 
@@ -11,8 +12,12 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     """The rows of the CSV file at ``path`` (first line = header), values as text."""
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+    return csv_rows(path.read_text())
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    """The rows of CSV ``text`` (first line = header), values as text (e.g. a file read from a claim)."""
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def png_size(path: Path) -> tuple[int, int]:

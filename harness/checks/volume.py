@@ -14,6 +14,7 @@ Typical use in a job test::
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 from collections.abc import Iterator
@@ -24,6 +25,15 @@ from harness.cluster.base import Cluster
 from harness.cluster.node_images import busybox_image
 
 MOUNT = "/volume"
+
+
+def create_claim(cluster: Cluster, namespace: str, name: str, size: str = "256Mi") -> None:
+    """A ReadWriteOnce claim ``name`` of the cluster's default StorageClass in ``namespace`` (a job's output
+    volume, as a user would give it one); it goes with the namespace."""
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", input_text=json.dumps({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}},
+    }))
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,10 @@ class ClaimReader:
         """Every regular file in the claim, as paths relative to its root, sorted."""
         found = self._exec("find", MOUNT, "-type", "f")
         return sorted(line.removeprefix(f"{MOUNT}/") for line in found.splitlines())
+
+    def digests(self) -> dict[str, str]:
+        """sha256 of every regular file (hidden ones included) by relative path: what a re-run must not change."""
+        return {path: hashlib.sha256(self.read(path)).hexdigest() for path in self.files()}
 
 
 def reader_pod(name: str, claim: str, image: str) -> dict[str, object]:

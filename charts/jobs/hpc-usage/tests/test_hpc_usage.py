@@ -2,34 +2,37 @@
 
 The expected rows are computed here, in plain Python over the generator's records, from the rules the
 README states (window, HPC site rules, one Completed record per job, 12-minute bins, decimal half-up
-rounding, zero-filled days); nothing is imported from the job's code. The files land in a hostPath volume
-under the harness state directory, mounted in the pod as the report directory.
+rounding, zero-filled days); nothing is imported from the job's code.
+
+Deployed the way dev deploys it (values/dev under the test's values: no host network, Spark in local mode in
+the pod) against HDFS and the Pushgateway in the cluster; the report directory is a PersistentVolumeClaim of
+the cluster's default StorageClass (in place of dev's EOS host mount), read back through the Kubernetes API
+(a reader pod running the job's own image), so the same test passes on any cluster.
 """
 
 from __future__ import annotations
 
-import hashlib
-import shutil
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.checks import files, logs, metrics
+from harness.checks.volume import ClaimReader, claim_reader, create_claim
+from harness.cluster.base import Cluster
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
 from harness.deploy import Deployment
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
+from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +43,7 @@ MALFORMED_PER_DAY = 1
 LATE = 30
 LATE_DAYS = 2  # the job's default
 MOUNT = "/report"
+CLAIM = "hpc-usage-report"
 SITES = ("ANL", "ANVIL", "BSC", "CINECA", "HOREKA", "NERSC", "OSG", "PSC", "RWTH", "SDSC", "TACC", "VEGA", "CHULA")
 WHOLE_SITES = {"T3_US_ANL": "ANL", "T3_US_Anvil": "ANVIL", "T3_US_NERSC": "NERSC", "T3_US_OSG": "OSG",
                "T3_US_PSC": "PSC", "T3_US_SDSC": "SDSC", "T3_US_TACC": "TACC"}
@@ -65,14 +69,14 @@ def midnight_ms(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
 
 
-def clear_partitions(hdfs: Hdfs, root: str, start: date, end: date) -> None:
+def clear_partitions(hdfs: ClusterHdfs, root: str, start: date, end: date) -> None:
     """Remove every day directory the job may read for this window (leftovers of earlier runs or dates)."""
     client = webhdfs_client(hdfs)
     for day in days(start - timedelta(days=LATE_DAYS), end + timedelta(days=LATE_DAYS)):
         client.delete(day_dir(root, day), recursive=True)
 
 
-def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
+def seed(hdfs: ClusterHdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
     """Write a realistic archive around the window and return every valid record written.
 
     - each window day: PER_DAY records (about 1% re-deliveries) and MALFORMED_PER_DAY malformed lines;
@@ -200,54 +204,53 @@ class Tables(HTMLParser):
             self._cell.append(data)
 
 
-def html_rows(path: Path, table_id: str) -> list[dict[str, str]]:
+def html_rows(page: str, table_id: str) -> list[dict[str, str]]:
     parser = Tables()
-    parser.feed(path.read_text())
+    parser.feed(page)
     header, *rows = parser.tables[table_id]
     return [dict(zip(header, row, strict=True)) for row in rows]
-
-
-def digests(directory: Path) -> dict[str, str]:
-    """sha256 of every file under ``directory`` by relative path (hidden temporary files included)."""
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture
-def endpoints(services: ServicePool) -> tuple[Hdfs, Pushgateway]:
-    hdfs, gateway = services.get("hdfs"), services.get("pushgateway")
-    assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
-    return hdfs, gateway
+Endpoints = tuple[ClusterHdfs, Endpoint]
 
 
 @pytest.fixture
-def volume(scope: DataScope) -> Path:
-    """An empty report directory in the test's host volume (world-writable: pods run as uid 10001)."""
-    directory = scope.volume / JOB
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir()
-    directory.chmod(0o777)
-    return directory
+def endpoints(cluster_services: ClusterServices) -> Endpoints:
+    """HDFS and the Pushgateway in the cluster."""
+    return cluster_services.hdfs(), cluster_services.get("pushgateway")
 
 
-def run_values(hdfs: Hdfs, gateway: Pushgateway, volume: Path, *, root: str, push_job: str,
-               **env: str) -> dict[str, Any]:
-    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+@pytest.fixture
+def claim(cluster: Cluster, namespace: str) -> str:
+    """The report volume: an empty claim in the test's namespace (deleted with it)."""
+    create_claim(cluster, namespace, CLAIM)
+    return CLAIM
+
+
+def report(cluster: Cluster, deployment: Deployment) -> contextlib.AbstractContextManager[ClaimReader]:
+    """The report claim's files, read by a pod of the job's own image (any cluster's nodes can pull it)."""
+    return claim_reader(cluster, deployment.namespace, CLAIM, image=str(deployment.image))
+
+
+def run_values(services: Endpoints, *, root: str, push_job: str, **env: str) -> dict[str, Any]:
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, the report claim, a small
+    pod; dev's EOS host mount and Kerberos login (kinit with the cmsmon keytab Secret) are left out, as the
+    test cluster has neither (its HDFS runs without security)."""
+    hdfs, gateway = services
     return {
-        "pod": {"hostNetwork": True},
         "job": {"activeDeadlineSeconds": 900},
         "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": push_job}},
-        "persistence": {"report": {"type": "hostPath", "path": str(volume), "mountPath": MOUNT}},
+        "initContainers": {"kinit": {"enabled": False}},
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": push_job}},
+        "persistence": {"keytab": {"enabled": False}, "eos": {"enabled": False},
+                        "report": {"type": "pvc", "claimName": CLAIM, "mountPath": MOUNT}},
         "env": {
             "HDFS_URL": hdfs.rpc_url,
             "INPUT_PATH": root,
             "OUTPUT_DIR": MOUNT,
-            "SPARK_MASTER": "local[2]",
-            "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "2",
             **env,
@@ -264,7 +267,7 @@ def short_window(today: date) -> tuple[date, date]:
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume: Path,
+def test_hpc_usage(endpoints: Endpoints, scope: DataScope, claim: str, cluster: Cluster,
                    deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                    phase_timer: Any) -> None:
     """Default window -> exact CSV and HTML per month; a re-run leaves byte-identical files."""
@@ -279,21 +282,22 @@ def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume
 
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, volume, root=root, push_job=push_job))
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, root=root, push_job=push_job))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
 
     started = time.monotonic()
-    assert sorted(p.name for p in (volume / "csv").iterdir()) == sorted(f"{m}.csv" for m in expected)
-    assert sorted(p.name for p in (volume / "html").iterdir()) == sorted(f"{m}.html" for m in expected)
-    for month, (daily, monthly) in expected.items():
-        rows = files.read_csv(volume / "csv" / f"{month}.csv")
-        assert list(rows[0]) == DAILY_COLUMNS
-        assert rows == daily, month
-        page = volume / "html" / f"{month}.html"
-        assert html_rows(page, "daily") == daily, month
-        assert html_rows(page, "monthly") == monthly, month
+    with report(cluster, deployment) as volume:
+        assert volume.files() == sorted([*(f"csv/{m}.csv" for m in expected), *(f"html/{m}.html" for m in expected)])
+        for month, (daily, monthly) in expected.items():
+            rows = files.csv_rows(volume.text(f"csv/{month}.csv"))
+            assert list(rows[0]) == DAILY_COLUMNS
+            assert rows == daily, month
+            page = volume.text(f"html/{month}.html")
+            assert html_rows(page, "daily") == daily, month
+            assert html_rows(page, "monthly") == monthly, month
+        before = volume.digests()
     # Some site-days must be non-zero, or the comparison above proves little.
     assert any(row["sum CoreHr"] != "0.0" for daily, _ in expected.values() for row in daily)
     assert any(row["running_cores_daily_avg"] != "0.0" for daily, _ in expected.values() for row in daily)
@@ -309,36 +313,38 @@ def test_hpc_usage(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume
     assert pushed["cronjob_records_out"] == sum(len(daily) for daily, _ in expected.values())
     phase_timer.add({"checks": time.monotonic() - started})
 
-    before = digests(volume)
     second = run_job(deployment)
     assert second.succeeded, second.summary()
-    assert digests(volume) == before
+    with report(cluster, deployment) as volume:
+        assert volume.digests() == before
 
 
-def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume: Path,
+def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope, claim: str, cluster: Cluster,
                                      deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
     """A window day without its directory fails the run with a one-line reason; no file is written."""
-    hdfs, gateway = endpoints
+    hdfs, _ = endpoints
     start, end = short_window(datetime.now(UTC).date())
     root = f"{scope.hdfs_root}/condor/raw/metric"
     missing = start + timedelta(days=2)
     clear_partitions(hdfs, root, start, end)
     seed(hdfs, root, start, end, skip=[missing])
 
-    values = run_values(hdfs, gateway, volume, root=root, push_job=scope.push_job(JOB),
-                        START_DATE=start.isoformat(), END_DATE=end.isoformat())
-    result = run_job(deploy_job(JOB, values=values))
+    values = run_values(endpoints, root=root, push_job=scope.push_job(JOB), START_DATE=start.isoformat(),
+                        END_DATE=end.isoformat())
+    deployment = deploy_job(JOB, env="dev", values=values)
+    result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
     reason = (f"{JOB}: failed: input partition {root}/{missing:%Y/%m/%d} for day {missing} of the window "
               f"{start}..{end} (exclusive) is missing or empty (1 day(s) missing); set ALLOW_MISSING_DAYS=1 "
               f"to report without them")
     assert reason in result.summary(), result.summary()
-    assert digests(volume) == {}
+    with report(cluster, deployment) as volume:
+        assert volume.digests() == {}
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, volume: Path,
+def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope, claim: str, cluster: Cluster,
                                 deploy_job: Callable[..., Deployment],
                                 run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 reads and computes, logs the files it would write, and writes no file and no metrics."""
@@ -349,13 +355,15 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], scope: Data
     clear_partitions(hdfs, root, start, end)
     expected = expected_files(seed(hdfs, root, start, end), start, end)
 
-    values = run_values(hdfs, gateway, volume, root=root, push_job=push_job, DRY_RUN="1",
-                        START_DATE=start.isoformat(), END_DATE=end.isoformat())
-    result = run_job(deploy_job(JOB, values=values))
+    values = run_values(endpoints, root=root, push_job=push_job, DRY_RUN="1", START_DATE=start.isoformat(),
+                        END_DATE=end.isoformat())
+    deployment = deploy_job(JOB, env="dev", values=values)
+    result = run_job(deployment)
     assert result.succeeded, result.summary()
     (month, (daily, monthly)), = expected.items()
     would_write = {fields["target"]: fields["records"] for fields in logs.events(result, "dry run: would write")}
     assert would_write == {f"file {MOUNT}/csv/{month}.csv": len(daily),
                            f"file {MOUNT}/html/{month}.html": len(daily) + len(monthly)}
-    assert digests(volume) == {}
+    with report(cluster, deployment) as volume:
+        assert volume.digests() == {}
     assert metrics.pushed(gateway, push_job) == {}
