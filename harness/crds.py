@@ -54,6 +54,12 @@ _SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+#: The CRDs whose objects the job charts render (PrometheusRule, ServiceMonitor, PodMonitor): what a cluster
+#: needs before a job chart installs.
+JOB_CHART_CRDS = tuple(f"{kind}.monitoring.coreos.com"
+                       for kind in ("prometheusrules", "servicemonitors", "podmonitors"))
+
+
 def module_dir(module: str, version: str) -> Path:
     """The unpacked Go module ``module@version`` (downloaded into the Go module cache on first use).
 

@@ -53,6 +53,14 @@ def without_credentials(*variables: str) -> dict[str, Any]:
     return {name: {"secretKeyRef": {"optional": True}} for name in variables}
 
 
+def without_kerberos(**persistence: Any) -> dict[str, Any]:
+    """Values that switch off an environment's Kerberos login — its ``kinit`` init container and ``keytab``
+    volume (values/dev) — for a test cluster, which has no KDC and whose HDFS runs without security; plus the
+    other ``persistence`` entries given (e.g. ``eos={"enabled": False}``, an output claim)."""
+    return {"initContainers": {"kinit": {"enabled": False}},
+            "persistence": {"keytab": {"enabled": False}, **persistence}}
+
+
 def job_chart(job: str) -> Path:
     """The chart folder of ``job``.
 

@@ -8,6 +8,7 @@ import json
 import subprocess
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,21 @@ class Cluster(ABC):
     def _crds(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = json.loads(self.kubectl("get", "crd", "-o", "json"))["items"]
         return items
+
+    def require_crds(self, names: Sequence[str]) -> None:
+        """Check, without changing anything, that CRDs ``names`` are installed and Established.
+
+        Raises:
+            HarnessError: naming the missing CRDs and the two ways to get them.
+        """
+        missing = self._unestablished(list(names))
+        if missing:
+            raise HarnessError(
+                f"the {self.provider} cluster lacks CRDs that the job charts create objects of: {', '.join(missing)}. "
+                "The harness changes a cluster it does not own only inside its test namespaces unless asked: pass "
+                "--install-crds (or set HARNESS_INSTALL_CRDS=1) to have it apply prometheus-operator's and Argo CD's "
+                "CRDs, or have the cluster's admin install prometheus-operator"
+            )
 
     def _crd_digests(self) -> dict[str, str]:
         return {

@@ -22,14 +22,15 @@ def cluster() -> None:
 
 @cluster.command()
 @_provider_option
-@click.option("--crds/--no-crds", default=True, show_default=True,
-              help="install the prometheus-operator and Argo CD CRDs once the cluster is up")
-def up(provider: str | None, crds: bool) -> None:
+@click.option("--crds/--no-crds", default=None,
+              help="install the prometheus-operator and Argo CD CRDs once the cluster is up (default: yes for the "
+                   "local and kind clusters, no for an existing one)")
+def up(provider: str | None, crds: bool | None) -> None:
     """Start the cluster (idempotent) and wait until its node is Ready."""
     target = get_cluster(provider)
     try:
         target.up()
-        if crds:
+        if crds if crds is not None else target.provider != "existing":
             target.install_crds()
     except HarnessError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -26,6 +26,7 @@ from kubernetes.client.exceptions import ApiException
 from harness import jobrun
 from harness.cluster.base import Cluster
 from harness.cluster.providers import get_cluster
+from harness.crds import JOB_CHART_CRDS
 from harness.deploy import Deployment, deploy
 from harness.jobrun import JobResult
 from harness.kube import Kube
@@ -79,7 +80,12 @@ def cluster(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> 
     once(f"the {chosen.provider} cluster", chosen.up)
     if not was_up and chosen.provider == "local":
         test_sessions.mark_started("cluster-local")
-    chosen.install_crds()  # job charts render PrometheusRule/ServiceMonitor/PodMonitor objects
+    # Job charts render PrometheusRule/ServiceMonitor/PodMonitor objects. A cluster the harness does not own is
+    # only checked for their CRDs unless the user asked for them to be applied.
+    if chosen.provider == "existing" and not harness_options.install_crds:
+        chosen.require_crds(JOB_CHART_CRDS)
+    else:
+        chosen.install_crds()
     return chosen
 
 

@@ -22,6 +22,9 @@ OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
      "they are pushed there", None),
     ("--env-values", "HARNESS_ENV", "environment whose values/<env>/ files are layered under the test values",
      None),
+    ("--install-crds", "HARNESS_INSTALL_CRDS", "apply the prometheus-operator and Argo CD CRDs to an existing "
+     "cluster (1/true); without it the CRDs the job charts need must be there already (the local and kind "
+     "clusters always get them)", None),
     ("--keep", "HARNESS_KEEP", "keep namespaces, releases and services after the tests (1/true)", None),
     ("--report-dir", "HARNESS_REPORT_DIR", "where run reports (phase timings, logs) are written",
      str(REPO_ROOT / "reports")),
@@ -34,6 +37,7 @@ class HarnessOptions:
     kubeconfig: Path | None
     registry: str | None
     env: str | None
+    install_crds: bool
     keep: bool
     report_dir: Path
 
@@ -65,6 +69,7 @@ def read_options(config: pytest.Config) -> HarnessOptions:
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
         registry=raw["--registry"],
         env=raw["--env-values"],
+        install_crds=(raw["--install-crds"] or "").lower() in ("1", "true", "yes"),
         keep=(raw["--keep"] or "").lower() in ("1", "true", "yes"),
         report_dir=Path(raw["--report-dir"] or REPO_ROOT / "reports"),
     )

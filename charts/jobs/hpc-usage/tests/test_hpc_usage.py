@@ -28,7 +28,7 @@ from harness.cluster.base import Cluster
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment
+from harness.deploy import Deployment, without_kerberos
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
 from harness.services.hdfs import webhdfs_client
@@ -237,16 +237,13 @@ def report(cluster: Cluster, deployment: Deployment) -> contextlib.AbstractConte
 
 def run_values(services: Endpoints, *, root: str, push_job: str, **env: str) -> dict[str, Any]:
     """The test's values over values/dev: the in-cluster endpoints, its data scope, the report claim, a small
-    pod; dev's EOS host mount and Kerberos login (kinit with the cmsmon keytab Secret) are left out, as the
-    test cluster has neither (its HDFS runs without security)."""
+    pod; dev's EOS host mount and Kerberos login are left out (the test cluster has neither)."""
     hdfs, gateway = services
     return {
         "job": {"activeDeadlineSeconds": 900},
         "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "initContainers": {"kinit": {"enabled": False}},
         "metrics": {"pushgateway": {"url": gateway.job_url, "job": push_job}},
-        "persistence": {"keytab": {"enabled": False}, "eos": {"enabled": False},
-                        "report": {"type": "pvc", "claimName": CLAIM, "mountPath": MOUNT}},
+        **without_kerberos(eos={"enabled": False}, report={"type": "pvc", "claimName": CLAIM, "mountPath": MOUNT}),
         "env": {
             "HDFS_URL": hdfs.rpc_url,
             "INPUT_PATH": root,

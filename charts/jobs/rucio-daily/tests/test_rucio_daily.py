@@ -2,7 +2,8 @@
 
 The expected rows are computed here, in plain Python over the generators' records, from the rules the
 README states (join on the file name, group keys, days from the dump day and from CREATED_AT in UTC, RSE_ID
-as lower-case hex, rep_size the sum of BYTES); nothing is imported from the job's code.
+as lower-case hex, rep_size the sum of BYTES); nothing is imported from the job's code. Deployed over
+values/dev (no host network, Spark in local mode in the pod) against HDFS and the Pushgateway in the cluster.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from harness.checks import hdfs as hdfs_checks
 from harness.checks import logs, metrics
 from harness.datagen import dbs, rucio
 from harness.datagen.writers import HdfsSink
-from harness.deploy import Deployment
+from harness.deploy import Deployment, without_kerberos
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
+from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def roots(scope: DataScope) -> dict[str, str]:
             "OUTPUT_PATH": f"{scope.hdfs_root}/cms/rucio_daily"}
 
 
-def seed(hdfs: Hdfs, scope: DataScope, day: date, *, corrupt: int = 0) -> None:
+def seed(hdfs: ClusterHdfs, scope: DataScope, day: date, *, corrupt: int = 0) -> None:
     """Write the Rucio and DBS dumps of ``day``, and a differently seeded dump of the day before (not read)."""
     sink, paths = HdfsSink(webhdfs_client(hdfs)), roots(scope)
     for seed_, when in ((SEED, day), (SEED + 1, day - timedelta(days=1))):
@@ -64,7 +64,7 @@ def output_dir(scope: DataScope, day: date) -> str:
     return f"{roots(scope)['OUTPUT_PATH']}/rucio/{day:%Y/%m/%d}"
 
 
-def put_parquet(hdfs: Hdfs, path: str, rows: list[dict[str, Any]]) -> None:
+def put_parquet(hdfs: ClusterHdfs, path: str, rows: list[dict[str, Any]]) -> None:
     """A parquet file at ``path``: a leftover of an earlier run (must be replaced or kept, as the README says)."""
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(rows), buffer)
@@ -102,7 +102,7 @@ def data_assumptions(today: date) -> None:
     assert len(expected) > 50, f"only {len(expected)} output rows on {today}"
 
 
-def output_rows(hdfs: Hdfs, path: str) -> list[Row]:
+def output_rows(hdfs: ClusterHdfs, path: str) -> list[Row]:
     """The parquet rows under ``path`` as tuples in :data:`COLUMNS` order, sorted (duplicates kept)."""
     rows = hdfs_checks.read_parquet(hdfs, path)
     assert all(tuple(row) == COLUMNS for row in rows), rows[:1]
@@ -112,26 +112,26 @@ def output_rows(hdfs: Hdfs, path: str) -> list[Row]:
 # ---------------------------------------------------------------------------------------------- fixtures
 
 
+Endpoints = tuple[ClusterHdfs, Endpoint]
+
+
 @pytest.fixture
-def endpoints(services: ServicePool) -> tuple[Hdfs, Pushgateway]:
-    hdfs, gateway = services.get("hdfs"), services.get("pushgateway")
-    assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
-    return hdfs, gateway
+def endpoints(cluster_services: ClusterServices) -> Endpoints:
+    """HDFS and the Pushgateway in the cluster."""
+    return cluster_services.hdfs(), cluster_services.get("pushgateway")
 
 
-def run_values(hdfs: Hdfs, gateway: Pushgateway, scope: DataScope, day: date, **env: str) -> dict[str, Any]:
-    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+def run_values(hdfs: ClusterHdfs, gateway: Endpoint, scope: DataScope, day: date, **env: str) -> dict[str, Any]:
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, a small pod, no Kerberos."""
     return {
-        "pod": {"hostNetwork": True},
         "job": {"activeDeadlineSeconds": 900, "backoffLimit": 0},
         "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": scope.push_job(JOB)}},
+        **without_kerberos(),
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": scope.push_job(JOB)}},
         "env": {
             "HDFS_URL": hdfs.rpc_url,
             **roots(scope),
             "DATE": day.isoformat(),
-            "SPARK_MASTER": "local[2]",
-            "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "4",
             **env,
@@ -142,7 +142,7 @@ def run_values(hdfs: Hdfs, gateway: Pushgateway, scope: DataScope, day: date, **
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_rucio_daily(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, deploy_job: Callable[..., Deployment],
+def test_rucio_daily(endpoints: Endpoints, scope: DataScope, deploy_job: Callable[..., Deployment],
                      run_job: Callable[..., JobResult], phase_timer: Any) -> None:
     """DRY_RUN writes nothing; a run writes exactly the expected rows; a re-run gives the same rows."""
     hdfs, gateway = endpoints
@@ -161,7 +161,7 @@ def test_rucio_daily(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, depl
 
     # DRY_RUN: reads and aggregates, says what it would write, writes nothing and pushes nothing.
     push_job = scope.push_job(JOB)
-    dry = run_job(deploy_job(JOB, values=run_values(hdfs, gateway, scope, day, DRY_RUN="1")))
+    dry = run_job(deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, day, DRY_RUN="1")))
     assert dry.succeeded, dry.summary()
     assert logs.event(dry, "dry run: would write") == {"target": f"parquet {output_dir(scope, day)}",
                                                       "rows": len(expected), "partitions": []}
@@ -170,7 +170,7 @@ def test_rucio_daily(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, depl
     assert metrics.pushed(gateway, push_job) == {}
 
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, day))
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, day))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
@@ -197,13 +197,13 @@ def test_rucio_daily(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope, depl
     assert output_rows(hdfs, output_dir(scope, day)) == after_first
 
 
-def test_bad_inputs_fail(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+def test_bad_inputs_fail(endpoints: Endpoints, scope: DataScope,
                          deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
     """A missing dump day, then a damaged replicas avro file: exit 1, one-line reason, nothing written."""
     hdfs, gateway = endpoints
     day = dump_day()
     paths = roots(scope)
-    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, day))
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, day))
 
     missing = run_job(deployment)
     assert not missing.succeeded

@@ -26,7 +26,7 @@ from harness.checks import logs, metrics, search
 from harness.datagen import wmarchive
 from harness.datagen.archive import to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment, without_credentials
+from harness.deploy import Deployment, without_credentials, without_kerberos
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
@@ -143,15 +143,13 @@ def endpoints(cluster_services: ClusterServices) -> Endpoints:
 
 
 def run_values(services: Endpoints, *, root: str, end: date, prefix: str, push_job: str, **env: str) -> dict[str, Any]:
-    """The test's values over values/dev: the in-cluster endpoints, its data scope, a small pod; dev's Kerberos
-    login (a kinit init container with the cmsmon keytab Secret) is left out, as the test cluster has no KDC
-    (its HDFS runs without security, so the unused ticket cache dev names is harmless)."""
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, a small pod, and no Kerberos
+    login (no KDC here; the unused ticket cache dev names is harmless)."""
     hdfs, opensearch, gateway = services
     return {
         "job": {"activeDeadlineSeconds": 900},
         "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "initContainers": {"kinit": {"enabled": False}},
-        "persistence": {"keytab": {"enabled": False}},
+        **without_kerberos(),
         "metrics": {"pushgateway": {"url": gateway.job_url, "job": push_job}},
         "env": {
             "HDFS_URL": hdfs.rpc_url,
