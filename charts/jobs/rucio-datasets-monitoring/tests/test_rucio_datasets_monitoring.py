@@ -23,13 +23,11 @@ from harness.checks import hdfs as hdfs_checks
 from harness.checks import logs, metrics, search
 from harness.datagen import dbs, rucio
 from harness.datagen.writers import HdfsSink
-from harness.deploy import Deployment, without_credentials
+from harness.deploy import Deployment, without_credentials, without_kerberos
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.opensearch import OpenSearch
-from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
+from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +73,7 @@ def paths_of(scope: DataScope) -> Paths:
                  output=f"{scope.hdfs_root}/cms/rucio_datasets_monitoring", prefix=scope.index(JOB))
 
 
-def seed_dumps(hdfs: Hdfs, paths: Paths, day: date) -> None:
+def seed_dumps(hdfs: ClusterHdfs, paths: Paths, day: date) -> None:
     """The day's five Rucio tables (avro) and four DBS tables (gzipped CSV), one catalogue."""
     sink = HdfsSink(webhdfs_client(hdfs))
     rucio.write(sink, SEED, N_FILES, day, root=paths.rucio)
@@ -209,21 +207,23 @@ def ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------- fixtures
 
 
+Endpoints = tuple[ClusterHdfs, Endpoint, Endpoint]
+
+
 @pytest.fixture
-def endpoints(services: ServicePool) -> tuple[Hdfs, OpenSearch, Pushgateway]:
-    hdfs, engine, gateway = (services.get(name) for name in ("hdfs", "opensearch", "pushgateway"))
-    assert isinstance(hdfs, Hdfs) and isinstance(engine, OpenSearch) and isinstance(gateway, Pushgateway)
-    return hdfs, engine, gateway
+def endpoints(cluster_services: ClusterServices) -> Endpoints:
+    """HDFS, OpenSearch and the Pushgateway in the cluster."""
+    return cluster_services.hdfs(), cluster_services.get("opensearch"), cluster_services.get("pushgateway")
 
 
-def run_values(hdfs: Hdfs, engine: OpenSearch, gateway: Pushgateway, paths: Paths, day: date, push_job: str,
+def run_values(hdfs: ClusterHdfs, engine: Endpoint, gateway: Endpoint, paths: Paths, day: date, push_job: str,
                **env: str) -> dict[str, Any]:
-    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, a small pod, no Kerberos."""
     return {
-        "pod": {"hostNetwork": True},
         "job": {"activeDeadlineSeconds": 900},
         "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": push_job}},
+        **without_kerberos(),
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": push_job}},
         "env": {
             "HDFS_URL": hdfs.rpc_url,
             "DAY": day.isoformat(),
@@ -232,9 +232,7 @@ def run_values(hdfs: Hdfs, engine: OpenSearch, gateway: Pushgateway, paths: Path
             "OUTPUT_PATH": paths.output,
             "INDEX_PREFIX": paths.prefix,
             "INDEX_REPLICAS": "0",
-            "SINK_URL": engine.url,
-            "SPARK_MASTER": "local[2]",
-            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SINK_URL": engine.job_url,
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "2",
             **without_credentials("SINK_USERNAME", "SINK_PASSWORD"),
@@ -243,7 +241,7 @@ def run_values(hdfs: Hdfs, engine: OpenSearch, gateway: Pushgateway, paths: Path
     }
 
 
-def put_index(engine: OpenSearch, name: str, docs: int) -> None:
+def put_index(engine: Endpoint, name: str, docs: int) -> None:
     """An index left by an earlier run, with ``docs`` documents (0: an empty one)."""
     client = search.client(engine)
     client.indices.create(index=name, body={"settings": {"number_of_shards": 1, "number_of_replicas": 0}})
@@ -252,7 +250,7 @@ def put_index(engine: OpenSearch, name: str, docs: int) -> None:
     client.indices.refresh(index=name)
 
 
-def index_counts(engine: OpenSearch, prefix: str) -> dict[str, int]:
+def index_counts(engine: Endpoint, prefix: str) -> dict[str, int]:
     """Document count of every index of the prefix (empty ones included)."""
     client = search.client(engine)
     client.indices.refresh(index=f"{prefix}-*", params={"ignore_unavailable": "true", "allow_no_indices": "true"})
@@ -262,7 +260,7 @@ def index_counts(engine: OpenSearch, prefix: str) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_rucio_datasets_monitoring(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
+def test_rucio_datasets_monitoring(endpoints: Endpoints, scope: DataScope,
                                    deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                                    phase_timer: Any) -> None:
     """Seeded dumps -> exact documents in <prefix>-DAY and parquet rows in <out>/DAY; older outputs
@@ -288,7 +286,7 @@ def test_rucio_datasets_monitoring(endpoints: tuple[Hdfs, OpenSearch, Pushgatewa
 
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(hdfs, engine, gateway, paths, day, push_job))
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, engine, gateway, paths, day, push_job))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
@@ -324,7 +322,7 @@ def test_rucio_datasets_monitoring(endpoints: tuple[Hdfs, OpenSearch, Pushgatewa
     assert logs.event(second, "deleted older indices")["deleted"] == []
 
 
-def test_missing_table_fails_and_keeps_older_outputs(endpoints: tuple[Hdfs, OpenSearch, Pushgateway],
+def test_missing_table_fails_and_keeps_older_outputs(endpoints: Endpoints,
                                                      scope: DataScope, deploy_job: Callable[..., Deployment],
                                                      run_job: Callable[..., JobResult]) -> None:
     """A dump without its dataset_locks table: exit 1 with a one-line reason; nothing written or deleted."""
@@ -337,7 +335,7 @@ def test_missing_table_fails_and_keeps_older_outputs(endpoints: tuple[Hdfs, Open
     previous = f"{paths.prefix}-{day - timedelta(days=1)}"
     put_index(engine, previous, 2)
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, engine, gateway, paths, day, scope.push_job(JOB)))
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, engine, gateway, paths, day, scope.push_job(JOB)))
     result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
@@ -348,7 +346,7 @@ def test_missing_table_fails_and_keeps_older_outputs(endpoints: tuple[Hdfs, Open
     assert hdfs_checks.files(hdfs, paths.output) == []
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway], scope: DataScope,
+def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope,
                                 deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 reads and computes, logs what it would write and delete, and changes nothing."""
     hdfs, engine, gateway = endpoints
@@ -360,7 +358,7 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, OpenSearch, Pushgateway],
     put_index(engine, previous, 2)
     push_job = scope.push_job(JOB)
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, engine, gateway, paths, day, push_job, DRY_RUN="1"))
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, engine, gateway, paths, day, push_job, DRY_RUN="1"))
     result = run_job(deployment)
     assert result.succeeded, result.summary()
     would_write = {fields["target"]: fields for fields in logs.events(result, "dry run: would write")}
