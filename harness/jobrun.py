@@ -158,7 +158,7 @@ def _main_exit_code(pods: list[Obj]) -> int | None:
     return None
 
 
-def _logs(kube: Kube, namespace: str, pods: list[Obj], lines: int) -> dict[str, str]:
+def _logs(kube: Kube, namespace: str, pods: list[Obj], lines: int | None) -> dict[str, str]:
     logs = {}
     for pod in pods:
         spec = pod["spec"]
@@ -181,7 +181,7 @@ def _events(kube: Kube, namespace: str, names: set[str]) -> list[str]:
             f"{e.get('message', '')}".rstrip() for e in ours]
 
 
-def wait(kube: Kube, namespace: str, job_name: str, *, timeout: float, log_lines: int = 50,
+def wait(kube: Kube, namespace: str, job_name: str, *, timeout: float, log_lines: int | None = None,
          started: float | None = None) -> JobResult:
     """Wait for the Job's verdict and collect its evidence.
 
@@ -190,7 +190,8 @@ def wait(kube: Kube, namespace: str, job_name: str, *, timeout: float, log_lines
         namespace: the Job's namespace.
         job_name: the Job (from :func:`trigger`).
         timeout: seconds until HarnessTimeout (only when neither success nor failure is decided).
-        log_lines: lines of each container log to keep.
+        log_lines: lines of each container log to keep (None: all of it — a test reads the job's structured
+            log events from it, and a DEBUG run, as dev's LOG_LEVEL, can write thousands of lines before them).
         started: monotonic time of the trigger (defaults to now).
 
     Raises:

@@ -70,13 +70,28 @@ class ClaimReader:
         found = self._exec("find", MOUNT, "-type", "f")
         return sorted(line.removeprefix(f"{MOUNT}/") for line in found.splitlines())
 
+    def listing(self, directory: str = "") -> dict[str, str]:
+        """``{name: symlink target, or "file"}`` of every entry of ``directory`` (relative to the claim's root;
+        hidden ones included); ``{}`` when it does not exist."""
+        script = ('cd "$1" 2>/dev/null || exit 0; for f in * .[!.]*; do [ -e "$f" ] || [ -L "$f" ] || continue; '
+                  'if [ -L "$f" ]; then printf "%s\\t%s\\n" "$f" "$(readlink "$f")"; '
+                  'else printf "%s\\tfile\\n" "$f"; fi; done')
+        found = self._exec("sh", "-c", script, "sh", f"{MOUNT}/{directory.strip('/')}")
+        return dict(line.split("\t", 1) for line in found.splitlines())
+
+    def write(self, path: str, data: bytes) -> None:
+        """Replace the file at ``path`` with ``data`` (a reader opened with ``writable=True``), e.g. to damage an
+        output a re-run must repair."""
+        self._exec("sh", "-c", 'printf %s "$1" | base64 -d > "$2"', "sh", base64.b64encode(data).decode(),
+                   f"{MOUNT}/{path.lstrip('/')}")
+
     def digests(self) -> dict[str, str]:
         """sha256 of every regular file (hidden ones included) by relative path: what a re-run must not change."""
         return {path: hashlib.sha256(self.read(path)).hexdigest() for path in self.files()}
 
 
-def reader_pod(name: str, claim: str, image: str) -> dict[str, object]:
-    """A pod that mounts ``claim`` read-only at :data:`MOUNT` and waits to be exec'd into."""
+def reader_pod(name: str, claim: str, image: str, writable: bool = False) -> dict[str, object]:
+    """A pod that mounts ``claim`` at :data:`MOUNT` (read-only unless ``writable``) and waits to be exec'd into."""
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -89,18 +104,18 @@ def reader_pod(name: str, claim: str, image: str) -> dict[str, object]:
                 "image": image,
                 "imagePullPolicy": "IfNotPresent",
                 "command": ["sh", "-c", "exec sleep 3600"],
-                "volumeMounts": [{"name": "claim", "mountPath": MOUNT, "readOnly": True}],
+                "volumeMounts": [{"name": "claim", "mountPath": MOUNT, "readOnly": not writable}],
                 "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
                 # Root with its capabilities: a job may write files only their owner can read.
                 "securityContext": {"allowPrivilegeEscalation": False},
             }],
-            "volumes": [{"name": "claim", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}],
+            "volumes": [{"name": "claim", "persistentVolumeClaim": {"claimName": claim, "readOnly": not writable}}],
         },
     }
 
 
 @contextmanager
-def claim_reader(cluster: Cluster, namespace: str, claim: str, *, image: str | None = None,
+def claim_reader(cluster: Cluster, namespace: str, claim: str, *, image: str | None = None, writable: bool = False,
                  timeout: float = 120) -> Iterator[ClaimReader]:
     """A reader of claim ``claim`` in ``namespace``, for the duration of the ``with`` block.
 
@@ -112,6 +127,7 @@ def claim_reader(cluster: Cluster, namespace: str, claim: str, *, image: str | N
             Default: the busybox node image, which the local and kind clusters the harness starts hold (it
             runs the storage helper pods); on another cluster pass an image its nodes can pull, e.g. the
             job's own.
+        writable: mount the claim read-write (for :meth:`ClaimReader.write`).
         timeout: seconds to wait for the reader pod to run.
 
     Yields:
@@ -123,7 +139,7 @@ def claim_reader(cluster: Cluster, namespace: str, claim: str, *, image: str | N
     """
     # A suffix of its own: two readers of one claim at once never share (and delete) one pod.
     name = f"read-{claim}"[:56].rstrip("-") + f"-{secrets.token_hex(3)}"
-    pod = reader_pod(name, claim, image or busybox_image()[0])
+    pod = reader_pod(name, claim, image or busybox_image()[0], writable)
     cluster.kubectl("apply", "-n", namespace, "-f", "-", input_text=json.dumps(pod))
     try:
         cluster.kubectl("wait", "-n", namespace, f"pod/{name}", "--for=condition=Ready", f"--timeout={timeout:.0f}s",

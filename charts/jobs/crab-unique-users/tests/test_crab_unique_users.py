@@ -3,11 +3,15 @@
 The expected CSV files are computed here, in plain Python over the generator's records, from the rules
 the README states (window, neighbour and ``.tmp`` partitions, the selection, months and ISO weeks,
 distinct users); nothing is imported from the job's code.
+
+Deployed over values/dev (no host network, Spark in local mode in the pod; dev's EOS host mount and Kerberos
+login switched off) against HDFS and the Pushgateway in the cluster; the output area is a
+PersistentVolumeClaim read back (and damaged before a re-run) through pods of the job's own image.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
 import time
 from collections import defaultdict
@@ -19,15 +23,16 @@ from typing import Any
 import pytest
 
 from harness.checks import files, logs, metrics
+from harness.checks.volume import ClaimReader, claim_reader, create_claim
+from harness.cluster.base import Cluster
 from harness.datagen import condor
 from harness.datagen.archive import day_dir
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment
+from harness.deploy import Deployment, without_kerberos
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
+from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +47,7 @@ START, END = date(2025, 11, 1), date(2026, 1, 1)
 # The window's last day arrives not yet compacted, in <day>.tmp.
 TMP_DAY = date(2025, 12, 31)
 MOUNT = "/output"
+CLAIM = "crab-unique-users-output"
 OUTPUT_SUBDIR = "crab_uu"
 PNG_SIZE = (1800, 850)  # FIGSIZE 18 x 8.5 inches at 100 dpi (README)
 GROUPINGS = ("month", "weekofyear")
@@ -65,7 +71,7 @@ def days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days)]
 
 
-def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
+def seed(hdfs: ClusterHdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> list[dict[str, Any]]:
     """Write the window's days and one neighbour on each side; return every valid record written.
 
     Each day has its own seed (so its own CRAB users) and PER_DAY records (about 1% re-deliveries); each
@@ -134,32 +140,43 @@ def expected_names(start: date, end: date) -> set[str]:
 # ---------------------------------------------------------------------------------------------- fixtures
 
 
+Endpoints = tuple[ClusterHdfs, Endpoint]
+
+
 @pytest.fixture
-def endpoints(services: ServicePool) -> tuple[Hdfs, Pushgateway]:
-    hdfs, gateway = services.get("hdfs"), services.get("pushgateway")
-    assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
-    return hdfs, gateway
+def endpoints(cluster_services: ClusterServices) -> Endpoints:
+    """HDFS and the Pushgateway in the cluster."""
+    return cluster_services.hdfs(), cluster_services.get("pushgateway")
 
 
-def run_values(hdfs: Hdfs, gateway: Pushgateway, scope: DataScope, *, root: str, start: date, end: date,
+@pytest.fixture
+def claim(cluster: Cluster, namespace: str) -> str:
+    """The output area: an empty claim in the test's namespace (deleted with it)."""
+    create_claim(cluster, namespace, CLAIM)
+    return CLAIM
+
+
+def output(cluster: Cluster, deployment: Deployment, writable: bool = False
+           ) -> contextlib.AbstractContextManager[ClaimReader]:
+    """The output claim's files, through a pod of the job's own image (any cluster's nodes can pull it)."""
+    return claim_reader(cluster, deployment.namespace, CLAIM, image=str(deployment.image), writable=writable)
+
+
+def run_values(hdfs: ClusterHdfs, gateway: Endpoint, scope: DataScope, *, root: str, start: date, end: date,
                **env: str) -> dict[str, Any]:
-    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod,
-    the test's host volume as the output area."""
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, the output claim, a small
+    pod; dev's EOS host mount and Kerberos login are left out (the test cluster has neither)."""
     return {
-        "pod": {"hostNetwork": True},
         "job": {"activeDeadlineSeconds": 900},
         "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": scope.push_job(JOB)}},
-        "persistence": {"output": {"type": "hostPath", "path": str(scope.volume), "hostPathType": "Directory",
-                                   "mountPath": MOUNT}},
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": scope.push_job(JOB)}},
+        **without_kerberos(eos={"enabled": False}, output={"type": "pvc", "claimName": CLAIM, "mountPath": MOUNT}),
         "env": {
             "HDFS_URL": hdfs.rpc_url,
             "INPUT_PATH": root,
             "START_DATE": start.isoformat(),
             "END_DATE": end.isoformat(),
             "OUTPUT_DIR": f"{MOUNT}/{OUTPUT_SUBDIR}",
-            "SPARK_MASTER": "local[2]",
-            "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "4",
             **env,
@@ -167,17 +184,10 @@ def run_values(hdfs: Hdfs, gateway: Pushgateway, scope: DataScope, *, root: str,
     }
 
 
-def listing(directory: Path) -> dict[str, str]:
-    """{name: symlink target, or "file"} of every entry (hidden temporary files included)."""
-    if not directory.exists():
-        return {}
-    return {entry.name: os.readlink(entry) if entry.is_symlink() else "file" for entry in directory.iterdir()}
-
-
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_crab_unique_users(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+def test_crab_unique_users(endpoints: Endpoints, scope: DataScope, claim: str, cluster: Cluster, tmp_path: Path,
                            deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                            phase_timer: Any) -> None:
     """Seeded archive -> exact CSVs, PNGs of the stated size, _latest links; a re-run replaces them unchanged."""
@@ -186,11 +196,10 @@ def test_crab_unique_users(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope
     started = time.monotonic()
     records = seed(hdfs, root, START, END)
     expected = expected_csv(records, START, END)
-    out = scope.volume / OUTPUT_SUBDIR
     phase_timer.add({"seed inputs": time.monotonic() - started})
 
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, root=root, start=START, end=END))
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, root=root, start=START, end=END))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
@@ -199,13 +208,15 @@ def test_crab_unique_users(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope
     # Exactly the dated files and the links; no temporary file left behind.
     links = {f"UniqueUsersBy_{g}_latest.{ext}": f"{stem(g, START, END)}.{ext}"
              for g in GROUPINGS for ext in ("csv", "png")}
-    assert listing(out) == {**{name: "file" for name in links.values()}, **links}
-    for grouping in GROUPINGS:
-        assert (out / f"{stem(grouping, START, END)}.csv").read_text() == expected[grouping], grouping
-        png = out / f"{stem(grouping, START, END)}.png"
-        assert files.png_size(png) == PNG_SIZE
-        assert_bars_show(files.png_bars(png, BAR_RGB), [int(line.rsplit(",", 1)[1])
-                                                        for line in expected[grouping].splitlines()[1:]])
+    with output(cluster, deployment) as volume:
+        assert volume.listing(OUTPUT_SUBDIR) == {**{name: "file" for name in links.values()}, **links}
+        for grouping in GROUPINGS:
+            assert volume.text(f"{OUTPUT_SUBDIR}/{stem(grouping, START, END)}.csv") == expected[grouping], grouping
+            png = tmp_path / f"{stem(grouping, START, END)}.png"
+            png.write_bytes(volume.read(f"{OUTPUT_SUBDIR}/{png.name}"))
+            assert files.png_size(png) == PNG_SIZE
+            assert_bars_show(files.png_bars(png, BAR_RGB), [int(line.rsplit(",", 1)[1])
+                                                            for line in expected[grouping].splitlines()[1:]])
     # The window crosses into ISO year 2026: its last days are week 2026-W01, not a week 1 of 2025.
     assert expected["weekofyear"].splitlines()[-1].startswith("2026,1,")
     # Malformed lines are skipped and counted; every line of every partition read is seen.
@@ -224,15 +235,17 @@ def test_crab_unique_users(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope
     phase_timer.add({"checks": time.monotonic() - started})
 
     # A re-run replaces the files (a damaged one included) with the same bytes.
-    before = {name: (out / name).read_bytes() for name in expected_names(START, END)}
-    (out / f"{stem('month', START, END)}.csv").write_text("damaged\n")
+    with output(cluster, deployment, writable=True) as volume:
+        before = {name: volume.read(f"{OUTPUT_SUBDIR}/{name}") for name in expected_names(START, END)}
+        volume.write(f"{OUTPUT_SUBDIR}/{stem('month', START, END)}.csv", b"damaged\n")
     second = run_job(deployment)
     assert second.succeeded, second.summary()
-    assert {name: (out / name).read_bytes() for name in expected_names(START, END)} == before
-    assert set(listing(out)) == expected_names(START, END)
+    with output(cluster, deployment) as volume:
+        assert {name: volume.read(f"{OUTPUT_SUBDIR}/{name}") for name in expected_names(START, END)} == before
+        assert set(volume.listing(OUTPUT_SUBDIR)) == expected_names(START, END)
 
 
-def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope, claim: str, cluster: Cluster,
                                      deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
     """A window day without its directory fails the run with a one-line reason; no file is written."""
@@ -242,7 +255,7 @@ def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], scope:
     missing = date(2025, 11, 6)
     seed(hdfs, root, start, end, skip=[missing])
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, root=root, start=start, end=end))
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, root=root, start=start, end=end))
     result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
@@ -250,10 +263,11 @@ def test_missing_day_partition_fails(endpoints: tuple[Hdfs, Pushgateway], scope:
               f"{start}..{end} (exclusive) is missing or empty (1 day(s) missing); "
               f"set ALLOW_MISSING_DAYS=1 to count without them")
     assert reason in result.summary(), result.summary()
-    assert listing(scope.volume / OUTPUT_SUBDIR) == {}
+    with output(cluster, deployment) as volume:
+        assert volume.listing(OUTPUT_SUBDIR) == {}
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], scope: DataScope,
+def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope, claim: str, cluster: Cluster,
                                 deploy_job: Callable[..., Deployment],
                                 run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 reads and counts, logs the files it would write, and writes no file and no metrics."""
@@ -262,7 +276,7 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], scope: Data
     start, end = date(2025, 11, 3), date(2025, 11, 10)
     expected = expected_csv(seed(hdfs, root, start, end), start, end)
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, gateway, scope, root=root, start=start, end=end,
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, root=root, start=start, end=end,
                                                    DRY_RUN="1"))
     result = run_job(deployment)
     assert result.succeeded, result.summary()
@@ -270,5 +284,6 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, Pushgateway], scope: Data
     rows = {grouping: len(text.splitlines()) - 1 for grouping, text in expected.items()}
     assert would_write == {f"file {MOUNT}/{OUTPUT_SUBDIR}/{stem(g, start, end)}.{ext}": rows[g]
                            for g in GROUPINGS for ext in ("csv", "png")}
-    assert listing(scope.volume) == {}
+    with output(cluster, deployment) as volume:
+        assert volume.listing() == {}
     assert metrics.pushed(gateway, scope.push_job(JOB)) == {}
