@@ -92,8 +92,8 @@ def build_service_image(spec: ServiceImageSpec) -> JobImage:
     Raises:
         HarnessError: when debootstrap, a package install or the build fails (the message names the step and log).
     """
-    if not spec.packages:
-        raise HarnessError(f"service image {spec.name}: give at least one Debian package (the service itself)")
+    if not spec.packages and not spec.files:
+        raise HarnessError(f"service image {spec.name}: give the service itself: a Debian package or staged files")
     ref = service_image_ref(spec)
     if keyed_image(ref).archive.exists():
         return keyed_image(ref)

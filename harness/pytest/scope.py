@@ -91,8 +91,13 @@ def _clean_search(scope: DataScope, node: NamedEndpoint) -> None:
 
 
 # in-cluster service name -> what removes a scope's data from it (reached through its port-forward)
+def _clean_mongo(scope: DataScope, ferretdb: HttpEndpoint) -> None:
+    mongo_checks.drop_database(ferretdb, scope.database)
+
+
 _IN_CLUSTER_CLEANERS: dict[str, Callable[[DataScope, NamedEndpoint], None]] = {
-    "pushgateway": _clean_pushgateway, "opensearch": _clean_search, "elasticsearch": _clean_search}
+    "pushgateway": _clean_pushgateway, "opensearch": _clean_search, "elasticsearch": _clean_search,
+    "ferretdb": _clean_mongo}
 
 
 def _cleaners(scope: DataScope) -> dict[str, Callable[[Service], None]]:

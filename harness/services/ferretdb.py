@@ -47,6 +47,18 @@ class FerretDB(Service):
         return f"mongodb://{HOST}:{self.ports['mongo']}/"
 
     @property
+    def url(self) -> str:
+        """The same connection string: what the checks (harness/checks/mongo.py) take, here or in the cluster."""
+        return self.uri
+
+    @property
+    def program(self) -> Path:
+        """The built binary (after :meth:`prepare`); the in-cluster image holds it too."""
+        if self._program is None:
+            raise HarnessError("FerretDB.program used before prepare()")
+        return self._program
+
+    @property
     def version(self) -> str:
         return pinned("services-mongo-monitoring", "ferretdb")
 
@@ -70,10 +82,8 @@ class FerretDB(Service):
         self._program = bin_dir / "ferretdb"
 
     def argv(self) -> list[str]:
-        if self._program is None:
-            raise HarnessError("FerretDB.argv() called before prepare()")
         return [
-            str(self._program),
+            str(self.program),
             f"--listen-addr={HOST}:{self.ports['mongo']}",
             # A directory URI (trailing slash): one SQLite file per database inside it.
             f"--sqlite-url=file:{self.data_dir}/",

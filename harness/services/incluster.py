@@ -61,6 +61,7 @@ class Workload:
         cpu: CPU request (all services together stay well inside the machine's 2 cores).
         memory: memory request; the limit is twice it.
         env: environment variables.
+        scheme: URL scheme of its endpoints (``http``; ``mongodb`` for the MongoDB wire protocol).
     """
 
     image: Callable[[], ServiceImageSpec]
@@ -70,6 +71,7 @@ class Workload:
     cpu: str
     memory: str
     env: Mapping[str, str] = field(default_factory=dict)
+    scheme: str = "http"
 
     def values(self, image: str) -> dict[str, Any]:
         """This workload's entry in the chart's ``services`` values, running ``image``."""
@@ -135,6 +137,15 @@ def _hdfs_workload() -> Workload:
     )
 
 
+def _ferretdb_image() -> ServiceImageSpec:
+    """FerretDB's static binary (the host service's Go build) alone on the base rootfs."""
+    from harness.services.ferretdb import FerretDB
+
+    service = FerretDB()
+    service.prepare()
+    return ServiceImageSpec("ferretdb", packages=(), files={"bin": service.program.parent})
+
+
 def workloads() -> dict[str, Workload]:
     """The services that run in the cluster, by name (their Service and Deployment name)."""
     from harness.services.elasticsearch import Elasticsearch
@@ -144,6 +155,16 @@ def workloads() -> dict[str, Workload]:
         "hdfs": _hdfs_workload(),
         "opensearch": _search_workload(OpenSearch),
         "elasticsearch": _search_workload(Elasticsearch),
+        "ferretdb": Workload(
+            image=_ferretdb_image,
+            # one SQLite file per database in the pod's emptyDir
+            command=(f"{FILES_DIR}/bin/ferretdb", "--listen-addr=:27017", "--sqlite-url=file:/data/"),
+            ports={"mongo": 27017},
+            ready_path=None,
+            cpu="10m",
+            memory="64Mi",
+            scheme="mongodb",
+        ),
         "pushgateway": Workload(
             image=lambda: ServiceImageSpec("pushgateway",
                                            packages=(pinned("services-mongo-monitoring", "pushgateway"),)),
@@ -168,9 +189,10 @@ def workload(name: str) -> Workload:
     return known[name]
 
 
-def job_url(name: str, role: str = "http") -> str:
+def job_url(name: str, role: str | None = None) -> str:
     """The URL a job pod reaches service ``name``'s port ``role`` at: its Service DNS name."""
-    return f"http://{name}.{NAMESPACE}.svc:{workload(name).ports[role]}"
+    spec = workload(name)
+    return f"{spec.scheme}://{name}.{NAMESPACE}.svc:{spec.ports[role or next(iter(spec.ports))]}"
 
 
 class PortForward:
@@ -363,19 +385,22 @@ class ClusterServices:
         self._hdfs: ClusterHdfs | None = None
         self.installed = False
 
-    def get(self, name: str, role: str = "http") -> Endpoint:
-        """Service ``name`` running and ready in the cluster, with a live port-forward to its port ``role``.
+    def get(self, name: str, role: str | None = None) -> Endpoint:
+        """Service ``name`` running and ready in the cluster, with a live port-forward to its port ``role``
+        (default: its first).
 
         Raises:
             HarnessError: when it cannot be installed or forwarded.
         """
+        spec = workload(name)
+        role = role or next(iter(spec.ports))
         key = f"{name}/{role}"
         if key not in self._forwards:
             self.installed = True  # also when the install fails: the session's end removes what it left
             once(f"the {name} service in the cluster", lambda: install(self.cluster, [name]))
-            self._forwards[key] = PortForward(self.cluster, name, workload(name).ports[role])
+            self._forwards[key] = PortForward(self.cluster, name, spec.ports[role])
         local = self._forwards[key].start()
-        self._endpoints[key] = Endpoint(name, job_url(name, role), f"http://127.0.0.1:{local}")
+        self._endpoints[key] = Endpoint(name, job_url(name, role), f"{spec.scheme}://127.0.0.1:{local}")
         return self._endpoints[key]
 
     def hdfs(self) -> ClusterHdfs:

@@ -38,11 +38,11 @@ def test_name_and_key_follow_the_inputs(recipe: Path) -> None:
     assert service_image_ref(spec).tag not in {first.tag, edited.tag, more.tag}
 
 
-def test_missing_file_and_no_package_are_refused(recipe: Path) -> None:
+def test_missing_file_and_an_empty_image_are_refused(recipe: Path) -> None:
     with pytest.raises(HarnessError, match=r"service image x: .*nope\.jar \(for /opt/service/lib/a\.jar\) does not "
                                            r"exist"):
         service_image_ref(ServiceImageSpec("x", packages=("p",), files={"lib/a.jar": recipe / "nope.jar"}))
-    with pytest.raises(HarnessError, match="service image x: give at least one Debian package"):
+    with pytest.raises(HarnessError, match="service image x: give the service itself: a Debian package or staged"):
         build_service_image(ServiceImageSpec("x", packages=()))
 
 

@@ -37,8 +37,16 @@ def test_pushgateway_values_and_urls() -> None:
     }
     assert job_url("pushgateway") == "http://pushgateway.cronharness-services.svc:9091"
     with pytest.raises(HarnessError, match=r"service 'mongo' does not run in the cluster; in-cluster services: "
-                                           r"hdfs, opensearch, elasticsearch, pushgateway"):
+                                           r"hdfs, opensearch, elasticsearch, ferretdb, pushgateway"):
         workload("mongo")
+
+
+def test_ferretdb_serves_the_wire_protocol_on_its_data_volume_and_is_reached_by_mongodb_urls() -> None:
+    values = workload("ferretdb").values(IMAGE)
+    assert values["command"] == ["/opt/service/bin/ferretdb", "--listen-addr=:27017", "--sqlite-url=file:/data/"]
+    assert values["ports"] == {"mongo": 27017}
+    assert values["readiness"] == {"port": "mongo"}  # a TCP connect: the wire protocol has no HTTP probe
+    assert job_url("ferretdb") == "mongodb://ferretdb.cronharness-services.svc:27017"
 
 
 @pytest.mark.parametrize(("name", "main"), [("opensearch", "OpenSearchLauncher"),

@@ -3,7 +3,9 @@
 Every expected document is computed here, in plain Python over the generator's records, from the rules
 the README states (window, late partitions, the job filter, de-duplication by GlobalJobId, each field's
 formula, null fields left out, the document ids); nothing is imported from the job's code. Documents are
-read back with find() only: FerretDB 1.x computes just the first accumulator of a $group.
+read back with find() only: FerretDB 1.x computes just the first accumulator of a $group. Deployed over
+values/dev (no host network, Spark in local mode in the pod, no Kerberos login) against HDFS, FerretDB and the
+Pushgateway in the cluster.
 """
 
 from __future__ import annotations
@@ -24,13 +26,11 @@ from harness.checks import logs, metrics, mongo
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment, without_credentials
+from harness.deploy import Deployment, without_credentials, without_kerberos
 from harness.jobrun import JobResult
 from harness.pytest.scope import DataScope
-from harness.services.ferretdb import FerretDB
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
+from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,8 @@ def midnight_ms(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
 
 
-def seed(hdfs: Hdfs, root: str, start: date, end: date, skip: Iterable[date] = ()) -> tuple[list[dict[str, Any]], int]:
+def seed(hdfs: ClusterHdfs, root: str, start: date, end: date,
+         skip: Iterable[date] = ()) -> tuple[list[dict[str, Any]], int]:
     """Write a realistic archive around the window; return every valid record written and the line count.
 
     - each window day: PER_DAY records (about 1% re-deliveries) and MALFORMED_PER_DAY malformed lines, in
@@ -295,22 +296,20 @@ def assert_documents(actual: list[dict[str, Any]], expected: dict[str, dict[str,
                 assert got[field_name] == value, (name, key, field_name)
 
 
-def run_values(hdfs: Hdfs, ferretdb: FerretDB, gateway: Pushgateway, *, root: str, end: date, database: str,
+def run_values(hdfs: ClusterHdfs, ferretdb: Endpoint, gateway: Endpoint, *, root: str, end: date, database: str,
                push_job: str, **env: str) -> dict[str, Any]:
-    """Chart values for a test run: host network to reach the loopback services, local Spark, small pod."""
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, a small pod, no Kerberos."""
     return {
-        "pod": {"hostNetwork": True},
         "job": {"activeDeadlineSeconds": 900},
         "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": push_job}},
+        **without_kerberos(),
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": push_job}},
         "env": {
             "HDFS_URL": hdfs.rpc_url,
             "INPUT_PATH": root,
             "END_DATE": end.isoformat(),
-            "MONGO_URI": ferretdb.uri,
+            "MONGO_URI": ferretdb.job_url,
             "MONGO_DB": database,
-            "SPARK_MASTER": "local[2]",
-            "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_DRIVER_MEMORY": "768m",
             "SPARK_SHUFFLE_PARTITIONS": "2",
             **without_credentials("MONGO_USERNAME", "MONGO_PASSWORD"),
@@ -319,17 +318,19 @@ def run_values(hdfs: Hdfs, ferretdb: FerretDB, gateway: Pushgateway, *, root: st
     }
 
 
+Endpoints = tuple[ClusterHdfs, Endpoint, Endpoint]
+
+
 @pytest.fixture
-def endpoints(services: ServicePool) -> tuple[Hdfs, FerretDB, Pushgateway]:
-    hdfs, ferretdb, gateway = (services.get(name) for name in ("hdfs", "ferretdb", "pushgateway"))
-    assert isinstance(hdfs, Hdfs) and isinstance(ferretdb, FerretDB) and isinstance(gateway, Pushgateway)
-    return hdfs, ferretdb, gateway
+def endpoints(cluster_services: ClusterServices) -> Endpoints:
+    """HDFS, FerretDB and the Pushgateway in the cluster."""
+    return cluster_services.hdfs(), cluster_services.get("ferretdb"), cluster_services.get("pushgateway")
 
 
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_cpueff(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
+def test_cpueff(endpoints: Endpoints, scope: DataScope,
                 deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult], phase_timer: Any) -> None:
     """Seeded archive -> exact documents and indexes in the four collections; a re-run changes nothing."""
     hdfs, ferretdb, gateway = endpoints
@@ -345,7 +346,7 @@ def test_cpueff(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
 
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
                                                    database=scope.database, push_job=push_job))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
@@ -384,7 +385,7 @@ def test_cpueff(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
     assert {name: mongo.documents(ferretdb, scope.database, name) for name in COLLECTIONS} == after_first
 
 
-def test_missing_day_partition_fails(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
+def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope,
                                      deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
     """A window day without its directory fails the run with a one-line reason; nothing is written."""
@@ -394,7 +395,7 @@ def test_missing_day_partition_fails(endpoints: tuple[Hdfs, FerretDB, Pushgatewa
     missing = start + timedelta(days=11)
     seed(hdfs, root, start, end, skip=[missing])
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
                                                    database=scope.database, push_job=scope.push_job(JOB)))
     result = run_job(deployment)
     assert not result.succeeded
@@ -406,7 +407,7 @@ def test_missing_day_partition_fails(endpoints: tuple[Hdfs, FerretDB, Pushgatewa
     assert mongo.collections(ferretdb, scope.database) == []
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, FerretDB, Pushgateway], scope: DataScope,
+def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope,
                                 deploy_job: Callable[..., Deployment],
                                 run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 reads and aggregates, logs what it would write, and writes no collection and no metrics."""
@@ -417,7 +418,7 @@ def test_dry_run_writes_nothing(endpoints: tuple[Hdfs, FerretDB, Pushgateway], s
     records, _ = seed(hdfs, root, start, end)
     expected = expected_collections(counted_jobs(records, start, end)[0])
 
-    deployment = deploy_job(JOB, values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
                                                    database=scope.database, push_job=push_job, DRY_RUN="1"))
     result = run_job(deployment)
     assert result.succeeded, result.summary()
