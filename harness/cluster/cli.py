@@ -30,6 +30,7 @@ def up(provider: str | None, crds: bool | None) -> None:
     target = get_cluster(provider)
     try:
         target.up()
+        # A cluster the harness does not own gets CRDs only when asked.
         if crds if crds is not None else target.provider != "existing":
             target.install_crds()
     except HarnessError as exc:

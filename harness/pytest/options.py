@@ -52,6 +52,11 @@ def add_options(parser: pytest.Parser) -> None:
 _STASH = pytest.StashKey[HarnessOptions]()
 
 
+def _yes(value: str | None) -> bool:
+    """A boolean option's value (1/true/yes, any case)."""
+    return (value or "").lower() in ("1", "true", "yes")
+
+
 def read_options(config: pytest.Config) -> HarnessOptions:
     """The options as given by the user, read once per session (the first call fixes them: the plugin
     then fills pytest-helm-charts' ``--kubeconfig`` default, which must not turn into ``--cluster existing``)."""
@@ -69,8 +74,8 @@ def read_options(config: pytest.Config) -> HarnessOptions:
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
         registry=raw["--registry"],
         env=raw["--env-values"],
-        install_crds=(raw["--install-crds"] or "").lower() in ("1", "true", "yes"),
-        keep=(raw["--keep"] or "").lower() in ("1", "true", "yes"),
+        install_crds=_yes(raw["--install-crds"]),
+        keep=_yes(raw["--keep"]),
         report_dir=Path(raw["--report-dir"] or REPO_ROOT / "reports"),
     )
     return config.stash[_STASH]
