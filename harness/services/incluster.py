@@ -73,10 +73,14 @@ class Workload:
     env: Mapping[str, str] = field(default_factory=dict)
     scheme: str = "http"
 
+    @property
+    def main_role(self) -> str:
+        """Its first port's role: what readiness probes and what ``get``/``job_url`` reach by default."""
+        return next(iter(self.ports))
+
     def values(self, image: str) -> dict[str, Any]:
         """This workload's entry in the chart's ``services`` values, running ``image``."""
-        first = next(iter(self.ports))
-        readiness = {"port": first, **({"path": self.ready_path} if self.ready_path else {})}
+        readiness = {"port": self.main_role, **({"path": self.ready_path} if self.ready_path else {})}
         limit = re.sub(r"^(\d+)", lambda m: str(int(m.group(1)) * 2), self.memory)
         return {"image": image, "command": list(self.command), "env": dict(self.env), "ports": dict(self.ports),
                 "readiness": readiness,
@@ -192,7 +196,7 @@ def workload(name: str) -> Workload:
 def job_url(name: str, role: str | None = None) -> str:
     """The URL a job pod reaches service ``name``'s port ``role`` at: its Service DNS name."""
     spec = workload(name)
-    return f"{spec.scheme}://{name}.{NAMESPACE}.svc:{spec.ports[role or next(iter(spec.ports))]}"
+    return f"{spec.scheme}://{name}.{NAMESPACE}.svc:{spec.ports[role or spec.main_role]}"
 
 
 class PortForward:
@@ -393,7 +397,7 @@ class ClusterServices:
             HarnessError: when it cannot be installed or forwarded.
         """
         spec = workload(name)
-        role = role or next(iter(spec.ports))
+        role = role or spec.main_role
         key = f"{name}/{role}"
         if key not in self._forwards:
             self.installed = True  # also when the install fails: the session's end removes what it left
