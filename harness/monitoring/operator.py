@@ -51,6 +51,7 @@ from harness.paths import state_root
 from harness.services import kube_state_metrics
 from harness.services.alert_receiver import ReceivedAlerts
 from harness.services.alertmanager import TEST_TIMING, routing_config
+from harness.services.backfilled import prometheus_image_spec
 from harness.services.prometheus import PrometheusQueries
 from harness.services.webhook_server import WEBHOOK_PATH
 from harness.toolchain import apt_ensure, go_build, pinned, step
@@ -157,7 +158,7 @@ def image_specs() -> dict[str, ServiceImageSpec]:
         "operator": ServiceImageSpec("prometheus-operator", go_only, {"operator": programs / "operator"}),
         "config_reloader": ServiceImageSpec("prometheus-config-reloader", go_only,
                                             {"prometheus-config-reloader": programs / "prometheus-config-reloader"}),
-        "prometheus": ServiceImageSpec("prometheus", (pinned("services-mongo-monitoring", "prometheus"),)),
+        "prometheus": prometheus_image_spec(),
         "alertmanager": ServiceImageSpec("alertmanager", (pinned("services-mongo-monitoring", "alertmanager"),)),
         "kube_state_metrics": ServiceImageSpec(KSM, go_only, {"kube-state-metrics": ksm}),
         "receiver": ServiceImageSpec(RECEIVER, ("python3",), {"webhook_server.py": receiver}),

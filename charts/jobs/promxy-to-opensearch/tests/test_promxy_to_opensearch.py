@@ -1,10 +1,13 @@
 """Success test of promxy-to-opensearch: a daily series in a real Prometheus -> the job in the cluster -> documents.
 
-The series comes from the generator (``harness/datagen/used_space.py``), backfilled with ``promtool tsdb
-create-blocks-from openmetrics`` into the storage of a Prometheus started for this test alone (on a free
-loopback port, stopped at teardown). The expected documents are computed here, in plain Python over the
-generator's records, from the rules the README states (window, skipped series and samples, fields, ids);
-nothing is imported from the job's code.
+Deployed the way dev deploys it (values/dev under the test's values: no host network), against OpenSearch and
+the Pushgateway running in the cluster (harness/services/incluster.py). The series comes from the generator
+(``harness/datagen/used_space.py``), backfilled with ``promtool tsdb create-blocks-from openmetrics`` into a
+Prometheus of this test alone, in its namespace (harness/services/backfilled.py). The job reaches every service
+by its Service name and the test host through the Kubernetes API only, so the test passes on any provider.
+
+The expected documents are computed here, in plain Python over the generator's records, from the rules the
+README states (window, skipped series and samples, fields, ids); nothing is imported from the job's code.
 """
 
 from __future__ import annotations
@@ -12,29 +15,24 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.checks import logs, metrics, search
+from harness.cluster.base import Cluster
 from harness.datagen import used_space
 from harness.deploy import Deployment, without_credentials
 from harness.jobrun import JobResult
-from harness.process import free_port
 from harness.pytest.scope import DataScope
-from harness.services.opensearch import OpenSearch
-from harness.services.pool import ServicePool
-from harness.services.prometheus import serve_tsdb
-from harness.services.pushgateway import Pushgateway
-from harness.toolchain.tools import ensure
+from harness.services.backfilled import serve_backfilled
+from harness.services.incluster import ClusterServices, Endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +46,6 @@ DAY_S = 86_400
 CHUNK_POINTS = 30  # the README: at most 30 days of evaluation times per query
 ATTEMPTS = 5  # jobkit's default backoff: 5 attempts, 1 + 2 + 4 + 8 s apart
 
-
 # ---------------------------------------------------------------------------------------------- Prometheus
 
 
@@ -57,29 +54,24 @@ def midnight(day: date) -> int:
 
 
 @pytest.fixture
-def prometheus(namespace: str) -> Iterator[str]:
-    """A Prometheus of this test alone serving the generated series; yields its query_range URL."""
-    root = used_space_root(namespace)
+def prometheus(cluster: Cluster, namespace: str) -> Iterator[Endpoint]:
+    """A Prometheus of this test alone, in its namespace, serving the generated series."""
     today = datetime.now(UTC).date()
-    used_space.write_blocks(ensure("promtool"), root / "tsdb", SEED, today - timedelta(days=GENERATED_DAYS), today)
-    process, url = serve_tsdb(root, f"prometheus for {namespace}")
-    try:
-        yield f"{url}/api/v1/query_range"
-    finally:
-        process.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with serve_backfilled(cluster, namespace,
+                          used_space.openmetrics(SEED, today - timedelta(days=GENERATED_DAYS), today)) as server:
+        yield server
 
 
-def used_space_root(namespace: str) -> Path:
-    """This test's Prometheus directory, under its host volume (removed with the namespace)."""
-    return DataScope(namespace).volume / "prometheus"
+def query_range(base: str) -> str:
+    """The query_range URL of the Prometheus at ``base`` (a job's Service-name URL or the host's port-forward)."""
+    return f"{base}/api/v1/query_range"
 
 
-def prometheus_error(url: str, query: str, start: int, end: int) -> str:
+def prometheus_error(server: Endpoint, query: str, start: int, end: int) -> str:
     """What Prometheus itself answers to a query it rejects: ``<errorType>: <error>``."""
     params = urllib.parse.urlencode({"query": query, "start": start, "end": end, "step": DAY_S})
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(f"{url}?{params}", timeout=10)
+        urllib.request.urlopen(f"{query_range(server.url)}?{params}", timeout=10)
     answer = json.loads(caught.value.read())
     return f"HTTP {caught.value.code} {answer['errorType']}: {answer['error']}"
 
@@ -128,23 +120,24 @@ def expected_documents(samples: list[dict[str, Any]]) -> dict[str, dict[str, Any
 # ---------------------------------------------------------------------------------------------- fixtures
 
 
+Endpoints = tuple[Endpoint, Endpoint]
+
+
 @pytest.fixture
-def endpoints(services: ServicePool) -> tuple[OpenSearch, Pushgateway]:
-    search_node, gateway = (services.get(name) for name in ("opensearch", "pushgateway"))
-    assert isinstance(search_node, OpenSearch) and isinstance(gateway, Pushgateway)
-    return search_node, gateway
+def endpoints(cluster_services: ClusterServices) -> Endpoints:
+    """OpenSearch and the Pushgateway in the cluster."""
+    return cluster_services.get("opensearch"), cluster_services.get("pushgateway")
 
 
-def run_values(search_node: OpenSearch, gateway: Pushgateway, scope: DataScope, promxy_url: str,
-               **env: str) -> dict[str, Any]:
-    """Chart values for a test run: host network to reach the loopback services, one try, small pod."""
+def run_values(services: Endpoints, scope: DataScope, promxy_url: str, **env: str) -> dict[str, Any]:
+    """The test's values over values/dev: the in-cluster endpoints, its data scope, one try, a small pod."""
+    search_node, gateway = services
     return {
-        "pod": {"hostNetwork": True},
         # One pod per run: a failure test must see the first pod's verdict, not two retries.
         "job": {"backoffLimit": 0, "activeDeadlineSeconds": 600},
         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": scope.push_job(JOB)}},
-        "env": {"PROMXY_URL": promxy_url, "SINK_URL": search_node.url, "INDEX_NAME": scope.index(INDEX),
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": scope.push_job(JOB)}},
+        "env": {"PROMXY_URL": promxy_url, "SINK_URL": search_node.job_url, "INDEX_NAME": scope.index(INDEX),
                 **without_credentials("SINK_USERNAME", "SINK_PASSWORD"), **env},
     }
 
@@ -152,7 +145,7 @@ def run_values(search_node: OpenSearch, gateway: Pushgateway, scope: DataScope, 
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_promxy_to_opensearch(endpoints: tuple[OpenSearch, Pushgateway], prometheus: str, scope: DataScope,
+def test_promxy_to_opensearch(endpoints: Endpoints, prometheus: Endpoint, scope: DataScope,
                               deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                               phase_timer: Any) -> None:
     """Backfilled series -> exact documents in the index; a re-run writes the same ids and no more."""
@@ -164,8 +157,9 @@ def test_promxy_to_opensearch(endpoints: tuple[OpenSearch, Pushgateway], prometh
     index = scope.index(INDEX)
     phase_timer.add({"expectations": time.monotonic() - started})
 
+    promxy_url = query_range(prometheus.job_url)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus))
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, scope, promxy_url))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
@@ -203,18 +197,19 @@ def test_promxy_to_opensearch(endpoints: tuple[OpenSearch, Pushgateway], prometh
     assert search.documents(search_node, f"{scope.index_prefix}*") == after_first
 
 
-def test_query_error_fails(endpoints: tuple[OpenSearch, Pushgateway], prometheus: str, scope: DataScope,
+def test_query_error_fails(endpoints: Endpoints, prometheus: Endpoint, scope: DataScope,
                            deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
     """A query Prometheus rejects, then one matching nothing: exit 1 with a one-line reason each; no index."""
-    search_node, gateway = endpoints
+    search_node, _ = endpoints
     bad = "sum(avg_over_time:rucio_report_used_space:1d"
     start, _ = window(datetime.now(UTC).date())
     error = prometheus_error(prometheus, bad, start, start + (CHUNK_POINTS - 1) * DAY_S)
-    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus, PROM_QUERY=bad))
+    promxy_url = query_range(prometheus.job_url)
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, scope, promxy_url, PROM_QUERY=bad))
     result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
-    reason = f"{JOB}: failed: query_range of {bad!r} at {prometheus} failed: {error}"
+    reason = f"{JOB}: failed: query_range of {bad!r} at {promxy_url} failed: {error}"
     assert reason in result.summary().splitlines(), result.summary()
     assert not [line for text in result.logs.values() for line in text.splitlines()
                 if "failed, retrying" in line], result.summary()  # a 400 is not retried
@@ -223,22 +218,23 @@ def test_query_error_fails(endpoints: tuple[OpenSearch, Pushgateway], prometheus
     # A valid query that matches no series: a vanished series fails the run instead of writing nothing.
     today = datetime.now(UTC).date()
     empty = "avg_over_time:rucio_report_used_space:1d{rse=\"T9_XX_Nowhere\"}"
-    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus, PROM_QUERY=empty))
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, scope, promxy_url, PROM_QUERY=empty))
     result = run_job(deployment)
     assert result.exit_code == 1, result.summary()
-    reason = (f"{JOB}: failed: query_range of {empty!r} at {prometheus} returned no usable sample for "
+    reason = (f"{JOB}: failed: query_range of {empty!r} at {promxy_url} returned no usable sample for "
               f"{today - timedelta(days=WINDOW_DAYS)}..{today} (0 samples); nothing to write")
     assert reason in result.summary().splitlines(), result.summary()
     assert search.indices(search_node, f"{scope.index_prefix}*") == []
 
 
-def test_unreachable_promxy_fails(endpoints: tuple[OpenSearch, Pushgateway], scope: DataScope,
+def test_unreachable_promxy_fails(endpoints: Endpoints, scope: DataScope,
                                   deploy_job: Callable[..., Deployment],
                                   run_job: Callable[..., JobResult]) -> None:
     """Nothing listens at PROMXY_URL: retried with backoff, then exit 1 with one line; no index."""
-    search_node, gateway = endpoints
-    url = f"http://127.0.0.1:{free_port()}/api/v1/query_range"
-    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, url))
+    search_node, _ = endpoints
+    # Port 1 of the pod's own loopback: nothing listens there, so every attempt is refused at once.
+    url = query_range("http://127.0.0.1:1")
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, scope, url))
     result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
@@ -249,13 +245,14 @@ def test_unreachable_promxy_fails(endpoints: tuple[OpenSearch, Pushgateway], sco
     assert search.indices(search_node, f"{scope.index_prefix}*") == []
 
 
-def test_dry_run_writes_nothing(endpoints: tuple[OpenSearch, Pushgateway], prometheus: str, scope: DataScope,
+def test_dry_run_writes_nothing(endpoints: Endpoints, prometheus: Endpoint, scope: DataScope,
                                 deploy_job: Callable[..., Deployment],
                                 run_job: Callable[..., JobResult]) -> None:
     """DRY_RUN=1 queries and flattens, logs what it would write, and writes no index and no metrics."""
     search_node, gateway = endpoints
     expected = expected_documents(in_window(datetime.now(UTC).date()))
-    deployment = deploy_job(JOB, values=run_values(search_node, gateway, scope, prometheus, DRY_RUN="1"))
+    promxy_url = query_range(prometheus.job_url)
+    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, scope, promxy_url, DRY_RUN="1"))
     result = run_job(deployment)
     assert result.succeeded, result.summary()
     would = logs.event(result, "dry run: would write")
