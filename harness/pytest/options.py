@@ -16,8 +16,8 @@ from harness.paths import REPO_ROOT
 
 # (flag, env var, help, default)
 OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: local)",
-     None),
+    ("--cluster", "HARNESS_CLUSTER", "cluster provider: local, kind or existing (default: the first that can run "
+     "here, local before kind; the harness says which and why)", None),
     ("--registry", "HARNESS_REGISTRY", "registry (host[:port][/path]) an existing cluster pulls job images from; "
      "they are pushed there", None),
     ("--env-values", "HARNESS_ENV", "environment whose values/<env>/ files are layered under the test values",
