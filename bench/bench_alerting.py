@@ -1,11 +1,12 @@
 """Benchmark: time from a cron job's failure to the CronJobFailed notification at the receiver.
 
 The test chart (``charts/cronjob-common/test-chart``) with the alerting test app (``MODE=fail``) is
-installed into a namespace of its own, its PrometheusRule loaded into the harness's Prometheus as
-rendered; then, for each ``for`` value, ``--runs`` failing runs are triggered one after the other and
-each is timed from its container's ``finishedAt`` (1 s resolution) to the moment its alert (by
-``job_name``) is seen at the webhook receiver (polled every 0.2 s). Prints ``FIGURE`` lines: min,
-median and max per ``for``, with the intervals that explain them (docs/alerting.md).
+installed into a namespace of its own, its PrometheusRule labelled for the monitoring stack in the cluster
+(harness/monitoring/operator.py), which loads it through prometheus-operator; then, for each ``for`` value,
+``--runs`` failing runs are triggered one after the other and each is timed from its container's
+``finishedAt`` (1 s resolution) to the moment its alert (by ``job_name``) is seen at the webhook receiver
+(polled every 0.2 s). Prints ``FIGURE`` lines: min, median and max per ``for``, with the intervals that
+explain them (docs/alerting.md).
 
 Usage: python bench/bench_alerting.py [--runs 5] [--for 0s 5s]
 """
@@ -31,10 +32,9 @@ from harness.charts.render import build_dependencies, helm_binary
 from harness.cluster.providers import get_cluster
 from harness.deploy import build_and_load, image_values
 from harness.kube import Kube
+from harness.monitoring.operator import INTERVAL, ClusterReceiver, OperatorStack
+from harness.monitoring.operator import install as install_stack
 from harness.paths import REPO_ROOT
-from harness.services.alert_receiver import AlertReceiver
-from harness.services.pool import ServicePool
-from harness.services.prometheus import Prometheus
 from harness.waiting import wait_until
 
 APP = REPO_ROOT / "tests" / "e2e" / "alerting" / "app"
@@ -66,8 +66,8 @@ def finished_at(kube: Kube, namespace: str, job_name: str) -> float:
                for c in p["status"].get("containerStatuses", []) if c.get("state", {}).get("terminated"))
 
 
-def measure(kube: Kube, prometheus: Prometheus, receiver: AlertReceiver, kubeconfig: Path, namespace: str,
-            image: dict[str, str], for_value: str, runs: int) -> list[float]:
+def measure(kube: Kube, stack: OperatorStack, kubeconfig: Path, namespace: str, image: dict[str, str],
+            for_value: str, runs: int) -> list[float]:
     """Install a release with CronJobFailed ``for: for_value``; time ``runs`` failures to the receiver."""
     release = f"b{uuid.uuid4().hex[:8]}"
     manifest = install(kubeconfig, namespace, release, {
@@ -75,11 +75,13 @@ def measure(kube: Kube, prometheus: Prometheus, receiver: AlertReceiver, kubecon
         "image": image,
         "env": {"MODE": "fail"},
         "metrics": {"pushgateway": {"enabled": False},
-                    "prometheusRule": {"alerts": {"CronJobFailed": {"for": for_value}}}},
+                    "prometheusRule": {"labels": dict(stack.selector),
+                                       "alerts": {"CronJobFailed": {"for": for_value}}}},
     })
     cronjob = next(d for d in manifest if d["kind"] == "CronJob")["metadata"]["name"]
-    rule_file = prometheus.write_prometheus_rule(next(d for d in manifest if d["kind"] == "PrometheusRule"))
-    prometheus.reload()
+    rule = next(d for d in manifest if d["kind"] == "PrometheusRule")
+    stack.wait_rule_group(rule["spec"]["groups"][0]["name"])
+    receiver: ClusterReceiver = stack.receiver
     latencies = []
     try:
         for _ in range(runs):
@@ -95,8 +97,8 @@ def measure(kube: Kube, prometheus: Prometheus, receiver: AlertReceiver, kubecon
             latencies.append(time.time() - failure)
             kube.batch.delete_namespaced_job(result.name, namespace, propagation_policy="Background")
     finally:
-        rule_file.unlink(missing_ok=True)
-        prometheus.reload()
+        kube.custom.delete_namespaced_custom_object("monitoring.coreos.com", "v1", namespace, "prometheusrules",
+                                                    rule["metadata"]["name"])
     return latencies
 
 
@@ -109,19 +111,15 @@ def main() -> None:
     cluster = get_cluster(None)
     was_up = all(c.healthy for c in cluster.status())
     cluster.up()
-    cluster.install_crds()
-    pool = ServicePool(kubeconfig=cluster.kubeconfig)
+    stack = install_stack(cluster)
     kube = Kube(cluster.kubeconfig)
     namespace = f"bench-alerting-{uuid.uuid4().hex[:6]}"
     try:
-        prometheus, receiver = pool.get("prometheus"), pool.get("alert-receiver")
-        assert isinstance(prometheus, Prometheus) and isinstance(receiver, AlertReceiver)
         image = image_values(build_and_load(cluster, APP, IMAGE_REPOSITORY, "python")[0])["image"]
         kube.core.create_namespace({"metadata": {"name": namespace}})  # type: ignore[arg-type]
-        print(f"FIGURE settings: scrape {prometheus.scrape_interval}, evaluation {prometheus.evaluation_interval}, "
-              "alertmanager group_wait 1s")
+        print(f"FIGURE settings: scrape {INTERVAL}, evaluation {INTERVAL}, alertmanager group_wait 1s")
         for for_value in args.for_values:
-            found = measure(kube, prometheus, receiver, cluster.kubeconfig, namespace, image, for_value, args.runs)
+            found = measure(kube, stack, cluster.kubeconfig, namespace, image, for_value, args.runs)
             print(f"FIGURE CronJobFailed for={for_value}: failure->receiver over {len(found)} runs: "
                   f"min {min(found):.1f}s median {statistics.median(found):.1f}s max {max(found):.1f}s "
                   f"({', '.join(f'{x:.1f}' for x in found)})")
@@ -131,7 +129,6 @@ def main() -> None:
             kube.core.delete_namespace(namespace)
         except ApiException as exc:
             print(f"could not delete namespace {namespace}: {exc.reason}", file=sys.stderr)
-        pool.stop_started()
         if not was_up and cluster.provider == "local":
             cluster.down()
 

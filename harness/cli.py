@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -14,6 +15,11 @@ from rich.table import Table
 
 from harness.console import console
 from harness.paths import REPO_ROOT
+
+if TYPE_CHECKING:  # imported where used: the CLI starts without loading every subsystem
+    from harness.cluster.base import Cluster
+    from harness.kube import Kube
+    from harness.services.prometheus import PrometheusQueries
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,25 +74,25 @@ def package(destination: str) -> None:
 @click.option("--cluster", "provider", default=None,
               help="Cluster provider (local, kind, existing) [env HARNESS_CLUSTER].")
 @click.option("--prometheus", default=None, envvar="HARNESS_PROMETHEUS_URL",
-              help="Prometheus base URL for firing alerts (default: the harness's Prometheus service if running).")
+              help="Prometheus base URL for firing alerts (default: the monitoring stack's in the cluster, through "
+                   "the API server, when installed).")
 def status(provider: str | None, prometheus: str | None) -> None:
     """Table of the cluster's cron jobs: schedule, suspended, last runs, active, outcome, firing alerts."""
     from harness.cluster.providers import get_cluster
     from harness.kube import Kube
+    from harness.services.prometheus import PrometheusAt
     from harness.status import status_table
 
-    if prometheus is None:
-        prometheus = _running_prometheus_url()
-    console.print(status_table(Kube(get_cluster(provider).kubeconfig), prometheus))
+    cluster = get_cluster(provider)
+    kube = Kube(cluster.kubeconfig)
+    console.print(status_table(kube, PrometheusAt(prometheus) if prometheus else _found_prometheus(cluster, kube)))
 
 
-def _running_prometheus_url() -> str | None:
-    try:
-        from harness.services.prometheus import Prometheus
-    except ImportError:
-        return None
-    service = Prometheus()
-    return service.url if service.process.running() else None
+def _found_prometheus(cluster: Cluster, kube: Kube) -> PrometheusQueries | None:
+    """The monitoring stack's Prometheus when it is installed in the cluster (harness/monitoring), else None."""
+    from harness.monitoring.operator import ClusterPrometheus, installed
+
+    return ClusterPrometheus(kube) if installed(cluster) else None
 
 
 @main.command("test-job", context_settings={"ignore_unknown_options": True})

@@ -6,10 +6,11 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
 from rich.table import Table
 
+from harness.errors import HarnessError
 from harness.kube import Kube
+from harness.services.prometheus import PrometheusQueries
 
 Obj = dict[str, Any]
 
@@ -36,19 +37,21 @@ def _last_outcome(jobs: list[Obj]) -> str:
     return "running"
 
 
-def firing_alerts(prometheus_url: str) -> dict[tuple[str, str], list[str]]:
-    """(namespace, cronjob) -> names of firing alerts, from Prometheus' /api/v1/alerts."""
-    response = requests.get(f"{prometheus_url}/api/v1/alerts", timeout=5)
-    response.raise_for_status()
+def firing_alerts(prometheus: PrometheusQueries) -> dict[tuple[str, str], list[str]]:
+    """(namespace, cronjob) -> names of firing alerts, from Prometheus' /api/v1/alerts.
+
+    Raises:
+        HarnessError: when Prometheus does not answer.
+    """
     firing: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for alert in response.json()["data"]["alerts"]:
+    for alert in prometheus.alerts():
         labels = alert["labels"]
         if alert["state"] == "firing" and "cronjob" in labels:
             firing[(labels.get("namespace", ""), labels["cronjob"])].append(labels["alertname"])
     return firing
 
 
-def status_table(kube: Kube, prometheus_url: str | None = None) -> Table:
+def status_table(kube: Kube, prometheus: PrometheusQueries | None = None) -> Table:
     """One row per CronJob: schedule, suspended, last schedule, last success, active runs, last outcome, alerts."""
     cronjobs: list[Obj] = kube.plain(kube.batch.list_cron_job_for_all_namespaces())["items"]
     jobs: list[Obj] = kube.plain(kube.batch.list_job_for_all_namespaces())["items"]
@@ -58,12 +61,12 @@ def status_table(kube: Kube, prometheus_url: str | None = None) -> Table:
             if ref["kind"] == "CronJob":
                 owned[(job["metadata"]["namespace"], ref["name"])].append(job)
     alerts: dict[tuple[str, str], list[str]] | None = None
-    alerts_note = "Prometheus not given"
-    if prometheus_url:
+    alerts_note = "no Prometheus (harness monitoring up, or --prometheus URL)"
+    if prometheus is not None:
         try:
-            alerts = firing_alerts(prometheus_url)
-        except requests.RequestException as exc:
-            alerts_note = f"Prometheus unreachable: {exc.__class__.__name__}"
+            alerts = firing_alerts(prometheus)
+        except HarnessError:
+            alerts_note = "Prometheus unreachable"
     table = Table(title="cron jobs")
     for column in ("namespace", "cronjob", "schedule", "suspended", "last schedule", "last success", "active",
                    "last outcome", "firing alerts"):

@@ -85,6 +85,29 @@ class PrometheusQueries(ABC):
         return active
 
 
+class PrometheusAt(PrometheusQueries):
+    """The HTTP API of the Prometheus at a base URL (``--prometheus URL``, a port-forward, the host service)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def _api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        url = f"{self.url}/api/v1/{path}"
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                answer = json.load(resp)
+        except urllib.error.HTTPError as exc:
+            raise HarnessError(
+                f"prometheus API {path} {dict(params or {})} failed: "
+                f"{exc.code} {exc.read().decode(errors='replace').strip()}"
+            ) from exc
+        except (OSError, urllib.error.URLError) as exc:
+            raise HarnessError(f"prometheus at {self.url} does not answer ({exc}); is it running?") from exc
+        return answer["data"]
+
+
 class Prometheus(Service, PrometheusQueries):
     """Prometheus with its config, TSDB, rule files and discovery files in its state directory.
 
@@ -269,20 +292,7 @@ class Prometheus(Service, PrometheusQueries):
 
     # --- queries (PrometheusQueries) ---------------------------------------------------------
     def _api(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        url = f"{self.url}/api/v1/{path}"
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
-        try:
-            with urllib.request.urlopen(url, timeout=30) as resp:
-                answer = json.load(resp)
-        except urllib.error.HTTPError as exc:
-            raise HarnessError(
-                f"prometheus API {path} {dict(params or {})} failed: "
-                f"{exc.code} {exc.read().decode(errors='replace').strip()}"
-            ) from exc
-        except (OSError, urllib.error.URLError) as exc:
-            raise HarnessError(f"prometheus at {self.url} does not answer ({exc}); is it running?") from exc
-        return answer["data"]
+        return PrometheusAt(self.url)._api(path, params)
 
 
 def serve_tsdb(root: Path, label: str) -> tuple[ManagedProcess, str]:

@@ -1,17 +1,20 @@
-"""The library chart's alerts and dashboard against the real Prometheus stack and the real local cluster.
+"""The library chart's alerts and dashboard against the real monitoring stack in the cluster under test.
 
-Each test installs ``charts/cronjob-common/test-chart`` (helm upgrade --install) into its own namespace
-with the alerting test app (``tests/e2e/alerting/app``: exits 0 or 1, sleeps, pushes to the Pushgateway,
-chosen by environment), loads the installed PrometheusRule into Prometheus exactly as rendered (its
-``spec.groups`` as a rule file, like prometheus-operator), runs the job through the harness and waits for
-the alert at the Alertmanager webhook receiver. Test values shrink ``for`` durations and windows so the
-whole file runs in a few minutes. The receiver and Prometheus are shared by the session, so every check
-filters by the test's namespace (never ``clear()``), and each test removes its rule file and Pushgateway
-group at teardown.
+The stack is production's chain (harness/monitoring/operator.py, docs/alerting.md): prometheus-operator with
+the Prometheus and Alertmanager it manages, kube-state-metrics and a webhook receiver, in the namespace
+``cronharness-monitoring``; Prometheus also scrapes the test services' Pushgateway in the cluster. Each test
+installs ``charts/cronjob-common/test-chart`` (helm upgrade --install) into its own namespace, with the
+alerting test app (``tests/e2e/alerting/app``: exits 0 or 1, sleeps, pushes to the Pushgateway by its Service
+name, chosen by environment) and no host network. The rendered PrometheusRule carries the labels the stack's
+Prometheus selects rules by, so it reaches Prometheus the way production's does: through the operator. The
+test runs the job through the harness and waits for the alert at the webhook receiver; the host reads
+Prometheus and the receiver through the API server, so the file runs on any provider. Test values shrink
+``for`` durations and windows so the whole file runs in minutes. The receiver and Prometheus are shared, so
+every check filters by the test's namespace (never ``clear()``); the namespace's deletion removes the rule and
+each test deletes its Pushgateway group at teardown.
 
 Namespaces are named after the test (the ``namespace`` fixture), so a re-run reuses the name while the
-receiver's history and Prometheus' TSDB (a restarted Prometheus still answers the previous session's
-last samples for up to 5 minutes) remember the previous run: each install therefore uses a fresh release
+receiver's history and Prometheus' TSDB remember the previous run: each install therefore uses a fresh release
 name, which makes the CronJob's name, the ``cronjob`` label and the Pushgateway job unique per run.
 
 Latencies (job failure -> alert at the receiver) are printed as ``FIGURE`` lines (run with ``-s``).
@@ -38,19 +41,26 @@ from kubernetes.client.exceptions import ApiException
 
 from harness import jobrun
 from harness.charts.render import build_dependencies, helm_binary
+from harness.checks.volume import create_claim
 from harness.cluster.base import Cluster
 from harness.deploy import build_and_load, image_values
 from harness.jobrun import JobResult
 from harness.kube import Kube
+from harness.monitoring import SESSION_RESOURCE
+from harness.monitoring.operator import (
+    NAMESPACE,
+    PROMETHEUS,
+    ClusterPrometheus,
+    ClusterReceiver,
+    OperatorStack,
+    installed,
+)
+from harness.monitoring.operator import install as install_stack
 from harness.paths import REPO_ROOT
-from harness.pytest.scope import DataScope
-from harness.services.alert_receiver import AlertReceiver, ReceivedAlert
-from harness.services.alertmanager import MANUAL_RECEIVER, SCHEDULED_RECEIVER, Alertmanager
-from harness.services.base import Service
-from harness.services.kube_state_metrics import KubeStateMetrics
-from harness.services.pool import ServicePool
-from harness.services.prometheus import Prometheus
-from harness.services.pushgateway import Pushgateway
+from harness.services.alert_receiver import ReceivedAlert
+from harness.services.alertmanager import MANUAL_RECEIVER, SCHEDULED_RECEIVER
+from harness.services.incluster import ClusterServices, Endpoint
+from harness.sessions import SessionRegistry
 from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +73,8 @@ IMAGE_REPOSITORY = "localhost/cronharness/alerting-app"
 QUIET_SCHEDULE = "0 0 1 1 *"
 RUNBOOKS = "https://cmsmonit-docs.web.cern.ch/cronjobs/runbooks"
 JOB_TIMEOUT = 120.0
+# The operator's external label on every alert: which Prometheus (<namespace>/<name>) sent it.
+SENT_BY = {"prometheus": f"{NAMESPACE}/{PROMETHEUS}"}
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -70,48 +82,29 @@ JOB_TIMEOUT = 120.0
 
 @dataclass(frozen=True)
 class Stack:
-    """The session's monitoring services (started once by the ``services`` pool)."""
+    """The monitoring stack in the cluster and the Pushgateway it scrapes."""
 
-    prometheus: Prometheus
-    receiver: AlertReceiver
-    pushgateway: Pushgateway
+    monitoring: OperatorStack
+    pushgateway: Endpoint
+
+    @property
+    def prometheus(self) -> ClusterPrometheus:
+        return self.monitoring.prometheus
+
+    @property
+    def receiver(self) -> ClusterReceiver:
+        return self.monitoring.receiver
 
 
 @pytest.fixture(scope="module")
-def stack(cluster: Cluster, services: ServicePool) -> Stack:
-    prometheus, receiver, pushgateway = (services.get(n) for n in ("prometheus", "alert-receiver", "pushgateway"))
-    assert isinstance(prometheus, Prometheus) and isinstance(receiver, AlertReceiver)
-    assert isinstance(pushgateway, Pushgateway)
-    require_current_configuration(services)
-    return Stack(prometheus, receiver, pushgateway)
-
-
-def require_current_configuration(services: ServicePool) -> None:
-    """Fail at once when kube-state-metrics, Prometheus or Alertmanager run with another checkout's configuration.
-
-    Services are shared machine-wide and a running one is reused as it is: started by an older checkout,
-    kube-state-metrics lacks the annotation allowlist (every run would be "scheduled"), Prometheus the short
-    alert resend delay (a "resolved" lost in a reload would come a minute late) or Alertmanager the manual
-    route, and the tests would fail on a label or a timeout far from the cause.
-    """
-    ksm, prometheus, alertmanager = (services.get(n) for n in ("kube-state-metrics", "prometheus", "alertmanager"))
-    assert isinstance(ksm, KubeStateMetrics) and isinstance(alertmanager, Alertmanager)
-    ksm.prepare()  # builds nothing when cached; argv() needs the program's path
-    with urllib.request.urlopen(f"{alertmanager.url}/api/v2/status", timeout=10) as reply:
-        loaded = json.load(reply)["config"]["original"]
-    stale = [name for name, ok in (("kube-state-metrics", runs_with(ksm, "--metric-annotations-allowlist")),
-                                   ("prometheus", runs_with(prometheus, "--rules.alert.resend-delay")),
-                                   ("alertmanager", MANUAL_RECEIVER in loaded)) if not ok]
-    if stale:
-        pytest.fail(f"{', '.join(stale)} run with an older configuration than this checkout's (started by another "
-                    f"checkout or session); once no session uses them: harness services down {' '.join(stale)}")
-
-
-def runs_with(service: Service, flag: str) -> bool:
-    """Whether the running process of ``service`` got the arguments starting with ``flag`` that this checkout gives."""
-    pid = service.process.pid
-    running = Path(f"/proc/{pid}/cmdline").read_text().split("\0") if pid else []
-    return {a for a in service.argv() if a.startswith(flag)} <= set(running)
+def stack(cluster: Cluster, cluster_services: ClusterServices, test_sessions: SessionRegistry) -> Stack:
+    """The stack, installed (or brought up to date) once; the last session out removes it if a session
+    installed it."""
+    was_installed = installed(cluster)
+    monitoring = install_stack(cluster)
+    if not was_installed:
+        test_sessions.mark_started(SESSION_RESOURCE)
+    return Stack(monitoring, cluster_services.get("pushgateway"))
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +117,7 @@ def app_image(cluster: Cluster) -> dict[str, str]:
 
 @dataclass
 class Release:
-    """The test chart installed in one namespace, with its rule file loaded into Prometheus."""
+    """The test chart installed in one namespace, its rule group loaded by the stack's Prometheus."""
 
     namespace: str
     cronjob: str
@@ -152,7 +145,8 @@ def alerts_values(**per_alert: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def install(cluster: Cluster, namespace: str, stack: Stack, app_image: dict[str, str]) -> Iterator[
         Callable[[dict[str, Any]], Release]]:
-    """install(values) -> Release: helm upgrade --install the test chart, load its PrometheusRule as rendered."""
+    """install(values) -> Release: helm upgrade --install the test chart; wait until the operator-managed
+    Prometheus evaluates its rule group."""
     helm = helm_binary(3)
     build_dependencies(CHART, helm)
     release_name = f"a{uuid.uuid4().hex[:8]}"
@@ -160,11 +154,10 @@ def install(cluster: Cluster, namespace: str, stack: Stack, app_image: dict[str,
     base: dict[str, Any] = {
         "cronjob": {"schedule": QUIET_SCHEDULE},
         "image": app_image,
-        # The pod reaches the Pushgateway on the host's loopback.
-        "pod": {"hostNetwork": True},
-        "metrics": {"pushgateway": {"url": stack.pushgateway.url, "job": push_job, "instance": "e2e"}},
+        "metrics": {"pushgateway": {"url": stack.pushgateway.job_url, "job": push_job, "instance": "e2e"},
+                    # the labels the stack's Prometheus selects rules by (production's)
+                    "prometheusRule": {"labels": dict(stack.monitoring.selector)}},
     }
-    rule_files: list[Path] = []
 
     def helm_upgrade(values: dict[str, Any]) -> list[dict[str, Any]]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -180,33 +173,25 @@ def install(cluster: Cluster, namespace: str, stack: Stack, app_image: dict[str,
                                capture_output=True, text=True, check=True, timeout=60)
         return [d for d in yaml.safe_load_all(shown.stdout) if d]
 
-    def load_rules(manifest: list[dict[str, Any]]) -> None:
-        rule = next(d for d in manifest if d["kind"] == "PrometheusRule")
-        rule_files.append(stack.prometheus.write_prometheus_rule(rule))
-        stack.prometheus.reload()
-        group = rule["spec"]["groups"][0]["name"]
-        wait_until(lambda: any(g["name"] == group and g.get("lastEvaluation", "").startswith("20")
-                               for g in stack.prometheus.rule_groups()),
-                   timeout=30, what=f"rule group {group} loaded and evaluated by Prometheus")
+    def rule_spec(manifest: list[dict[str, Any]]) -> Any:
+        return next(d for d in manifest if d["kind"] == "PrometheusRule")["spec"]
 
     def _install(values: dict[str, Any]) -> Release:
         manifest = helm_upgrade(values)
-        load_rules(manifest)
+        stack.monitoring.wait_rule_group(rule_spec(manifest)["groups"][0]["name"])
         release = Release(namespace, "", push_job, manifest, lambda v: None)
         release.cronjob = release.kind("CronJob")["metadata"]["name"]
 
         def upgrade(new_values: dict[str, Any]) -> None:
-            release.manifest = helm_upgrade(deep_merge(values, new_values))
-            load_rules(release.manifest)
+            manifest = helm_upgrade(deep_merge(values, new_values))
+            # An upgrade that changed the rule would leave Prometheus on the old one for a while.
+            assert rule_spec(manifest) == rule_spec(release.manifest), "upgrades in these tests keep the rule"
+            release.manifest = manifest
 
         release.upgrade = upgrade
         return release
 
     yield _install
-    for path in rule_files:
-        path.unlink(missing_ok=True)
-    if rule_files:
-        stack.prometheus.reload()
     request = urllib.request.Request(f"{stack.pushgateway.url}/metrics/job/{push_job}/instance/e2e",
                                      method="DELETE")
     with urllib.request.urlopen(request, timeout=10):
@@ -313,7 +298,7 @@ def test_failed_manual_run_fires_routed_as_manual_and_resolves_after_a_later_suc
     alert, seen = wait_received(stack, "CronJobFailed", release)
     held = prometheus_alerts(stack, release, "CronJobFailed")
 
-    assert dict(alert.labels) == {"alertname": "CronJobFailed", "cronjob": cj, "namespace": ns,
+    assert dict(alert.labels) == {**SENT_BY, "alertname": "CronJobFailed", "cronjob": cj, "namespace": ns,
                                   "job_name": failed.name, "owner_name": cj, "run": "manual",
                                   "severity": "critical"}
     assert alert.receiver == MANUAL_RECEIVER
@@ -346,12 +331,15 @@ def test_failed_manual_run_fires_routed_as_manual_and_resolves_after_a_later_suc
 
 
 def test_failure_then_success_on_retry_raises_no_alert(
-        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack, scope: DataScope) -> None:
-    # backoffLimit 1: the first pod fails, the Job's retry succeeds. `for: 0s`: any match would fire at once.
+        install: Callable[[dict[str, Any]], Release], cluster: Cluster, kube: Kube, stack: Stack,
+        namespace: str) -> None:
+    # backoffLimit 1: the first pod fails, the Job's retry succeeds (the app remembers the first try in a
+    # claim both pods mount). `for: 0s`: any match would fire at once.
+    create_claim(cluster, namespace, "state", size="16Mi")
     release = install(deep_merge({
         "job": {"backoffLimit": 1},
         "env": {"MODE": "fail-once", "STATE_DIR": "/state"},
-        "persistence": {"state": {"type": "hostPath", "path": str(scope.volume), "mountPath": "/state"}},
+        "persistence": {"state": {"type": "pvc", "claimName": "state", "mountPath": "/state"}},
     }, alerts_values(CronJobFailed={"for": "0s"})))
     ns = release.namespace
     result = run(kube, release, "succeeded")
@@ -387,7 +375,7 @@ def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_ol
 
     # Never succeeded: no last-success series exists, the CronJob's age decides.
     alert, seen = wait_received(stack, "CronJobNoRecentSuccess", release, timeout=window + 60)
-    assert dict(alert.labels) == {"alertname": "CronJobNoRecentSuccess", "cronjob": cj, "namespace": ns,
+    assert dict(alert.labels) == {**SENT_BY, "alertname": "CronJobNoRecentSuccess", "cronjob": cj, "namespace": ns,
                                   "severity": "critical"}
     assert alert.annotations["summary"] == f"Cron job {ns}/{cj} has not succeeded for more than {window}s"
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobnorecentsuccess"
@@ -427,7 +415,7 @@ def test_suspended_cronjob_fires_and_misses_no_run(
                                  alerts_values(CronJobSuspended={"for": "5s"})))
     ns, cj = release.namespace, release.cronjob
     alert, _ = wait_received(stack, "CronJobSuspended", release, timeout=60)
-    assert dict(alert.labels) == {"alertname": "CronJobSuspended", "cronjob": cj, "namespace": ns,
+    assert dict(alert.labels) == {**SENT_BY, "alertname": "CronJobSuspended", "cronjob": cj, "namespace": ns,
                                   "severity": "warning"}
     assert alert.receiver == SCHEDULED_RECEIVER
     assert alert.annotations["summary"] == f"Cron job {ns}/{cj} is suspended"
@@ -456,7 +444,7 @@ def test_run_that_could_not_start_fires_missed_schedule_until_a_later_run_starts
                                  alerts_values(CronJobMissedSchedule={"for": "0s"})))
     ns, cj = release.namespace, release.cronjob
     alert, seen = wait_received(stack, "CronJobMissedSchedule", release, timeout=180)
-    assert dict(alert.labels) == {"alertname": "CronJobMissedSchedule", "cronjob": cj, "namespace": ns,
+    assert dict(alert.labels) == {**SENT_BY, "alertname": "CronJobMissedSchedule", "cronjob": cj, "namespace": ns,
                                   "severity": "warning"}
     assert alert.annotations["summary"].startswith(f"Cron job {ns}/{cj}: a run due ")
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobmissedschedule"
@@ -483,7 +471,7 @@ def test_run_past_its_limit_fires_running_too_long(
     job = kube.plain(kube.batch.read_namespaced_job(job_name, ns))
     started = parse_time(job["status"]["startTime"])
     assert job["status"].get("active") == 1, "the run must still be active when the alert fires"
-    assert dict(alert.labels) == {"alertname": "CronJobRunningTooLong", "cronjob": cj, "namespace": ns,
+    assert dict(alert.labels) == {**SENT_BY, "alertname": "CronJobRunningTooLong", "cronjob": cj, "namespace": ns,
                                   "job_name": job_name, "owner_name": cj, "run": "manual", "severity": "warning"}
     assert alert.annotations["summary"] == (f"Cron job {ns}/{cj}: run {job_name} has been running longer "
                                             f"than {limit}s")
@@ -508,7 +496,7 @@ def test_stale_pushgateway_data_fires_push_stale(
     pushed = wait_in_prometheus(stack, f'push_time_seconds{{job="{release.push_job}"}}')
     push_time = float(pushed[0]["value"][1])
     alert, seen = wait_received(stack, "CronJobPushStale", release, timeout=150)
-    assert dict(alert.labels) == {"alertname": "CronJobPushStale", "cronjob": cj, "namespace": ns,
+    assert dict(alert.labels) == {**SENT_BY, "alertname": "CronJobPushStale", "cronjob": cj, "namespace": ns,
                                   "job": release.push_job, "severity": "warning"}
     assert alert.annotations["summary"] == f"Cron job {ns}/{cj}: last Pushgateway push is older than 60s"
     assert alert.annotations["runbook_url"] == f"{RUNBOOKS}#cronjobpushstale"
@@ -598,9 +586,9 @@ def test_status_cli_shows_firing_alerts_next_to_the_cronjob(
     wait_until(lambda: {a["labels"]["alertname"] for a in prometheus_alerts(stack, release)
                         if a["state"] == "firing"} == {"CronJobFailed", "CronJobSuspended"},
                timeout=60, what="CronJobFailed and CronJobSuspended firing in Prometheus")
+    # No --prometheus: the CLI finds the monitoring stack's Prometheus in the cluster by itself.
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "status", "--cluster", cluster.provider, "--prometheus",
-         stack.prometheus.url],
+        [sys.executable, "-m", "harness", "status", "--cluster", cluster.provider],
         capture_output=True, text=True, check=False, timeout=120, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
     # The CLI prints its table on stderr (harness.console); rich may wrap long cells over several lines.

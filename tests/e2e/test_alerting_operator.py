@@ -51,9 +51,6 @@ from tests.e2e.test_alerting import (
 pytestmark = pytest.mark.e2e
 
 PRODUCTION = VALUES_DIR / "prod" / "_env.yaml"
-# The operator writes a rule into a ConfigMap that the kubelet syncs into the Prometheus pod on its next pod
-# sync (every minute by default), then the config-reloader reloads Prometheus: allow two periods.
-RULE_PICKUP_TIMEOUT = 180.0
 
 
 @pytest.fixture(scope="module")
@@ -110,15 +107,7 @@ def group_name(namespace: str, cronjob: str) -> str:
 
 def wait_rule_loaded(stack: OperatorStack, namespace: str, cronjob: str) -> dict[str, Any]:
     """Wait until Prometheus has loaded and evaluated the CronJob's rule group; return it."""
-    name = group_name(namespace, cronjob)
-
-    def loaded() -> dict[str, Any] | None:
-        return next((g for g in stack.prometheus.rule_groups()
-                     if g["name"] == name and g.get("lastEvaluation", "").startswith("20")), None)
-
-    found: dict[str, Any] = wait_until(loaded, timeout=RULE_PICKUP_TIMEOUT, interval=1,
-                                       what=f"rule group {name} loaded by the operator-managed Prometheus")
-    return found
+    return stack.wait_rule_group(group_name(namespace, cronjob))
 
 
 def loaded_groups(stack: OperatorStack, namespace: str) -> set[str]:
