@@ -65,7 +65,7 @@ def bench(job: str, sizes: list[int], seed: int, keep: bool) -> list[dict[str, A
     cluster = get_cluster(None)
     cluster.up()
     kube = Kube(cluster.kubeconfig)
-    pool = ServicePool(kubeconfig=cluster.kubeconfig)
+    pool = ServicePool()
     rows = []
     try:
         for n in sizes:

@@ -56,7 +56,7 @@ def test_sessions(harness_options: HarnessOptions) -> Iterator[SessionRegistry]:
     registry.join()
     yield registry
     chosen = get_cluster(harness_options.cluster)
-    pool = ServicePool(kubeconfig=chosen.kubeconfig)
+    pool = ServicePool()
     stoppers = [(f"service-{name}", pool.handle(name).stop) for name in reversed(SERVICES)]
     stoppers.append((SESSION_RESOURCE, lambda: _remove_monitoring(chosen)))
     stoppers.append((IN_CLUSTER_SERVICES, lambda: uninstall(chosen)))
@@ -93,7 +93,7 @@ def cluster(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> 
 def services(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> Iterator[ServicePool]:
     """Services started lazily by name (``services.get("hdfs")``), once per session, shared with other
     sessions; the last session to end stops the ones sessions started (unless --keep)."""
-    pool = ServicePool(kubeconfig=get_cluster(harness_options.cluster).kubeconfig)
+    pool = ServicePool()
     yield pool
     for name in pool.started:
         test_sessions.mark_started(f"service-{name}")

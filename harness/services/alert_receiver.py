@@ -1,29 +1,19 @@
-"""The harness's Alertmanager webhook receiver: records every notification so tests can assert on it.
+"""What the Alertmanager webhook receiver got, as tests ask about it.
 
-It runs as its own process (``python -m harness.services.webhook_server``) so that it outlives the
-command that started it, like the Alertmanager that posts to it. Each notification is appended as
-one JSON line to ``data/notifications.jsonl`` and served back by ``GET /notifications``;
-``DELETE /notifications`` forgets them (test isolation). :class:`AlertReceiver` starts the process
-and is the query API (:class:`ReceivedAlerts`: :meth:`~ReceivedAlerts.alerts`,
-:meth:`~ReceivedAlerts.wait_for_alert`), which the in-cluster receiver of harness/monitoring shares.
+The receiver (:mod:`harness.services.webhook_server`) runs in the cluster with the monitoring stack
+(harness/monitoring); it appends each notification as one JSON line to its store and serves them back by
+``GET /notifications``. :class:`ReceivedAlerts` is the query API over those payloads
+(:meth:`~ReceivedAlerts.alerts`, :meth:`~ReceivedAlerts.wait_for_alert`); ``ClusterReceiver`` reads them
+through the API server.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import urllib.error
-import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
-from harness.errors import HarnessError
-from harness.paths import REPO_ROOT
-from harness.services.base import Service
-from harness.services.webhook_server import NOTIFICATIONS_PATH, WEBHOOK_PATH
 from harness.waiting import wait_until
 
 
@@ -106,56 +96,3 @@ class ReceivedAlerts(ABC):
 
         return wait_until(probe, timeout=timeout, what=f"alert {name} ({status}) at the receiver",
                           interval=0.5, describe=describe)
-
-
-class AlertReceiver(Service, ReceivedAlerts):
-    """Starts the receiver process on loopback and answers questions about what it received."""
-
-    name: ClassVar[str] = "alert-receiver"
-    default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
-    start_timeout: ClassVar[float] = 30.0
-
-    @property
-    def webhook_url(self) -> str:
-        """The URL Alertmanager's ``webhook_configs`` posts to."""
-        return self.url + WEBHOOK_PATH
-
-    def argv(self) -> list[str]:
-        return [
-            sys.executable, "-m", "harness.services.webhook_server",
-            "--port", str(self.ports["http"]),
-            "--store", str(self.data_dir / "notifications.jsonl"),
-        ]
-
-    def env(self) -> Mapping[str, str]:
-        # The process runs from the service's state directory: make this checkout's harness importable.
-        return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-
-    def healthy(self) -> bool:
-        try:
-            self.notifications()
-        except HarnessError:
-            return False
-        return True
-
-    def notifications(self) -> list[dict[str, Any]]:
-        try:
-            with urllib.request.urlopen(self.url + NOTIFICATIONS_PATH, timeout=5) as resp:
-                payloads: list[dict[str, Any]] = json.load(resp)
-        except (OSError, urllib.error.URLError, ValueError) as exc:
-            raise HarnessError(f"alert receiver at {self.url} does not answer ({exc}); "
-                               f"start it (harness services up {self.name})") from exc
-        return payloads
-
-    def clear(self) -> None:
-        """Forget every notification received so far.
-
-        Raises:
-            HarnessError: when the receiver does not answer.
-        """
-        request = urllib.request.Request(self.url + NOTIFICATIONS_PATH, method="DELETE")
-        try:
-            with urllib.request.urlopen(request, timeout=5):
-                pass
-        except (OSError, urllib.error.URLError) as exc:
-            raise HarnessError(f"alert receiver at {self.url} does not answer ({exc})") from exc

@@ -15,9 +15,7 @@ def _names(names: tuple[str, ...]) -> list[str]:
 
 
 def _pool() -> ServicePool:
-    from harness.cluster.providers import get_cluster
-
-    return ServicePool(kubeconfig=get_cluster().kubeconfig)
+    return ServicePool()
 
 
 @click.group("services")

@@ -1,15 +1,14 @@
-"""Start services on demand, with their dependencies, once per test session (or CLI call).
+"""Start host-process test services on demand, once per test session (or CLI call).
 
-``ServicePool.get(name)`` returns a running, healthy service, starting it (and what it needs, e.g.
-Prometheus needs the Pushgateway, kube-state-metrics and Alertmanager) the first time. ``stop_started``
+``ServicePool.get(name)`` returns a running, healthy service, starting it the first time. ``stop_started``
 stops only what this pool started, so services that were already running (``harness services up``)
-are left alone.
+are left alone. (Prometheus, Alertmanager and kube-state-metrics run only in the cluster, with
+prometheus-operator: harness/monitoring.)
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.prerequisites import once
@@ -22,10 +21,6 @@ SERVICES: dict[str, tuple[str, str]] = {
     "opensearch": ("harness.services.opensearch", "OpenSearch"),
     "ferretdb": ("harness.services.ferretdb", "FerretDB"),
     "pushgateway": ("harness.services.pushgateway", "Pushgateway"),
-    "alert-receiver": ("harness.services.alert_receiver", "AlertReceiver"),
-    "alertmanager": ("harness.services.alertmanager", "Alertmanager"),
-    "kube-state-metrics": ("harness.services.kube_state_metrics", "KubeStateMetrics"),
-    "prometheus": ("harness.services.prometheus", "Prometheus"),
 }
 
 
@@ -46,59 +41,20 @@ def service_class(name: str) -> type[Service]:
 
 
 class ServicePool:
-    """Running services by name; ``kubeconfig`` is needed only by kube-state-metrics."""
+    """Running services by name."""
 
-    def __init__(self, kubeconfig: Path | None = None) -> None:
-        self.kubeconfig = kubeconfig
+    def __init__(self) -> None:
         self._services: dict[str, Service] = {}
         self._started: list[str] = []
 
-    def _make(self, name: str) -> Service:
-        # Wiring: the services that need another one's address are built here, typed.
-        if name == "alertmanager":
-            from harness.services.alert_receiver import AlertReceiver
-            from harness.services.alertmanager import Alertmanager
-
-            receiver = self.get("alert-receiver")
-            assert isinstance(receiver, AlertReceiver)
-            return Alertmanager(receiver.webhook_url)
-        if name == "kube-state-metrics":
-            from harness.services.kube_state_metrics import KubeStateMetrics
-
-            return KubeStateMetrics(self._require_kubeconfig())
-        if name == "prometheus":
-            from harness.services.alertmanager import Alertmanager
-            from harness.services.kube_state_metrics import KubeStateMetrics
-            from harness.services.prometheus import Prometheus
-            from harness.services.pushgateway import Pushgateway
-
-            pushgateway, ksm, alertmanager = (self.get(n) for n in ("pushgateway", "kube-state-metrics",
-                                                                    "alertmanager"))
-            assert isinstance(pushgateway, Pushgateway) and isinstance(ksm, KubeStateMetrics)
-            assert isinstance(alertmanager, Alertmanager)
-            return Prometheus(pushgateway=pushgateway.address, kube_state_metrics=ksm.address,
-                              alertmanager=alertmanager.address)
-        return service_class(name)()
-
-    def _require_kubeconfig(self) -> Path:
-        if self.kubeconfig is None:
-            raise HarnessError("kube-state-metrics needs a cluster: start one (`harness cluster up`)")
-        return self.kubeconfig
-
     def handle(self, name: str) -> Service:
         """A Service object for ``name`` that starts nothing: enough to read its status or stop it."""
-        if name in self._services:
-            return self._services[name]
-        if name == "kube-state-metrics":
-            from harness.services.kube_state_metrics import KubeStateMetrics
-
-            return KubeStateMetrics(self.kubeconfig or Path("/nonexistent"))
-        return service_class(name)()
+        return self._services.get(name) or service_class(name)()
 
     def get(self, name: str) -> Service:
-        """The running service ``name``, started with its dependencies if needed."""
+        """The running service ``name``, started if needed."""
         if name not in self._services:
-            service = self._make(name)
+            service = service_class(name)()
             was_running = service.process.running() and service.healthy()
             once(f"the {name} service", service.start)
             if not was_running:

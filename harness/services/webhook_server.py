@@ -1,10 +1,8 @@
-"""The webhook server behind the harness's alert receivers: records every Alertmanager notification.
+"""The webhook server behind the harness's alert receiver: records every Alertmanager notification.
 
-Standard library only, so the same file runs as the host process (``python -m
-harness.services.webhook_server``, started by :class:`harness.services.alert_receiver.AlertReceiver`) and,
-mounted from a ConfigMap, as the in-cluster receiver of the operator-managed Alertmanager
-(harness/monitoring). Each notification is appended as one JSON line to the store file and served back by
-``GET /notifications``; ``DELETE /notifications`` forgets them.
+Standard library only, so the file runs unchanged on bookworm's python3 in the receiver's image, as the
+in-cluster receiver of the operator-managed Alertmanager (harness/monitoring). Each notification is appended
+as one JSON line to the store file and served back by ``GET /notifications``; ``DELETE /notifications`` forgets them.
 """
 
 from __future__ import annotations

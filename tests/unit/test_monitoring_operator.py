@@ -50,9 +50,15 @@ def test_objects_are_valid_and_select_by_production_labels() -> None:
         assert spec[f"{kind}Selector"] == {"matchLabels": {"release": "prometheus"}}
         assert spec[f"{kind}NamespaceSelector"] == {}  # every namespace, as kube-prometheus-stack's default
     assert spec["scrapeConfigSelector"] == {"matchLabels": {"release": "prometheus"}}
-    (scrape,) = [o for o in objects if o["kind"] == "ScrapeConfig"]
-    assert scrape["metadata"]["labels"] == {"release": "prometheus"}
-    assert scrape["spec"]["honorLabels"] is True
+    scrapes = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ScrapeConfig"}
+    assert sorted(scrapes) == ["kube-state-metrics", "pushgateway"]
+    for scrape in scrapes.values():
+        assert scrape["metadata"]["labels"] == {"release": "prometheus"}
+        assert scrape["spec"]["honorLabels"] is True  # the series' own namespace/job labels, not the target's
+    assert scrapes["pushgateway"]["spec"]["staticConfigs"] == [
+        {"targets": ["pushgateway.cronharness-services.svc:9091"]}]
+    # A resend delay of 10 s: an alert dropped during a reload is sent again within seconds.
+    assert spec["additionalArgs"] == [{"name": "rules.alert.resend-delay", "value": "10s"}]
     # Debian's Prometheus has no Kubernetes discovery: nothing the operator writes may need it.
     assert "alerting" not in spec and not [o for o in objects if o["kind"] in ("ServiceMonitor", "PodMonitor")]
     # The operator runs the reloader from /bin and servers by the image's entrypoint: both set by name.
