@@ -127,10 +127,11 @@ publish: package ## helm push dist/*.tgz and push every job image as <image.repo
 		$(if $(HARNESS_IMAGE_REGISTRY),--image-registry $(HARNESS_IMAGE_REGISTRY))
 
 .PHONY: bench
-bench: setup-dev ## Benchmarks: render+validate N charts, test data generation, cluster, every job on 10k records
+bench: setup-dev ## Benchmarks: render+validate N charts, test data generation, cluster, in-cluster services, every job on 10k records
 	@$(PY) bench/bench_render.py
 	@$(PY) bench/bench_datagen.py --sizes 1000 100000
 	@$(PY) bench/bench_cluster.py --runs 5
+	@$(PY) bench/bench_services.py
 	@$(PY) bench/bench_jobs.py --sizes 10000
 
 .PHONY: fresh-check

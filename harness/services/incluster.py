@@ -289,7 +289,7 @@ class ClusterHdfs:
     rpc_url: str = f"hdfs://{HDFS_DNS}:{HDFS_PORTS['rpc']}"
 
 
-def _release_values(cluster: Cluster) -> dict[str, Any]:
+def release_values(cluster: Cluster) -> dict[str, Any]:
     """The ``services`` values the release runs now ({} when it is not installed)."""
     done = subprocess.run([helm_binary(3), "get", "values", RELEASE, "--namespace", NAMESPACE, "--output", "json",
                            "--kubeconfig", str(cluster.kubeconfig)], capture_output=True, text=True, check=False)
@@ -317,7 +317,7 @@ def install(cluster: Cluster, names: list[str]) -> None:
         built = once(f"the {name} service image", functools.partial(_build_image, spec))
         images[name] = str(cluster.load_image(built.archive, built.ref))
     with cache_lock(state_root() / "services" / ".in-cluster.lock"):
-        running = _release_values(cluster)
+        running = release_values(cluster)
         values = {**running, **{name: spec.values(images[name]) for name, spec in wanted.items()}}
         if values != running:
             _helm_install(cluster, values)
