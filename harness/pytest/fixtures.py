@@ -39,8 +39,8 @@ from harness.services.pool import SERVICES, ServicePool
 from harness.sessions import SessionRegistry
 from harness.waiting import wait_until
 
-__all__ = ["cluster", "cluster_services", "deploy_job", "harness_options", "kube", "namespace", "phase_timer",
-           "run_job", "scope", "services", "test_sessions"]
+__all__ = ["cluster", "cluster_services", "deleted_namespaces", "deploy_job", "harness_options", "kube", "namespace",
+           "phase_timer", "run_job", "scope", "services", "test_sessions"]
 
 
 @pytest.fixture(scope="session")
@@ -122,45 +122,68 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 
 
-def _delete_namespace(kube: Kube, name: str, timeout: float = 120) -> None:
-    """Delete namespace ``name`` and wait until it is gone (a no-op when it does not exist)."""
+def _delete_namespace(kube: Kube, name: str, *, wait: bool = True, timeout: float = 120) -> None:
+    """Delete namespace ``name`` and, with ``wait``, wait until it is gone (a no-op when it does not exist)."""
     try:
         kube.core.delete_namespace(name)
     except ApiException as exc:
         if exc.status == 404:
             return
         raise
+    if wait:
+        _wait_namespaces_gone(kube, [name], timeout)
 
-    def gone() -> bool:
+
+def _wait_namespaces_gone(kube: Kube, names: list[str], timeout: float = 120) -> None:
+    def gone(name: str) -> bool:
         try:
             kube.core.read_namespace(name)
         except ApiException as exc:
             return bool(exc.status == 404)
         return False
 
-    wait_until(gone, timeout=timeout, what=f"namespace {name} to be deleted")
+    wait_until(lambda: all(gone(name) for name in names), timeout=timeout,
+               what=f"namespace(s) {', '.join(names)} to be deleted",
+               describe=lambda: f"still there: {[name for name in names if not gone(name)]}")
 
 
-def release_namespace(kube: Kube, pool: ServicePool, name: str, in_cluster: ClusterServices | None = None) -> list[str]:
-    """Delete namespace ``name`` (waiting until it is gone) and its data scope in every running host service and
-    every in-cluster service this session reached.
+def release_namespace(kube: Kube, pool: ServicePool, name: str, in_cluster: ClusterServices | None = None, *,
+                      wait: bool = True) -> list[str]:
+    """Delete namespace ``name`` (with ``wait``, waiting until it is gone) and its data scope in every running host
+    service and every in-cluster service this session reached.
 
     Returns:
         What could not be removed, one line each (empty when everything went).
     """
     problems = clean_scope(DataScope(name), pool, in_cluster)
     try:
-        _delete_namespace(kube, name)
+        _delete_namespace(kube, name, wait=wait)
     except Exception as exc:  # reported by the caller, like the services' problems
         problems.append(f"namespace {name}: {exc}")
     return problems
 
 
+@pytest.fixture(scope="session")
+def deleted_namespaces(kube: Kube) -> Iterator[list[str]]:
+    """The test namespaces whose deletion this session requested; at its end it waits until all are gone.
+
+    A namespace takes seconds to go (the namespace controller deletes its objects first): waiting once for all
+    of them, while later tests run, instead of after every test saves those seconds per test.
+    """
+    names: list[str] = []
+    yield names
+    try:
+        _wait_namespaces_gone(kube, names, timeout=300)
+    except Exception as exc:  # reported, not raised over the tests' results
+        warnings.warn(f"test namespaces left behind: {exc}", stacklevel=1)
+
+
 @pytest.fixture
 def namespace(request: pytest.FixtureRequest, kube: Kube, services: ServicePool, cluster_services: ClusterServices,
-              harness_options: HarnessOptions) -> Iterator[str]:
+              harness_options: HarnessOptions, deleted_namespaces: list[str]) -> Iterator[str]:
     """A fresh namespace for this test (name from the test and the xdist worker), deleted afterwards
-    together with the test's data in the services (see ``scope``).
+    together with the test's data in the services (see ``scope``); the session waits for the deletions at its
+    end (``deleted_namespaces``).
 
     A namespace and data of the same name left by an interrupted earlier run are deleted first, so one
     killed run never breaks the next.
@@ -174,8 +197,9 @@ def namespace(request: pytest.FixtureRequest, kube: Kube, services: ServicePool,
     if harness_options.keep:
         return
     # reported, not raised over the test's result
-    for problem in release_namespace(kube, services, name, cluster_services):
+    for problem in release_namespace(kube, services, name, cluster_services, wait=False):
         warnings.warn(f"teardown of {name} left something behind: {problem}", stacklevel=1)
+    deleted_namespaces.append(name)
 
 
 @pytest.fixture
