@@ -1,4 +1,5 @@
-"""`harness services up|down|status [NAME...]`."""
+"""`harness services up|down|status [NAME...]` (host processes) and `harness services install|uninstall` (the
+same services as workloads in the cluster, harness/services/incluster.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,39 @@ def _pool() -> ServicePool:
 
 @click.group("services")
 def services() -> None:
-    """Start, stop and inspect the test services (all bind 127.0.0.1)."""
+    """Test services: host processes on 127.0.0.1 (up, down, status) or workloads in the cluster (install,
+    uninstall)."""
+
+
+CLUSTER_OPTION = click.option("--cluster", "provider", default=None,
+                              help="Cluster provider (local, kind, existing) [env HARNESS_CLUSTER].")
+
+
+@services.command("install")
+@click.argument("names", nargs=-1)
+@CLUSTER_OPTION
+def install(names: tuple[str, ...], provider: str | None) -> None:
+    """Install NAMES (default: all) into the cluster and wait until they are ready. Test sessions then use
+    them and leave them installed, unless a session has to add a service the release lacks."""
+    from harness.cluster.providers import get_cluster
+    from harness.services import incluster
+
+    wanted = list(names) or list(incluster.workloads())
+    incluster.install(get_cluster(provider), wanted)
+    for name in wanted:
+        ports = ", ".join(f"{role} {port}" for role, port in incluster.workload(name).ports.items())
+        console.print(f"{name}: ready; jobs reach it as {name}.{incluster.NAMESPACE}.svc ({ports})")
+
+
+@services.command("uninstall")
+@CLUSTER_OPTION
+def uninstall(provider: str | None) -> None:
+    """Remove every test service from the cluster (the release and its namespace)."""
+    from harness.cluster.providers import get_cluster
+    from harness.services import incluster
+
+    incluster.uninstall(get_cluster(provider))
+    console.print(f"test services removed from the cluster (namespace {incluster.NAMESPACE})")
 
 
 @services.command("up")

@@ -303,10 +303,13 @@ def _build_image(spec: Workload) -> JobImage:
     return build_service_image(spec.image())
 
 
-def install(cluster: Cluster, names: list[str]) -> None:
+def install(cluster: Cluster, names: list[str]) -> bool:
     """Make sure services ``names`` run, ready, in the cluster (building and loading their images first).
 
     The release keeps what it already runs; it is upgraded only when a service is added or changed.
+
+    Returns:
+        Whether the release was installed or upgraded (False: it already ran them all, as they are).
 
     Raises:
         HarnessError: when an image cannot be built or loaded, or helm refuses or times out (helm's message).
@@ -319,7 +322,8 @@ def install(cluster: Cluster, names: list[str]) -> None:
     with cache_lock(state_root() / "services" / ".in-cluster.lock"):
         running = release_values(cluster)
         values = {**running, **{name: spec.values(images[name]) for name, spec in wanted.items()}}
-        if values != running:
+        changed = values != running
+        if changed:
             _helm_install(cluster, values)
     for name in wanted:
         try:
@@ -327,6 +331,7 @@ def install(cluster: Cluster, names: list[str]) -> None:
                             f"--timeout={READY_TIMEOUT}", timeout=330)
         except HarnessError as exc:
             raise HarnessError(f"test service {name} did not become ready: {exc}\n{_pods_report(cluster)}") from exc
+    return changed
 
 
 def _helm_install(cluster: Cluster, services: dict[str, Any]) -> None:
@@ -400,8 +405,13 @@ class ClusterServices:
         role = role or spec.main_role
         key = f"{name}/{role}"
         if key not in self._forwards:
-            self.installed = True  # also when the install fails: the session's end removes what it left
-            once(f"the {name} service in the cluster", lambda: install(self.cluster, [name]))
+            try:
+                # A release this session changed is this session's to remove; one it found as wanted is not
+                # (e.g. installed by `harness services install`).
+                self.installed |= once(f"the {name} service in the cluster", lambda: install(self.cluster, [name]))
+            except Exception:
+                self.installed = True  # the session's end removes what a failed install left
+                raise
             self._forwards[key] = PortForward(self.cluster, name, spec.ports[role])
         local = self._forwards[key].start()
         self._endpoints[key] = Endpoint(name, job_url(name, role), f"{spec.scheme}://127.0.0.1:{local}")
