@@ -18,8 +18,9 @@ from harness.cluster.local import LocalCluster
 from harness.cluster.node_images import busybox_image
 from harness.paths import REPO_ROOT
 from harness.toolchain.tools import ensure
+from tests.e2e.markers import needs_local_cluster
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, needs_local_cluster]
 
 NAMESPACE = "cluster-chart-test"
 RELEASE = "smoke"

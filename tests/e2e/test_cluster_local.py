@@ -27,8 +27,9 @@ from harness.cluster.node_images import busybox_image
 from harness.errors import HarnessError
 from harness.paths import state_root
 from harness.process import pid_alive
+from tests.e2e.markers import needs_local_cluster
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, needs_local_cluster]
 
 COMPONENTS = ("etcd", "containerd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")
 

@@ -24,10 +24,11 @@ from harness.deploy import image_values
 from harness.images import JobImage, build_job_image, ensure_base
 from harness.images.reference import ImageRef
 from harness.registry import has_image
+from tests.e2e.markers import needs_local_cluster
 from tests.e2e.service_checks import listening_addresses
 from tests.e2e.test_images import write_job
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, needs_local_cluster]
 
 NETWORK = LocalNetwork(service_cidr="10.96.4.0/24", pod_subnet="10.88.4.0/24", bridge="cronhreg0")
 
