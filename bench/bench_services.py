@@ -20,16 +20,13 @@ import time
 from harness.cluster.providers import get_cluster
 from harness.images.service import build_service_image
 from harness.services import incluster
-from harness.services.hdfs import namenode_ready
-from harness.waiting import wait_until
 
 
 def ready_all(cluster_services: incluster.ClusterServices, names: list[str]) -> float:
     """Seconds until every service is installed and ready, HDFS with its DataNode registered."""
     started = time.monotonic()
     incluster.install(cluster_services.cluster, names)
-    namenode = cluster_services.get("hdfs", "http")
-    wait_until(lambda: namenode_ready(namenode.url), timeout=120, what="the in-cluster HDFS DataNode to register")
+    cluster_services.hdfs()  # waits for the DataNode to register
     return time.monotonic() - started
 
 
