@@ -90,7 +90,7 @@ def cluster(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> 
 
 
 @pytest.fixture(scope="session")
-def services(harness_options: HarnessOptions, test_sessions: SessionRegistry) -> Iterator[ServicePool]:
+def services(test_sessions: SessionRegistry) -> Iterator[ServicePool]:
     """Services started lazily by name (``services.get("hdfs")``), once per session, shared with other
     sessions; the last session to end stops the ones sessions started (unless --keep)."""
     pool = ServicePool()

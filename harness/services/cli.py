@@ -15,10 +15,6 @@ def _names(names: tuple[str, ...]) -> list[str]:
     return list(names) or list(SERVICES)
 
 
-def _pool() -> ServicePool:
-    return ServicePool()
-
-
 @click.group("services")
 def services() -> None:
     """Test services: host processes on 127.0.0.1 (up, down, status) or workloads in the cluster (install,
@@ -60,7 +56,7 @@ def uninstall(provider: str | None) -> None:
 @click.argument("names", nargs=-1)
 def up(names: tuple[str, ...]) -> None:
     """Start NAMES (default: all) with their dependencies; already running ones are kept."""
-    pool = _pool()
+    pool = ServicePool()
     for name in _names(names):
         service = pool.get(name)
         console.print(f"{name}: running on ports {service.ports} (log {service.process.log_file})")
@@ -71,7 +67,7 @@ def up(names: tuple[str, ...]) -> None:
 @click.option("--purge", is_flag=True, help="Also delete their data directories.")
 def down(names: tuple[str, ...], purge: bool) -> None:
     """Stop NAMES (default: all) by PID; --purge removes their data too."""
-    pool = _pool()
+    pool = ServicePool()
     for name in reversed(_names(names)):
         service = pool.handle(name)
         if purge:
@@ -88,7 +84,7 @@ def status(names: tuple[str, ...]) -> None:
     table = Table(title="services")
     for column in ("service", "running", "healthy", "pid", "ports", "log"):
         table.add_column(column)
-    pool = _pool()
+    pool = ServicePool()
     for name in _names(names):
         try:
             info = pool.handle(name).status()
