@@ -88,6 +88,45 @@ def status(provider: str | None, prometheus: str | None) -> None:
     console.print(status_table(kube, PrometheusAt(prometheus) if prometheus else _found_prometheus(cluster, kube)))
 
 
+@main.command("logs")
+@click.argument("cronjob")
+@click.option("--run", "run", default=None, help="Only this run (the Job's name, as alerts give it in job_name).")
+@click.option("--namespace", "-n", default=None, help="Only the CronJob of this namespace.")
+@click.option("--opensearch", default=None, envvar="HARNESS_LOGS_OPENSEARCH",
+              help="OpenSearch base URL holding the lines (default: the test services' OpenSearch in the cluster, "
+                   "through a port-forward) [env HARNESS_LOGS_OPENSEARCH].")
+@click.option("--cluster", "provider", default=None,
+              help="Cluster provider (local, kind, existing) [env HARNESS_CLUSTER].")
+@click.option("--prefix/--no-prefix", default=True, help="Print each line after its time, pod and container.")
+def logs(cronjob: str, run: str | None, namespace: str | None, opensearch: str | None, provider: str | None,
+         prefix: bool) -> None:
+    """Print the kept log lines of CRONJOB's runs (or of one run), oldest first, also after their pods are gone."""
+    from harness.monitoring.logs import LogStore
+
+    def show(url: str) -> None:
+        lines = LogStore.at(url).lines(cronjob, run=run, namespace=namespace)
+        if not lines:
+            what = f"run {run} of CronJob {cronjob}" if run else f"CronJob {cronjob}"
+            raise click.ClickException(f"no kept log lines of {what}{f' in {namespace}' if namespace else ''}; "
+                                       "check the name and that its chart sets logs.collect")
+        for line in lines:
+            click.echo(line.render(prefix))
+
+    if opensearch:
+        show(opensearch)
+        return
+    from harness.cluster.providers import get_cluster
+    from harness.services.incluster import PortForward, workload
+
+    # Read where the collector ships, without installing anything: no OpenSearch there is an error.
+    spec = workload("opensearch")
+    forward = PortForward(get_cluster(provider), "opensearch", spec.ports[spec.main_role])
+    try:
+        show(f"{spec.scheme}://127.0.0.1:{forward.start()}")
+    finally:
+        forward.stop()
+
+
 def _found_prometheus(cluster: Cluster, kube: Kube) -> PrometheusQueries | None:
     """The monitoring stack's Prometheus when it is installed in the cluster (harness/monitoring), else None."""
     from harness.monitoring.operator import ClusterPrometheus, installed

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from harness.paths import REPO_ROOT
 
 CHARTS_DIR = REPO_ROOT / "charts"
 VALUES_DIR = REPO_ROOT / "values"
+LIBRARY_CHART = CHARTS_DIR / "cronjob-common" / "Chart.yaml"
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,11 @@ class Scenario:
     @property
     def label(self) -> str:
         return f"{self.chart.name}[{self.name}]"
+
+
+def library_version() -> str:
+    """The library chart's version: what a new job chart depends on."""
+    return str(yaml.safe_load(LIBRARY_CHART.read_text())["version"])
 
 
 def job_charts() -> list[Path]:

@@ -10,7 +10,7 @@ import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -51,6 +51,12 @@ class Cluster(ABC):
     @abstractmethod
     def kubeconfig(self) -> Path:
         """The admin kubeconfig for this cluster."""
+
+    @property
+    def pod_logs_dir(self) -> PurePosixPath:
+        """The kubelet's pod-log directory on the nodes (its ``podLogsDir``), where a node's log collector
+        reads every container's output: Kubernetes' default unless the provider sets its own."""
+        return PurePosixPath("/var/log/pods")
 
     @abstractmethod
     def up(self) -> None:

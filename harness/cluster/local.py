@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from harness.cluster import cleanup, dns, hostnet, local_config, storage
 from harness.cluster.base import Cluster, ComponentStatus
@@ -95,6 +95,10 @@ class LocalCluster(Cluster):
     @property
     def kubeconfig(self) -> Path:
         return self.layout.admin_kubeconfig
+
+    @property
+    def pod_logs_dir(self) -> PurePosixPath:
+        return PurePosixPath(self.layout.pod_logs)
 
     def process(self, name: str) -> ManagedProcess:
         """The managed host process of component ``name`` (etcd, containerd, kube-apiserver, ...)."""

@@ -7,13 +7,13 @@ from typing import Any
 
 import yaml
 
+from harness.charts.discover import library_version
 from harness.errors import HarnessError
 from harness.generate.schemas import render as render_schema
 from harness.importer.manifest import Imported
 from harness.importer.notes import Kind
 from harness.paths import REPO_ROOT
 
-LIBRARY_CHART = REPO_ROOT / "charts" / "cronjob-common" / "Chart.yaml"
 JOB_TEMPLATE = '{{ include "cronjob-common.loader.all" . }}\n'
 NOTES_TEMPLATE = '{{- include "cronjob-common.loader.notes" . }}\n'
 
@@ -44,13 +44,12 @@ def write_chart(imported: Imported, source: str, root: Path = REPO_ROOT, force: 
     if target.exists() and not force:
         raise HarnessError(f"{target} already exists; pass --force to overwrite or --name to choose another")
     (target / "templates").mkdir(parents=True, exist_ok=True)
-    library_version = yaml.safe_load(LIBRARY_CHART.read_text())["version"]
     chart = {
         "apiVersion": "v2", "name": imported.name,
         "description": f"{imported.name} cron job, imported from {source} by `harness import` (values only; "
                        "templates from cronjob-common).",
         "type": "application", "version": "0.1.0", "appVersion": str(imported.values["image"].get("tag") or "0.1.0"),
-        "dependencies": [{"name": "cronjob-common", "version": library_version,
+        "dependencies": [{"name": "cronjob-common", "version": library_version(),
                           "repository": "file://../../cronjob-common"}],
     }
     files = {

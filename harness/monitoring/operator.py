@@ -48,6 +48,7 @@ from harness.images.reference import ImageRef
 from harness.images.service import ServiceImageSpec, build_service_image
 from harness.kube import Kube
 from harness.locking import cache_lock
+from harness.monitoring import namespace
 from harness.paths import state_root
 from harness.services import kube_state_metrics
 from harness.services.alert_receiver import ReceivedAlerts
@@ -61,7 +62,7 @@ from harness.waiting import wait_until
 
 NAMESPACE = "cronharness-monitoring"
 #: label on the cluster-scoped objects (ClusterRoles, bindings), which the namespace's deletion does not remove
-PART_OF = {"app.kubernetes.io/part-of": NAMESPACE}
+PART_OF = namespace.part_of(NAMESPACE)
 MODULE = "github.com/prometheus-operator/prometheus-operator"
 WRAPPER = "prometheus-operator"
 PROGRAMS = (f"{MODULE}/cmd/operator", f"{MODULE}/cmd/prometheus-config-reloader")
@@ -483,13 +484,7 @@ def install(cluster: Cluster, timeout: float = 600) -> OperatorStack:
 
 def installed(cluster: Cluster) -> bool:
     """True when the stack's namespace exists (whether or not it is ready)."""
-    try:
-        Kube(cluster.kubeconfig).core.read_namespace(NAMESPACE)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+    return namespace.installed(cluster, NAMESPACE)
 
 
 def uninstall(cluster: Cluster) -> None:
@@ -498,7 +493,4 @@ def uninstall(cluster: Cluster) -> None:
     Raises:
         HarnessError: when kubectl fails.
     """
-    selector = ",".join(f"{k}={v}" for k, v in PART_OF.items())
-    with step(f"removing the monitoring stack (namespace {NAMESPACE})"):
-        cluster.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", timeout=300)
-        cluster.kubectl("delete", "clusterrolebinding,clusterrole", "-l", selector, "--ignore-not-found")
+    namespace.remove(cluster, NAMESPACE, "the monitoring stack")

@@ -30,7 +30,7 @@ from harness.crds import JOB_CHART_CRDS
 from harness.deploy import Deployment, deploy
 from harness.jobrun import JobResult
 from harness.kube import Kube
-from harness.monitoring import SESSION_RESOURCE
+from harness.monitoring import LOGS_SESSION_RESOURCE, SESSION_RESOURCE
 from harness.prerequisites import once
 from harness.pytest.options import HarnessOptions, read_options
 from harness.pytest.scope import DataScope, clean_scope
@@ -59,6 +59,7 @@ def test_sessions(harness_options: HarnessOptions) -> Iterator[SessionRegistry]:
     pool = ServicePool()
     stoppers = [(f"service-{name}", pool.handle(name).stop) for name in reversed(SERVICES)]
     stoppers.append((SESSION_RESOURCE, lambda: _remove_monitoring(chosen)))
+    stoppers.append((LOGS_SESSION_RESOURCE, lambda: _remove_log_collector(chosen)))
     stoppers.append((IN_CLUSTER_SERVICES, lambda: uninstall(chosen)))
     stoppers.append(("cluster-local", get_cluster("local").down))
     registry.leave([] if harness_options.keep else stoppers)
@@ -66,6 +67,12 @@ def test_sessions(harness_options: HarnessOptions) -> Iterator[SessionRegistry]:
 
 def _remove_monitoring(cluster: Cluster) -> None:
     from harness.monitoring.operator import uninstall  # builds nothing; imported only when a session installed it
+
+    uninstall(cluster)
+
+
+def _remove_log_collector(cluster: Cluster) -> None:
+    from harness.monitoring.logs import uninstall
 
     uninstall(cluster)
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from string import Template
 
+from harness.charts.discover import library_version
 from harness.errors import HarnessError
 from harness.generate.schemas import render as render_schema
 from harness.paths import REPO_ROOT
@@ -31,7 +32,8 @@ def new_job(name: str, root: Path = REPO_ROOT) -> list[Path]:
         relative = template.relative_to(TEMPLATES).as_posix().removesuffix(".tmpl").replace("JOB", module)
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(Template(template.read_text()).substitute(name=name, module=module))
+        path.write_text(Template(template.read_text()).substitute(name=name, module=module,
+                                                                  library_version=library_version()))
         written.append(path)
     schema = target / "values.schema.json"
     schema.write_text(render_schema())

@@ -120,3 +120,17 @@ def test_dashboard_configmap(render: Render) -> None:
         expr = panel["targets"][0]["expr"]
         assert 't-test-chart' in expr
     assert "ConfigMap" not in render({"metrics": {"dashboard": {"enabled": False}}})
+
+
+def test_logs_collect_labels_the_pods_with_the_cronjob_name_the_collector_keeps_lines_under(render: Render) -> None:
+    from harness.monitoring.logs import LABEL
+
+    def pod_labels(values: dict[str, Any]) -> dict[str, str]:
+        labels: dict[str, str] = render(values)["CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["metadata"][
+            "labels"]
+        return labels
+
+    assert LABEL not in pod_labels({})  # the library's default: an environment turns it on
+    collected = pod_labels({"logs": {"collect": True}, "pod": {"labels": {LABEL: "other", "team": "x"}}})
+    assert collected[LABEL] == "t-test-chart"  # the CronJob's name, whatever pod.labels says
+    assert collected["team"] == "x"

@@ -1,9 +1,14 @@
 {{/* Pod template (metadata + spec) of the Job. Usage: {{ include "cronjob-common.pod.template" . }} */}}
 {{- define "cronjob-common.pod.template" -}}
 {{- $pod := .Values.pod -}}
+{{- $labels := $pod.labels | default dict -}}
+{{- if (.Values.logs | default dict).collect -}}
+{{- /* The log collector keeps the lines of pods carrying this label, under the CronJob's name (docs/logs.md). */ -}}
+{{- $labels = merge (dict "logs.cronharness.io/cronjob" (include "cronjob-common.names.fullname" .)) $labels -}}
+{{- end -}}
 metadata:
   labels:
-    {{- include "cronjob-common.labels.standard" (dict "extra" $pod.labels "context" $) | nindent 4 }}
+    {{- include "cronjob-common.labels.standard" (dict "extra" $labels "context" $) | nindent 4 }}
   annotations:
     kubectl.kubernetes.io/default-container: {{ .Values.container.name }}
     {{- with include "cronjob-common.labels.annotations" (dict "extra" $pod.annotations "context" $) }}
