@@ -16,7 +16,7 @@ from typing import Any, Literal
 from kubernetes.client.exceptions import ApiException
 
 from harness.errors import HarnessError
-from harness.kube import Kube
+from harness.kube import API_ERRORS, PROBE_REQUEST_TIMEOUT, Kube, unavailable
 from harness.waiting import wait_until
 
 Outcome = Literal["succeeded", "failed"]
@@ -123,7 +123,8 @@ def _condition(job: Obj, types: tuple[str, ...]) -> Obj | None:
 
 
 def _pods(kube: Kube, namespace: str, job_name: str) -> list[Obj]:
-    pods = kube.core.list_namespaced_pod(namespace, label_selector=f"job-name={job_name}")
+    pods = kube.core.list_namespaced_pod(namespace, label_selector=f"job-name={job_name}",
+                                         _request_timeout=PROBE_REQUEST_TIMEOUT)
     return list(kube.plain(pods)["items"])
 
 
@@ -200,9 +201,26 @@ def wait(kube: Kube, namespace: str, job_name: str, *, timeout: float, log_lines
     t0 = started if started is not None else time.monotonic()
     pod_started: list[float] = []
     verdict: dict[str, str] = {}
+    # An API server that restarts or is overloaded while we wait is waited out (the deadline still holds);
+    # since when and why it does not answer goes into the timeout message.
+    unanswered: dict[str, Any] = {}
 
     def probe() -> bool:
-        job: Obj = kube.plain(kube.batch.read_namespaced_job(job_name, namespace))
+        try:
+            decided = verdict_now()
+        except API_ERRORS as exc:
+            why = unavailable(exc)
+            if why is None:
+                raise
+            unanswered.setdefault("since", time.monotonic())
+            unanswered["why"] = why
+            return False
+        unanswered.clear()
+        return decided
+
+    def verdict_now() -> bool:
+        job: Obj = kube.plain(kube.batch.read_namespaced_job(job_name, namespace,
+                                                             _request_timeout=PROBE_REQUEST_TIMEOUT))
         pods = _pods(kube, namespace, job_name)
         if not pod_started and any(p.get("status", {}).get("phase") in ("Running", "Succeeded", "Failed")
                                    for p in pods):
@@ -221,7 +239,8 @@ def wait(kube: Kube, namespace: str, job_name: str, *, timeout: float, log_lines
         pending = [p for p in pods if p.get("status", {}).get("phase") == "Pending"]
         if pending:
             # A pod whose volume cannot be mounted stays Pending with no container status: only its events tell.
-            events = kube.plain(kube.core.list_namespaced_event(namespace, field_selector="reason=FailedMount"))
+            events = kube.plain(kube.core.list_namespaced_event(namespace, field_selector="reason=FailedMount",
+                                                                _request_timeout=PROBE_REQUEST_TIMEOUT))
             for pod in pending:
                 if (failed := _mount_failure(pod, events["items"])) is not None:
                     verdict.update(outcome="failed", reason=failed)
@@ -229,6 +248,9 @@ def wait(kube: Kube, namespace: str, job_name: str, *, timeout: float, log_lines
         return False
 
     def describe() -> str:
+        if unanswered:
+            return (f"job {namespace}/{job_name}: the API server has not answered for "
+                    f"{time.monotonic() - unanswered['since']:.0f}s ({unanswered['why']})")
         pods = _pods(kube, namespace, job_name)
         phases = ", ".join(f"{p['metadata']['name']}={p.get('status', {}).get('phase')}" for p in pods)
         return f"job {namespace}/{job_name}, pods: {phases or 'none'}"

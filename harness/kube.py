@@ -15,6 +15,21 @@ from kubernetes.client.exceptions import ApiException
 
 from harness.errors import HarnessError
 
+#: what a request to the API server raises: an answer with an error status, or no answer at all
+API_ERRORS = (ApiException, urllib3.exceptions.HTTPError)
+#: seconds one API request may take in a wait's probe: a hung API server ends the request, not the wait
+PROBE_REQUEST_TIMEOUT = 10.0
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """Why the API server could not answer, when ``exc`` says it was unreachable or not serving (a restart,
+    an overload), which waiting out fixes; None for an answer (404, 403, 422, ...) that a retry would repeat."""
+    if isinstance(exc, urllib3.exceptions.HTTPError):  # refused, reset, timed out
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if isinstance(exc, ApiException) and (exc.status in (0, 429) or (exc.status or 0) >= 500):
+        return f"HTTP {exc.status} {exc.reason}"
+    return None
+
 
 @dataclass(frozen=True)
 class Kube:

@@ -15,37 +15,28 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from kubernetes.client.exceptions import ApiException
 
 from harness import jobrun
-from harness.charts.render import build_dependencies, helm_binary
 from harness.cluster.base import Cluster
-from harness.deploy import build_and_load, image_values
 from harness.kube import Kube
 from harness.monitoring import LOGS_SESSION_RESOURCE
 from harness.monitoring import logs as collector
 from harness.monitoring.logs import LABEL, LogLine, LogStore
-from harness.paths import REPO_ROOT
 from harness.services.incluster import ClusterServices, Endpoint
 from harness.services.opensearch import opensearch_client
 from harness.sessions import SessionRegistry
 from harness.waiting import wait_until
+from tests.e2e import chart_release
 
 pytestmark = pytest.mark.e2e
 
-ALERTING_APP = Path(__file__).resolve().parent / "alerting" / "app"
-CHART = REPO_ROOT / "charts" / "cronjob-common" / "test-chart"
-QUIET_SCHEDULE = "0 0 1 1 *"  # due on 1 January only: every run is the test's
 LINES = 300
 
 
@@ -63,39 +54,19 @@ def opensearch(cluster: Cluster, cluster_services: ClusterServices, test_session
 
 @pytest.fixture(scope="module")
 def image(cluster: Cluster) -> dict[str, str]:
-    """An image with a shell (the alerting tests' app on the python base: Debian's sh), as the chart's values."""
-    ref, _ = build_and_load(cluster, ALERTING_APP, "localhost/cronharness/alerting-app", "python")
-    values: dict[str, str] = image_values(ref)["image"]
-    return values
+    return chart_release.app_image(cluster)
 
 
 @pytest.fixture
-def install(cluster: Cluster, namespace: str, opensearch: Endpoint, image: dict[str, str]) -> Iterator[
-        Callable[[str, dict[str, Any]], str]]:
-    """install(script, values) -> the CronJob's name: the test chart running ``sh -c script``."""
-    helm = helm_binary(3)
-    build_dependencies(CHART, helm)
-
+def install(cluster: Cluster, namespace: str, opensearch: Endpoint, image: dict[str, str]) -> Callable[
+        [str, dict[str, Any]], str]:
+    """install(script, values) -> the CronJob's name: the test chart running ``sh -c script`` with a TTL of 0."""
     def _install(script: str, values: dict[str, Any]) -> str:
-        release = f"l{uuid.uuid4().hex[:8]}"
-        chosen = {
-            "cronjob": {"schedule": QUIET_SCHEDULE},
+        return chart_release.install(cluster, namespace, {
             "job": {"ttlSecondsAfterFinished": 0, "backoffLimit": 0},
-            "image": image, "command": ["sh", "-c", script],
-            "metrics": {"prometheusRule": {"enabled": False}, "pushgateway": {"enabled": False}},
-            **values,
-        }
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "values.yaml"
-            path.write_text(yaml.safe_dump(chosen))
-            done = subprocess.run([helm, "upgrade", "--install", release, str(CHART), "--namespace", namespace,
-                                   "--kubeconfig", str(cluster.kubeconfig), "-f", str(path), "--output", "json"],
-                                  capture_output=True, text=True, check=False, timeout=180)
-        assert done.returncode == 0, f"helm upgrade --install failed: {done.stderr}"
-        manifest = [d for d in yaml.safe_load_all(json.loads(done.stdout)["manifest"]) if d]
-        return str(next(d for d in manifest if d["kind"] == "CronJob")["metadata"]["name"])
+            "image": image, "command": ["sh", "-c", script], **values})
 
-    yield _install
+    return _install
 
 
 def numbered_lines(count: int) -> str:

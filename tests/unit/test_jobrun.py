@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import urllib3
+from kubernetes.client.exceptions import ApiException
+
 from harness import jobrun
+from harness.kube import unavailable
 
 
 def _job(*conditions: tuple[str, str]) -> dict[str, object]:
@@ -69,3 +73,15 @@ def test_summary_names_outcome_reason_and_log_tail() -> None:
     text = result.summary(log_lines=2)
     assert text.splitlines()[0] == "job j: failed in 3.0s (exit code 2): Failed: BackoffLimitExceeded: x"
     assert text.splitlines()[-2:] == ["b", "c"]
+
+
+def test_an_unreachable_or_unserving_api_server_is_waited_out_but_an_answer_is_not() -> None:
+    refused = urllib3.exceptions.MaxRetryError(None, "/apis/batch/v1", "Connection refused")  # type: ignore[arg-type]
+    why = unavailable(refused)
+    assert why is not None and why.startswith("MaxRetryError: ") and "Connection refused" in why
+    assert unavailable(urllib3.exceptions.ReadTimeoutError(None, "/", "read timed out")) is not None  # type: ignore[arg-type]
+    assert unavailable(ApiException(status=503, reason="Service Unavailable")) == "HTTP 503 Service Unavailable"
+    assert unavailable(ApiException(status=429, reason="Too Many Requests")) == "HTTP 429 Too Many Requests"
+    for answer in (404, 403, 422):
+        assert unavailable(ApiException(status=answer, reason="x")) is None
+    assert unavailable(ValueError("not an API error")) is None
