@@ -34,16 +34,6 @@ from tests.e2e.markers import needs_local_cluster
 pytestmark = [pytest.mark.e2e, pytest.mark.fault, needs_local_cluster]
 
 
-@pytest.fixture
-def local(cluster: Cluster, namespace: str) -> Iterator[LocalCluster]:
-    """The local cluster, brought back up whatever the test stopped (before the test's namespace is deleted,
-    which needs the API server)."""
-    if not isinstance(cluster, LocalCluster):
-        pytest.skip(f"injects faults into the local provider's processes; the cluster is {cluster.provider}'s")
-    yield cluster
-    cluster.up()
-
-
 @pytest.fixture(scope="module")
 def image(cluster: Cluster) -> dict[str, str]:
     return chart_release.app_image(cluster)
@@ -56,6 +46,22 @@ def cronjob(cluster: Cluster, namespace: str, image: dict[str, str]) -> Callable
         return chart_release.install(cluster, namespace, {"image": image, "env": env, "job": {"backoffLimit": 0}})
 
     return _install
+
+
+@pytest.fixture
+def local(cluster: Cluster, kube: Kube, namespace: str, cronjob: Callable[[dict[str, str]], str]) -> Iterator[
+        LocalCluster]:
+    """The local cluster; afterwards brought back up whatever the test stopped, and proven to run a new Job again
+    (after an API server restart the controllers' watches back off for up to a minute: the next test must not
+    pay for this one), before the test's namespace is deleted."""
+    if not isinstance(cluster, LocalCluster):
+        pytest.skip(f"injects faults into the local provider's processes; the cluster is {cluster.provider}'s")
+    yield cluster
+    started = time.monotonic()
+    cluster.up()
+    probe = jobrun.run(kube, namespace, cronjob({"MODE": "succeed"}), timeout=300)
+    assert probe.succeeded, f"the cluster does not run a Job after the fault: {probe.summary()}"
+    print(f"FIGURE fault recovery: a new Job ran to success {time.monotonic() - started:.1f}s after the test ended")
 
 
 class Restart:
