@@ -260,3 +260,26 @@ def test_dry_run_writes_nothing(endpoints: Endpoints, prometheus: Endpoint, scop
     assert would["records"] == len(expected)
     assert search.indices(search_node, f"{scope.index_prefix}*") == []
     assert metrics.pushed(gateway, scope.push_job(JOB)) == {}
+
+
+@pytest.mark.fault
+def test_pushgateway_down_the_job_still_writes_every_document(endpoints: Endpoints, prometheus: Endpoint,
+                                                              scope: DataScope,
+                                                              deploy_job: Callable[..., Deployment],
+                                                              run_job: Callable[..., JobResult]) -> None:
+    """Nothing listens at the Pushgateway's URL for the whole run: the pushes are retried, logged as lost, and
+    the run still succeeds with exactly the expected documents (the job's outcome never depends on its
+    monitoring); the missing push is what CronJobPushStale alerts on."""
+    search_node, _ = endpoints
+    expected = expected_documents(in_window(datetime.now(UTC).date()))
+    values = run_values(endpoints, scope, query_range(prometheus.job_url))
+    down = "http://127.0.0.1:1"  # port 1 of the pod's own loopback: every push is refused
+    values["metrics"]["pushgateway"]["url"] = down
+    result = run_job(deploy_job(JOB, env="dev", values=values))
+    assert result.succeeded, result.summary()
+    assert result.exit_code == 0
+    lost = [logs.event(result, f"metrics: could not push {what} metrics; the job goes on without them")
+            for what in ("start", "end")]
+    assert [event["pushgateway"] for event in lost] == [down, down]
+    assert all("Connection refused" in event["error"] for event in lost), lost
+    assert search.documents(search_node, f"{scope.index_prefix}*") == {scope.index(INDEX): expected}
