@@ -59,6 +59,16 @@ def documents(service: NamedEndpoint, pattern: str) -> dict[str, dict[str, dict[
     return found
 
 
+def count(service: NamedEndpoint, pattern: str) -> int:
+    """Documents a reader can find now in the indices matching ``pattern``: no refresh is forced, so this is
+    what the engine's periodic refresh has made searchable (0 when no index matches)."""
+    if _is_opensearch(service):
+        answer = opensearch_client(service).count(index=pattern, params=_LENIENT)
+    else:
+        answer = elasticsearch_client(service).count(index=pattern, ignore_unavailable=True, allow_no_indices=True)
+    return int(answer["count"])
+
+
 def mapping(service: NamedEndpoint, index: str) -> dict[str, Any]:
     """The ``properties`` of ``index``'s mapping (field -> definition)."""
     answer = client(service).indices.get_mapping(index=index)

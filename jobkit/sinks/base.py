@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from jobkit.errors import SinkError
 from jobkit.logs import job_logger
 from jobkit.retry import Backoff, retry
 
@@ -80,7 +81,15 @@ class BatchedSink(Sink):
         """True when ``exc`` is worth retrying."""
 
     def _retry(self, call: Callable[[], Any], what: str) -> Any:
-        return retry(call, self.is_transient, f"{what} ({self.target})", self.backoff, self.sleep)
+        """``call`` retried on transient errors; when every attempt failed, a SinkError naming the target, the
+        operation and the attempts (the job's one-line reason), not the client's bare exception."""
+        try:
+            return retry(call, self.is_transient, f"{what} ({self.target})", self.backoff, self.sleep)
+        except Exception as exc:
+            if not self.is_transient(exc):
+                raise
+            raise SinkError(f"{self.target}: {what} failed after {self.backoff.attempts} attempts: "
+                            f"{type(exc).__name__}: {exc}") from exc
 
 
 class DryRunSink(Sink):

@@ -2,17 +2,20 @@
 
 A report file is written beside its final name under a hidden temporary name, flushed to disk, made
 readable by everyone (a web server serves these directories, whatever the pod's umask) and renamed over
-the old file: a reader never sees half a file, and a re-run for the same input leaves the same bytes.
+the old file: a reader never sees half a file, and a re-run for the same input leaves the same bytes. The
+temporary of a run killed mid-write is removed by the next write of the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from jobkit.errors import JobError
+from jobkit.logs import job_logger
 from jobkit.sinks.base import Record, Sink, WriteResult
 
 
@@ -29,6 +32,11 @@ def replace_file(path: Path, content: bytes) -> None:
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A run killed mid-write (SIGKILL, the OOM killer) had no chance to remove its temporary; a cron job is
+        # its files' only writer, so whatever temporary of this file is there now is such a leftover.
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.partial-*"):
+            leftover.unlink(missing_ok=True)
+            job_logger().warning("removed a temporary a killed run left", file=str(leftover))
         with open(partial, "wb") as out:
             out.write(content)
             out.flush()

@@ -16,7 +16,8 @@ before step 2 leaves ``<name>`` untouched (its staging collection is dropped by 
 that dies between the renames leaves the old data under ``<name>__jobkit_old``, which the next run
 puts back before it starts. ``upsert`` mode writes into ``<name>`` directly and deletes nothing.
 
-Configuration: ``MONGO_URI`` and ``MONGO_DB``.
+Configuration: ``MONGO_URI``, ``MONGO_DB`` and ``MONGO_BATCH_SIZE`` (documents per bulk write, which the job
+passes to its :class:`CollectionSink`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ MONGO_VARS = (
     Var("MONGO_URI", "str", required=True, help="MongoDB connection string, e.g. mongodb://host:27017/",
         schemes=(("mongodb", "mongodb://host:port/"),)),
     Var("MONGO_DB", "str", required=True, help="database the job writes to"),
+    Var("MONGO_BATCH_SIZE", "int", default=1000, minimum=1, maximum=100_000, unit="documents",
+        help="documents per bulk write"),
 )
 STAGING = "__jobkit_new"
 OLD = "__jobkit_old"

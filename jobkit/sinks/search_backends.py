@@ -7,7 +7,9 @@ nothing more. The clients' own retries are switched off: :mod:`jobkit.retry` dec
 schedule is the same for both and shows in the job's log.
 
 Configuration: ``SINK_KIND`` (elasticsearch|opensearch), ``SINK_URL`` (comma-separated), optional
-``SINK_USERNAME``/``SINK_PASSWORD`` (basic auth) and ``SINK_CA_CERTS`` (CA bundle for https).
+``SINK_USERNAME``/``SINK_PASSWORD`` (basic auth), ``SINK_CA_CERTS`` (CA bundle for https) and
+``SINK_BATCH_SIZE`` (documents per bulk request, which the job passes to its
+:class:`~jobkit.sinks.search.IndexSink`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ SEARCH_VARS = (
     Var("SINK_USERNAME", "str", help="basic-auth user (empty: no auth)"),
     Var("SINK_PASSWORD", "str", help="basic-auth password"),
     Var("SINK_CA_CERTS", "str", help="CA bundle file for https URLs"),
+    Var("SINK_BATCH_SIZE", "int", default=1000, minimum=1, maximum=100_000, unit="documents",
+        help="documents per bulk request"),
 )
 
 # One bulk operation: the action line and, for index actions, the document.

@@ -76,6 +76,15 @@ def test_replace_file_is_atomic_readable_and_leaves_no_temporary(tmp_path: Path)
     assert sorted(p.name for p in target.parent.iterdir()) == ["2026-11.csv"]
 
 
+def test_replace_file_removes_the_temporary_a_killed_run_left(tmp_path: Path) -> None:
+    target = tmp_path / "2026-11.csv"
+    (tmp_path / ".2026-11.csv.partial-41").write_bytes(b"half a fi")  # a run SIGKILLed mid-write
+    (tmp_path / ".2026-12.csv.partial-41").write_bytes(b"other")  # another file's: not this write's business
+    replace_file(target, b"whole\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".2026-12.csv.partial-41", "2026-11.csv"]
+    assert target.read_bytes() == b"whole\n"
+
+
 def test_an_unwritable_place_is_a_job_error(tmp_path: Path) -> None:
     """E.g. the volume is not mounted and a plain file stands where the directory should be."""
     (tmp_path / "eos").write_text("")

@@ -112,6 +112,16 @@ def test_transient_request_errors_are_retried() -> None:
     assert clock.waits == [1.0, 2.0]
 
 
+def test_transient_request_errors_past_the_last_attempt_fail_naming_index_operation_and_attempts() -> None:
+    backend, clock = InMemorySearchBackendForUnitTest(), FakeClockForUnitTest()
+    backend.request_errors = [ConnectionError("refused")] * 3
+    with pytest.raises(SinkError) as info:
+        sink(backend, clock, backoff=Backoff(attempts=3)).write(RECORDS)
+    assert str(info.value) == ("memory index wmarchive-agent-count-2026-11: bulk request failed after 3 attempts: "
+                               "ConnectionError: refused")
+    assert clock.waits == [1.0, 2.0]
+
+
 def test_non_transient_item_error_fails_at_once_naming_the_document() -> None:
     backend, clock = InMemorySearchBackendForUnitTest(), FakeClockForUnitTest()
     backend.item_statuses = [[201, 400, 201, 201, 201]]

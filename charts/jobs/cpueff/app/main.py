@@ -138,7 +138,8 @@ def write(ctx: RunContext, collections: Collections, source: dict[str, Any]) -> 
     written = 0
     try:
         for name, docs, id_of in outputs:
-            sink = CollectionSink(database, name, id_of, mode="replace", indexes=INDEXES[name])
+            sink = CollectionSink(database, name, id_of, mode="replace", indexes=INDEXES[name],
+                                  batch_size=ctx.config.integer("MONGO_BATCH_SIZE"))
             written += maybe_dry(sink, ctx.dry_run).write(docs).written
     finally:
         database.client.close()

@@ -106,7 +106,8 @@ def main(ctx: RunContext) -> None:
     backend = search_backend_from_config(config)
     try:
         # upsert: the index holds the whole history; a run rewrites only its window's documents.
-        sink = IndexSink(backend, config.text("INDEX_NAME"), doc_id, mode="upsert", mappings=MAPPINGS)
+        sink = IndexSink(backend, config.text("INDEX_NAME"), doc_id, mode="upsert", mappings=MAPPINGS,
+                         batch_size=config.integer("SINK_BATCH_SIZE"))
         ctx.records_out = maybe_dry(sink, ctx.dry_run).write(flat.documents).written
     finally:
         backend.close()

@@ -23,16 +23,22 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import elasticsearch
+import opensearchpy
 import pytest
 
+from harness import faults, jobrun
 from harness.checks import logs, metrics, search
 from harness.cluster.base import Cluster
 from harness.datagen import used_space
 from harness.deploy import Deployment, without_credentials
 from harness.jobrun import JobResult
+from harness.kube import Kube
 from harness.pytest.scope import DataScope
 from harness.services.backfilled import serve_backfilled
+from harness.services.incluster import NAMESPACE as SERVICES
 from harness.services.incluster import ClusterServices, Endpoint
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -283,3 +289,98 @@ def test_pushgateway_down_the_job_still_writes_every_document(endpoints: Endpoin
     assert [event["pushgateway"] for event in lost] == [down, down]
     assert all("Connection refused" in event["error"] for event in lost), lost
     assert search.documents(search_node, f"{scope.index_prefix}*") == {scope.index(INDEX): expected}
+
+
+# ---------------------------------------------------------------------------------------------- faults mid-write
+
+# Two documents per bulk request: the job's ~2,800 documents then take over a thousand requests, so the fault
+# lands while the write is under way, not before or after it (the default is 1,000 per request).
+SLOW_BATCH = "2"
+
+
+def first_documents(search_node: Endpoint, index: str) -> int:
+    """How many documents were searchable when the first ones appeared (polled every 50 ms)."""
+    def searchable() -> int:
+        try:
+            return search.count(search_node, index)
+        except (opensearchpy.TransportError, elasticsearch.ApiError):  # 503 until the new index's shard starts
+            return 0
+
+    found: int = wait_until(searchable, timeout=300, interval=0.05, what=f"the first documents in {index}")
+    return found
+
+
+def assert_converged(search_node: Endpoint, scope: DataScope, expected: dict[str, dict[str, Any]]) -> None:
+    """The index holds exactly the expected documents: none missing, none extra, none twice."""
+    index = scope.index(INDEX)
+    assert search.documents(search_node, f"{scope.index_prefix}*") == {index: expected}
+    assert search.count(search_node, index) == len(expected)
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize("kind", ["opensearch", "elasticsearch"])
+def test_sink_killed_mid_write_then_a_rerun_writes_exactly_the_expected_documents(
+        kind: str, cluster: Cluster, kube: Kube, cluster_services: ClusterServices, prometheus: Endpoint,
+        scope: DataScope, deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
+    """The search engine's container is killed (SIGKILL) once the first documents are searchable and the kubelet
+    restarts it. The run either rides it out with jobkit's retries or fails with one line naming the index;
+    a re-run then leaves exactly the expected documents (0 lost, 0 duplicated)."""
+    search_node, gateway = cluster_services.get(kind), cluster_services.get("pushgateway")
+    expected = expected_documents(in_window(datetime.now(UTC).date()))
+    index = scope.index(INDEX)
+    values = run_values((search_node, gateway), scope, query_range(prometheus.job_url), SINK_KIND=kind,
+                        SINK_BATCH_SIZE=SLOW_BATCH)
+    deployment = deploy_job(JOB, env="dev", values=values)
+    selector = f"app.kubernetes.io/name={kind}"
+    service = faults.running_container(kube, SERVICES, selector)
+
+    job = jobrun.trigger(kube, deployment.namespace, deployment.cronjob)
+    seen = first_documents(search_node, index)
+    killed = faults.kill(cluster, service)
+    result = jobrun.wait(kube, deployment.namespace, job, timeout=600)
+    faults.wait_restarted(kube, SERVICES, selector, service)
+    back = time.monotonic() - killed
+    search_node = cluster_services.get(kind)  # the port-forward ended with the container
+    left = search.documents(search_node, index).get(index, {})
+    assert set(left) <= set(expected)  # what the killed run left is part of the output, never something else
+
+    if result.succeeded:
+        outcome = "succeeded through retries"
+    else:
+        assert result.exit_code == 1, result.summary()
+        failure = [line for line in result.summary().splitlines() if line.startswith(f"{JOB}: failed: ")]
+        assert failure and f"{kind} index {index}" in failure[0], result.summary()
+        outcome = f"failed: {failure[0]}"
+    rerun = run_job(deployment)
+    assert rerun.succeeded, rerun.summary()
+    assert_converged(search_node, scope, expected)
+    print(f"FIGURE fault {kind} killed mid-write: {seen} of {len(expected)} documents searchable at the kill; "
+          f"back and Ready {back:.1f}s later; the run {outcome}; {len(left)} documents after it; "
+          f"after the re-run {len(expected)} of {len(expected)}, 0 lost, 0 duplicated")
+
+
+@pytest.mark.fault
+def test_job_pod_killed_mid_write_then_the_jobs_retry_writes_exactly_the_expected_documents(
+        cluster: Cluster, kube: Kube, endpoints: Endpoints, prometheus: Endpoint, scope: DataScope,
+        deploy_job: Callable[..., Deployment]) -> None:
+    """The job's container is killed (SIGKILL, as the OOM killer does) once its first documents are searchable.
+    The Job's retry (backoffLimit 1) runs a new pod, which leaves exactly the expected documents."""
+    search_node, _ = endpoints
+    expected = expected_documents(in_window(datetime.now(UTC).date()))
+    index = scope.index(INDEX)
+    values = run_values(endpoints, scope, query_range(prometheus.job_url), SINK_BATCH_SIZE=SLOW_BATCH)
+    values["job"]["backoffLimit"] = 1
+    deployment = deploy_job(JOB, env="dev", values=values)
+
+    job = jobrun.trigger(kube, deployment.namespace, deployment.cronjob)
+    seen = first_documents(search_node, index)
+    faults.kill(cluster, faults.running_container(kube, deployment.namespace, f"job-name={job}"))
+    result = jobrun.wait(kube, deployment.namespace, job, timeout=600)
+
+    assert result.succeeded, result.summary()
+    status = kube.plain(kube.batch.read_namespaced_job(job, deployment.namespace))["status"]
+    assert status.get("failed") == 1 and status.get("succeeded") == 1, status
+    assert_converged(search_node, scope, expected)
+    print(f"FIGURE fault job pod SIGKILL mid-write: {seen} of {len(expected)} documents searchable at the kill; "
+          f"the Job's second pod succeeded, {result.duration:.1f}s in all; {len(expected)} of {len(expected)}, "
+          "0 lost, 0 duplicated")

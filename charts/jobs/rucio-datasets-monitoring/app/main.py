@@ -105,7 +105,8 @@ def main(ctx: RunContext) -> None:
         backend = search_backend_from_config(config)
         try:
             settings = {"number_of_shards": 1, "number_of_replicas": config.integer("INDEX_REPLICAS")}
-            sink = IndexSink(backend, index, document_id, mode="replace", mappings=MAPPINGS, settings=settings)
+            sink = IndexSink(backend, index, document_id, mode="replace", mappings=MAPPINGS, settings=settings,
+                             batch_size=config.integer("SINK_BATCH_SIZE"))
             ctx.records_out = maybe_dry(sink, ctx.dry_run).write(documents(rows)).written
             # Only after this run's rows are in place: a failed or empty run never removes the last good day.
             drop_older_indices(backend, config.text("INDEX_PREFIX"), index, log, dry_run=ctx.dry_run)

@@ -76,7 +76,8 @@ def write(ctx: RunContext, docs: list[dict[str, Any]]) -> int:
     try:
         for index, group in sorted(by_index.items()):
             # upsert: a monthly index gathers several weekly runs; only this run's (day, host) ids change.
-            sink = IndexSink(backend, index, key_id("day", "host"), mode="upsert", mappings=MAPPINGS)
+            sink = IndexSink(backend, index, key_id("day", "host"), mode="upsert", mappings=MAPPINGS,
+                             batch_size=ctx.config.integer("SINK_BATCH_SIZE"))
             written += maybe_dry(sink, ctx.dry_run).write(group).written
     finally:
         backend.close()
