@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from harness.charts.discover import environments
 from harness.delivery.diff import (
     ApplicationChange,
     DiffResult,
@@ -256,3 +258,15 @@ def test_cli_render_error_exits_1_with_one_line(repo: Path) -> None:
     assert done.stderr.startswith("error: Application dev-cpueff at invalid: helm template charts/jobs/cpueff")
     assert done.stderr.count("\n") == 1  # not wrapped at the console's width
 
+
+def test_merge_request_job_diffs_every_environment_and_posts_a_note() -> None:
+    """The pipeline's `diff` job (the e2e test with gitlab-ci-local checks the file against GitLab's schema)."""
+    job = yaml.safe_load((REPO_ROOT / ".gitlab-ci.yml").read_text())["diff"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    (command,) = [line for line in job["script"] if line.startswith("make --no-print-directory diff ")]
+    assert f'ENV="{" ".join(environments())}"' in command
+    assert 'RANGE="$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA"' in command
+    assert command.endswith('DIFF_ARGS="--output markdown" > reports/diff.md')
+    (post,) = [line for line in job["script"] if "curl" in line]
+    assert '--header "PRIVATE-TOKEN: $MR_NOTE_TOKEN"' in post
+    assert '"$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID/notes"' in post
