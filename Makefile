@@ -117,6 +117,11 @@ package: setup ## helm package every chart (with its library dependency) into di
 check-versions: setup ## Fail when a chart's packaged files (or a job's image inputs) changed since its version (appVersion) was last set
 	@$(PY) -m harness check-versions
 
+.PHONY: diff
+diff: setup ## What RANGE=<base>..<head> changes in the objects Argo CD renders per Application (ENV="dev prod": those only)
+	@test -n "$(RANGE)" || { echo "usage: make diff RANGE=<base>..<head> [ENV=\"dev prod\"] [DIFF_ARGS=\"--output markdown\"]"; exit 2; }
+	@$(PY) -m harness diff $(foreach env,$(ENV),--env $(env)) $(DIFF_ARGS) $(RANGE)
+
 .PHONY: images
 images: setup ## Build every job's image as the tests build it (releasing them is `make publish`)
 	@$(PY) -m harness images

@@ -184,9 +184,9 @@ def import_command(source: str, name: str | None, script: Path | None, image: st
 
 
 def _attach_delivery_commands() -> None:
-    from harness.delivery.cli import check_versions, images, publish, registry
+    from harness.delivery.cli import check_versions, diff, images, publish, registry
 
-    for command in (check_versions, images, publish, registry):
+    for command in (check_versions, diff, images, publish, registry):
         main.add_command(command)
 
 
@@ -214,7 +214,8 @@ def cli() -> None:
     try:
         main(standalone_mode=False)
     except HarnessError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        # soft_wrap: one message, one line (a job log or `2>&1 | grep` wraps it, not rich at the console width).
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except click.exceptions.Abort:
         sys.exit(130)

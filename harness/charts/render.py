@@ -78,6 +78,7 @@ def render_chart(
     release: str = "test",
     namespace: str = "default",
     helm_major: int = 3,
+    include_crds: bool = False,
 ) -> list[dict[str, Any]]:
     """Run ``helm template`` and return the rendered objects (empty documents dropped).
 
@@ -88,6 +89,7 @@ def render_chart(
         release: release name.
         namespace: release namespace.
         helm_major: 3 or 4.
+        include_crds: also render the chart's ``crds/`` (``--include-crds``, as Argo CD does).
 
     Raises:
         RenderError: with helm's message when it rejects the chart or the values.
@@ -99,6 +101,8 @@ def render_chart(
         cmd += ["-f", str(path)]
     for key, value in (set_values or {}).items():
         cmd += ["--set", f"{key}={value}"]
+    if include_crds:
+        cmd.append("--include-crds")
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RenderError(done.stderr.strip())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -40,6 +40,7 @@ class GeneratedApplication:
         value_files: the chart source's helm.valueFiles, in order.
         chart_path: the chart source's path in the repository.
         manifest: the whole Application object.
+        helm: the chart source's ``helm`` block (empty when it has none).
     """
 
     name: str
@@ -47,6 +48,12 @@ class GeneratedApplication:
     value_files: tuple[str, ...]
     chart_path: str
     manifest: dict[str, Any]
+    helm: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def release(self) -> str:
+        """The Helm release name Argo CD renders with: ``helm.releaseName``, else the Application's name."""
+        return str(self.helm.get("releaseName") or self.name)
 
 
 def sanitize_name(name: str) -> str:
@@ -184,6 +191,7 @@ def generated_applications(appset_file: Path = APPLICATIONSET, repo: Path = REPO
             value_files=tuple(charts[0].get("helm", {}).get("valueFiles", [])),
             chart_path=charts[0]["path"],
             manifest=app,
+            helm=charts[0].get("helm", {}),
         ))
     return out
 

@@ -1,5 +1,5 @@
-"""`harness check-versions`, `harness publish`, `harness images` and `harness registry up|down|status`
-(attach to harness.cli)."""
+"""`harness check-versions`, `harness publish`, `harness images`, `harness registry up|down|status` and
+`harness diff` (attach to harness.cli)."""
 
 from __future__ import annotations
 
@@ -135,3 +135,24 @@ def registry_status() -> None:
     from harness.registry import Registry
 
     console.print(Registry().status())
+
+
+@click.command("diff")
+@click.argument("revisions", metavar="BASE..HEAD")
+@click.option("--env", "environments", multiple=True, metavar="ENV",
+              help="Only the Applications of this environment (values/<env>); repeat for several "
+                   "[default: every environment].")
+@click.option("--output", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="text for a terminal or job log; markdown (fenced diff blocks) for a merge-request note.")
+@click.option("--repo", type=click.Path(exists=True, file_okay=False), default=str(REPO_ROOT),
+              help="The git repository holding deploy/argocd, charts/ and values/ [default: this checkout].")
+def diff(revisions: str, environments: tuple[str, ...], output: str, repo: str) -> None:
+    """What the change BASE..HEAD (or BASE...HEAD: from their merge base) does to the objects Argo CD renders for
+    each Application: added, removed and modified objects, with a YAML diff of each modified one, on stdout.
+    Exits 0 whether or not anything changed."""
+    from pathlib import Path
+
+    from harness.delivery.diff import diff_revisions, format_markdown, format_text
+
+    result = diff_revisions(Path(repo), revisions, environments)
+    click.echo(format_markdown(result) if output == "markdown" else format_text(result), nl=False)

@@ -51,6 +51,7 @@ def test_pipeline_file_is_valid_and_has_the_intended_jobs(clone: Path) -> None:
     jobs = {j["name"]: (j["stage"], tuple(n["job"] for n in j.get("needs") or [])) for j in json.loads(listed.stdout)}
     assert jobs == {
         "lint": ("lint", ()),
+        "diff": ("lint", ()),
         "unit": ("unit", ("lint",)),
         "e2e": ("e2e", ("unit",)),
         "check-versions": ("package", ("unit",)),
@@ -82,6 +83,8 @@ def test_expanded_pipeline_runs_make_targets_and_syncs_each_environment(clone: P
     assert expanded["lint"]["script"] == ["make lint"]
     assert expanded["e2e"]["variables"]["HARNESS_CLUSTER"] == "kind"
     assert expanded["check-versions"]["variables"]["GIT_DEPTH"] == "0"
+    assert expanded["diff"]["variables"]["GIT_DEPTH"] == "0"
+    assert expanded["diff"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     for env in ("dev", "preprod", "prod"):
         job = expanded[f"deploy-{env}"]
         assert job["variables"]["DEPLOY_ENV"] == env

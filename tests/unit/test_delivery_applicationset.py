@@ -74,6 +74,7 @@ def test_values_tree_maps_to_one_application_per_job_and_environment(values_repo
     assert prod["metadata"]["labels"] == {"cronharness.io/environment": "prod", "cronharness.io/job": "rucio-daily"}
     chart_source, values_source = prod["spec"]["sources"]
     assert chart_source["helm"]["releaseName"] == "rucio-daily"
+    assert {a.name: a.release for a in apps}["prod-rucio-daily"] == "rucio-daily"
     assert values_source == {"repoURL": chart_source["repoURL"], "targetRevision": "HEAD", "ref": "values"}
     assert resolve_value_file("$values/values/prod/cpueff.yaml", prod, values_repo) == \
         values_repo / "values/prod/cpueff.yaml"
@@ -154,7 +155,7 @@ def test_project_admits_everything_each_application_deploys(app: Any) -> None:
     assert _allowed(project, "", "Namespace", namespaced=False)  # CreateNamespace=true
     chart = REPO_ROOT / app.chart_path
     files = [resolve_value_file(v, app.manifest) for v in app.value_files]
-    objects = render_chart(chart, values_files=files, release=app.name.split("-", 1)[1], namespace=app.namespace)
+    objects = render_chart(chart, values_files=files, release=app.release, namespace=app.namespace)
     for obj in objects:
         group = obj["apiVersion"].rpartition("/")[0]
         assert _allowed(project, group, obj["kind"], namespaced=True), f"{obj['kind']} is not whitelisted"
