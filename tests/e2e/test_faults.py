@@ -162,3 +162,18 @@ def test_a_kubelet_restart_during_a_run_keeps_the_runs_verdict(
     print(f"FIGURE fault kubelet restart: away {restart.back_at - restart.stopped_at:.1f}s while the container ran; "
           f"verdict succeeded {ended - restart.back_at:.1f}s after it was back "
           f"({timeline(kube, namespace, result.name, restart.back_wall)})")
+
+
+def test_a_container_runtime_restart_during_a_run_keeps_the_runs_verdict(
+        local: LocalCluster, kube: Kube, namespace: str, cronjob: Callable[[dict[str, Any]], str]) -> None:
+    name = cronjob({"MODE": "succeed", "SLEEP_SECONDS": "25"})
+    result, restart, ended = run_through(kube, namespace, name,
+                                         lambda: Restart(local, "containerd", after=8, down=5))
+
+    assert result.outcome == "succeeded", result.summary()
+    assert result.exit_code == 0
+    assert "alerting-app: done" in "".join(result.logs.values())
+    assert restart.stopped_at < restart.back_at < ended
+    print(f"FIGURE fault containerd restart: away {restart.back_at - restart.stopped_at:.1f}s while the container "
+          f"ran; verdict succeeded {ended - restart.back_at:.1f}s after it was back "
+          f"({timeline(kube, namespace, result.name, restart.back_wall)})")

@@ -22,15 +22,20 @@ from typing import Any
 
 import pytest
 
+from harness import faults, jobrun
 from harness.checks import logs, metrics, mongo
+from harness.cluster.base import Cluster
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
 from harness.deploy import Deployment, without_credentials, without_kerberos
 from harness.jobrun import JobResult
+from harness.kube import Kube
 from harness.pytest.scope import DataScope
 from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import NAMESPACE as SERVICES
 from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -429,3 +434,57 @@ def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope,
     }
     assert mongo.collections(ferretdb, scope.database) == []
     assert metrics.pushed(gateway, push_job) == {}
+
+
+@pytest.mark.fault
+def test_mongodb_killed_mid_write_then_a_rerun_leaves_exactly_the_expected_collections(
+        endpoints: Endpoints, cluster: Cluster, kube: Kube, cluster_services: ClusterServices, scope: DataScope,
+        deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
+    """FerretDB's container is killed (SIGKILL) once the first documents are in, and the kubelet restarts it.
+    A collection is only ever seen whole (jobkit writes a staging collection and renames it in), whether the
+    run rides the kill out with retries or fails with one line; a re-run leaves exactly the four expected
+    collections, with no staging or old collection left over (0 lost, 0 duplicated)."""
+    hdfs, ferretdb, gateway = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root = f"{scope.hdfs_root}/condor/raw/metric"
+    records, _ = seed(hdfs, root, start, end)
+    expected = expected_collections(counted_jobs(records, start, end)[0])
+    # One document per insert: the ~360 documents take hundreds of requests, so the kill lands mid-write.
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
+                                                              database=scope.database, push_job=scope.push_job(JOB),
+                                                              MONGO_BATCH_SIZE="1"))
+    selector = "app.kubernetes.io/name=ferretdb"
+    service = faults.running_container(kube, SERVICES, selector)
+
+    def documents_in() -> int:
+        with mongo.client(ferretdb) as client:
+            database = client[scope.database]
+            return sum(database[name].count_documents({}) for name in database.list_collection_names())
+
+    job = jobrun.trigger(kube, deployment.namespace, deployment.cronjob)
+    seen = wait_until(documents_in, timeout=600, interval=0.05, what=f"the first documents in {scope.database}")
+    killed = faults.kill(cluster, service)
+    result = jobrun.wait(kube, deployment.namespace, job, timeout=900)
+    faults.wait_restarted(kube, SERVICES, selector, service)
+    back = time.monotonic() - killed
+    ferretdb = cluster_services.get("ferretdb")  # the port-forward ended with the container
+    visible = [name for name in mongo.collections(ferretdb, scope.database) if name in expected]
+    for name in visible:  # a collection under its own name is complete, even after a failed run
+        assert_documents(mongo.documents(ferretdb, scope.database, name), expected[name], name)
+
+    if result.succeeded:
+        outcome = "succeeded through retries"
+    else:
+        assert result.exit_code == 1, result.summary()
+        failure = [line for line in result.summary().splitlines() if line.startswith(f"{JOB}: failed: ")]
+        assert failure and f"mongodb collection {scope.database}." in failure[0], result.summary()
+        outcome = f"failed: {failure[0]}"
+    rerun = run_job(deployment)
+    assert rerun.succeeded, rerun.summary()
+    assert mongo.collections(ferretdb, scope.database) == list(COLLECTIONS)
+    for name, docs in expected.items():
+        assert_documents(mongo.documents(ferretdb, scope.database, name), docs, name)
+    total = sum(len(docs) for docs in expected.values())
+    print(f"FIGURE fault ferretdb killed mid-write: {seen} of {total} documents in at the kill; back and Ready "
+          f"{back:.1f}s later; the run {outcome}; complete collections visible after it: {visible or 'none'}; "
+          f"after the re-run {total} of {total}, 0 lost, 0 duplicated")
