@@ -504,6 +504,35 @@ def test_stale_pushgateway_data_fires_push_stale(
     print(f"FIGURE CronJobPushStale threshold 60s: push->receiver {seen - push_time:.1f}s")
 
 
+@pytest.mark.fault
+def test_a_run_whose_pushes_are_lost_succeeds_and_push_stale_still_fires(
+        install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
+    """A run pushes; the next run's pushes are refused (the Pushgateway is unreachable) and it still succeeds;
+    CronJobPushStale fires once the last push that arrived is older than its threshold, the later successful
+    run notwithstanding."""
+    values: dict[str, Any] = {
+        "cronjob": {"schedule": "*/1 * * * *", "suspend": True},
+        "env": {"MODE": "succeed", "PUSH": "1"},
+        "metrics": {"pushgateway": {"staleAfterPeriods": 1},
+                    "prometheusRule": {"alerts": {"CronJobSuspended": {"enabled": False}}}},
+    }
+    release = install(values)
+    run(kube, release, "succeeded")
+    pushed = wait_in_prometheus(stack, f'push_time_seconds{{job="{release.push_job}"}}')
+    push_time = float(pushed[0]["value"][1])
+    down = "http://127.0.0.1:1"  # port 1 of the pod's own loopback: every push is refused
+    # The rule's description names the URL, so this is a new install of the release, not a rule-keeping upgrade.
+    install(deep_merge(values, {"metrics": {"pushgateway": {"url": down}}}))
+    lost = run(kube, release, "succeeded")
+    assert "could not push metrics" in "".join(lost.logs.values()), lost.summary()
+    assert finished_at(kube, release.namespace, lost.name) > push_time  # a success after the last push
+    alert, seen = wait_received(stack, "CronJobPushStale", release, timeout=150)
+    assert dict(alert.labels)["job"] == release.push_job
+    assert parse_time(alert.starts_at) - push_time >= 60
+    print(f"FIGURE fault Pushgateway unreachable for a run: the run succeeded; CronJobPushStale reached the "
+          f"receiver {seen - push_time:.1f}s after the last push that arrived")
+
+
 def test_healthy_job_raises_no_alert(install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
     # A real minute job: the controller runs it every minute, every run succeeds and pushes. Its
     # thresholds are the ones derived from the schedule (no recent success and push stale after 2 periods,
