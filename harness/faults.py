@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from harness.cluster.base import Cluster
 from harness.errors import HarnessError
+from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.waiting import wait_until
 
@@ -86,3 +87,20 @@ def wait_restarted(kube: Kube, namespace: str, selector: str, before: RunningCon
     found: RunningContainer = wait_until(restarted, timeout=timeout, interval=1.0,
                                          what=f"pod {before.pod} in {namespace} to restart its container and be Ready")
     return found
+
+
+def outcome_under_fault(result: JobResult, job: str, target: str) -> str:
+    """How a run whose sink was killed under it ended, in words: ``succeeded through retries``, or ``failed:``
+    with the job's one-line reason.
+
+    Raises:
+        HarnessError: when the run failed otherwise: not exit 1, or no one-line ``<job>: failed:`` reason that
+            names ``target`` (what an operator reading the alert needs).
+    """
+    if result.succeeded:
+        return "succeeded through retries"
+    reasons = [line for line in result.summary().splitlines() if line.startswith(f"{job}: failed: ")]
+    if result.exit_code != 1 or not reasons or target not in reasons[0]:
+        raise HarnessError(f"the run failed without exit 1 and a one-line reason naming {target}:\n"
+                           f"{result.summary()}")
+    return f"failed: {reasons[0]}"

@@ -472,13 +472,7 @@ def test_mongodb_killed_mid_write_then_a_rerun_leaves_exactly_the_expected_colle
     for name in visible:  # a collection under its own name is complete, even after a failed run
         assert_documents(mongo.documents(ferretdb, scope.database, name), expected[name], name)
 
-    if result.succeeded:
-        outcome = "succeeded through retries"
-    else:
-        assert result.exit_code == 1, result.summary()
-        failure = [line for line in result.summary().splitlines() if line.startswith(f"{JOB}: failed: ")]
-        assert failure and f"mongodb collection {scope.database}." in failure[0], result.summary()
-        outcome = f"failed: {failure[0]}"
+    outcome = faults.outcome_under_fault(result, JOB, f"mongodb collection {scope.database}.")
     rerun = run_job(deployment)
     assert rerun.succeeded, rerun.summary()
     assert mongo.collections(ferretdb, scope.database) == list(COLLECTIONS)

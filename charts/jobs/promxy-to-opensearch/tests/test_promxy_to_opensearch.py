@@ -344,13 +344,7 @@ def test_sink_killed_mid_write_then_a_rerun_writes_exactly_the_expected_document
     left = search.documents(search_node, index).get(index, {})
     assert set(left) <= set(expected)  # what the killed run left is part of the output, never something else
 
-    if result.succeeded:
-        outcome = "succeeded through retries"
-    else:
-        assert result.exit_code == 1, result.summary()
-        failure = [line for line in result.summary().splitlines() if line.startswith(f"{JOB}: failed: ")]
-        assert failure and f"{kind} index {index}" in failure[0], result.summary()
-        outcome = f"failed: {failure[0]}"
+    outcome = faults.outcome_under_fault(result, JOB, f"{kind} index {index}")
     rerun = run_job(deployment)
     assert rerun.succeeded, rerun.summary()
     assert_converged(search_node, scope, expected)
