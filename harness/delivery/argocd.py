@@ -192,6 +192,7 @@ def install_argocd(cluster: Cluster, images: dict[str, str], timeout: float = 60
     Raises:
         HarnessError: when the apply fails or a workload is not ready within ``timeout`` seconds.
     """
+    finish_terminating_namespace(cluster)
     cluster.ensure_namespace(NAMESPACE)
     cluster.apply(install_manifest(images) + git_server_manifest(images["git"]), namespace=NAMESPACE,
                   timeout=300)
@@ -210,8 +211,49 @@ def install_argocd(cluster: Cluster, images: dict[str, str], timeout: float = 60
 
 
 def uninstall_argocd(cluster: Cluster) -> None:
-    """Remove what ``install_argocd`` made: the namespace and Argo CD's cluster-wide RBAC objects."""
+    """Remove what ``install_argocd`` made: the namespace and Argo CD's cluster-wide RBAC objects.
+
+    Argo CD's own objects left in the namespace lose their finalizers first: with its controllers gone nothing
+    would ever remove them, and the namespace would stay Terminating for good (an AppProject deleted while the
+    controller shut down did exactly that, and the next session could not create the namespace).
+    """
     cluster_wide = [d for d in install_manifest({"argocd": "", "redis": ""}) if d["kind"].startswith("Cluster")]
     for doc in cluster_wide:
         cluster.kubectl("delete", doc["kind"].lower(), doc["metadata"]["name"], "--ignore-not-found")
+    release_finalizers(cluster)
     cluster.kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=false")
+
+
+#: Argo CD's resources that carry finalizers only its controllers remove
+FINALIZED_KINDS = ("applications.argoproj.io", "applicationsets.argoproj.io", "appprojects.argoproj.io")
+
+
+def release_finalizers(cluster: Cluster) -> list[str]:
+    """Clear the finalizers of Argo CD's objects in its namespace (for after its controllers are gone);
+    the objects whose finalizers were cleared."""
+    released = []
+    for kind in FINALIZED_KINDS:
+        try:
+            names = cluster.kubectl("get", kind, "-n", NAMESPACE, "-o", "name", "--ignore-not-found").split()
+        except HarnessError:  # the CRD is not installed: no such object
+            continue
+        for name in names:
+            cluster.kubectl("patch", name, "-n", NAMESPACE, "--type=merge", "-p",
+                            '{"metadata":{"finalizers":null}}')
+            released.append(name)
+    return released
+
+
+def finish_terminating_namespace(cluster: Cluster, timeout: float = 120) -> None:
+    """When Argo CD's namespace is still Terminating (a session ended before its teardown was done), release its
+    objects' finalizers and wait until it is gone, so it can be created again.
+
+    Raises:
+        HarnessError: when it is still there after ``timeout`` seconds (kubectl's message).
+    """
+    phase = cluster.kubectl("get", "namespace", NAMESPACE, "-o", "jsonpath={.status.phase}", "--ignore-not-found")
+    if phase.strip() != "Terminating":
+        return
+    release_finalizers(cluster)
+    cluster.kubectl("wait", "--for=delete", f"namespace/{NAMESPACE}", f"--timeout={timeout:.0f}s",
+                    timeout=timeout + 30)

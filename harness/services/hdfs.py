@@ -97,19 +97,14 @@ class Hdfs(Service):
     def prepare(self) -> None:
         self.program()
 
-    def _formatted(self) -> bool:
-        return any(self.data_dir.glob("name*/current/VERSION"))
-
     def argv(self) -> list[str]:
         classes, lib = self.program()
         ports = [str(self.ports[r]) for r in ("rpc", "http", "dn_transfer", "dn_http", "dn_ipc")]
-        # Only a directory without a file system image is formatted: a restart keeps the files.
-        fmt = "false" if self._formatted() else "true"
         # Jetty unpacks the NameNode/DataNode web apps into java.io.tmpdir: keep them with the service.
         tmp = self.root / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         return java_argv(
-            "HdfsLauncher", [str(self.data_dir), *ports, fmt], classes, lib,
+            "HdfsLauncher", [str(self.data_dir), *ports, "auto"], classes, lib,
             options=[f"-Djava.io.tmpdir={tmp}", *LAUNCHER_OPTIONS],
         )
 

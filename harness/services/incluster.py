@@ -117,7 +117,8 @@ def _hdfs_workload() -> Workload:
     """NameNode + DataNode (MiniDFSCluster) in one pod, every listener on the pod's addresses. Clients find the
     NameNode by its Service name and the DataNode at the pod's address (``$(POD_IP)``, which the chart sets
     from the downward API): block transfers need no client setting, as with a production HDFS. A fresh pod
-    formats its emptyDir. Ready when the NameNode answers (the host waits for the DataNode too:
+    formats its emptyDir; a restarted container keeps its files (``auto``: the launcher formats only an empty
+    one). Ready when the NameNode answers (the host waits for the DataNode too:
     :meth:`ClusterServices.hdfs`)."""
     from harness.services.hdfs import LAUNCHER_OPTIONS, Hdfs
 
@@ -131,7 +132,7 @@ def _hdfs_workload() -> Workload:
     return Workload(
         image=image,
         command=("/usr/bin/java", *jvm_options(options=options), "-cp", f"{FILES_DIR}/classes:{FILES_DIR}/lib/*",
-                 "HdfsLauncher", "/data", *ports, "true"),
+                 "HdfsLauncher", "/data", *ports, "auto"),
         ports=HDFS_PORTS,
         ready_path="/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus",
         cpu="100m",

@@ -16,16 +16,18 @@ from harness.charts.discover import VALUES_DIR, environments, job_charts
 from harness.charts.render import render_chart
 from harness.cluster.base import Cluster
 from harness.delivery.applicationset import APPLICATIONSET, APPPROJECT, generated_applications
+from harness.delivery.argocd import NAMESPACE as ARGOCD_NAMESPACE
+from harness.delivery.argocd import finish_terminating_namespace
 from harness.errors import HarnessError
 
 pytestmark = pytest.mark.e2e
 
-ARGOCD_NAMESPACE = "argocd"
 
 
 @pytest.fixture(scope="module")
 def argocd_namespace(cluster: Cluster) -> Iterator[str]:
     """The namespace the manifests name; created for the test when the cluster has none, then removed."""
+    finish_terminating_namespace(cluster)
     existing = cluster.kubectl("get", "namespaces", "-o", "name").split()
     created = f"namespace/{ARGOCD_NAMESPACE}" not in existing
     if created:

@@ -83,6 +83,27 @@ def test_day_directory_is_replaced(spark: Any, hdfs: Hdfs) -> None:
     assert back == sorted(ROWS[:2], key=repr)
 
 
+def test_day_directory_is_swapped_in_and_a_killed_runs_leftovers_are_recovered(spark: Any, hdfs: Hdfs,
+                                                                                webhdfs: Any) -> None:
+    """What a run killed mid-write leaves, as the next run finds it: a half-written staging directory beside the
+    previous output (killed before the swap), or the previous output under the old name and none under the
+    day's (killed between the two renames). Either way the next write leaves exactly its rows and nothing else."""
+    path = day_path(f"{hdfs.rpc_url}/cms/swap", date(2026, 11, 1))
+    write_parquet(spark.createDataFrame(ROWS), path)
+    assert webhdfs.list("/cms/swap/2026/11") == ["01"]  # staged beside, swapped in, old copy deleted
+
+    webhdfs.write("/cms/swap/2026/11/.01.jobkit-new/part-00000-half.snappy.parquet", data=b"PAR1 half")
+    assert sorted(row.asDict()["rep_size"] for row in spark.read.parquet(path).collect()) == [1024, 2048, 4096]
+    write_parquet(spark.createDataFrame(ROWS[:1]), path)
+    assert [row.asDict() for row in spark.read.parquet(path).collect()] == ROWS[:1]
+    assert webhdfs.list("/cms/swap/2026/11") == ["01"]
+
+    webhdfs.rename("/cms/swap/2026/11/01", "/cms/swap/2026/11/.01.jobkit-old")  # killed between the renames
+    write_parquet(spark.createDataFrame(ROWS[1:]), path)
+    assert sorted((row.asDict() for row in spark.read.parquet(path).collect()), key=repr) == sorted(ROWS[1:], key=repr)
+    assert webhdfs.list("/cms/swap/2026/11") == ["01"]
+
+
 def test_dynamic_partition_overwrite_keeps_other_days(spark: Any, hdfs: Hdfs, webhdfs: Any) -> None:
     base = f"{hdfs.rpc_url}/cms/eos-dataset"
     day1 = [{**r, "day": "2026-11-01"} for r in ROWS]

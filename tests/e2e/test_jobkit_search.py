@@ -16,6 +16,7 @@ import pytest
 
 from harness.process import free_port
 from harness.services.base import Service
+from jobkit.errors import SinkError
 from jobkit.ids import key_id
 from jobkit.retry import Backoff
 from jobkit.sinks.base import WriteResult
@@ -111,8 +112,12 @@ def test_unreachable_endpoint_is_retried_then_reported(backend: SearchBackend) -
     dead = search_backend(backend.kind, [f"http://127.0.0.1:{free_port()}"])
     waits: list[float] = []
     sink = IndexSink(dead, "jobkit-dead", ID, backoff=Backoff(attempts=3, base=0.1), sleep=waits.append)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(SinkError) as info:
         sink.write(RECORDS)
-    assert dead.is_transient(info.value), info.value
+    # the run's one-line reason: the target, the operation, the attempts and the client's transient error
+    assert str(info.value).startswith(f"{backend.kind} index jobkit-dead: index check failed after 3 attempts: "
+                                      "ConnectionError"), info.value
+    cause = info.value.__cause__
+    assert cause is not None and dead.is_transient(cause), cause
     assert waits == [0.1, 0.2]
     dead.close()

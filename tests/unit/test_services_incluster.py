@@ -92,7 +92,7 @@ def test_chart_names_a_missing_key(tmp_path: Path) -> None:
 
 def test_hdfs_listens_in_the_pod_and_registers_its_datanode_at_the_pod_address() -> None:
     values = workload("hdfs").values("img")
-    assert values["command"][-8:] == ["HdfsLauncher", "/data", "8020", "9870", "9866", "9864", "9867", "true"]
+    assert values["command"][-8:] == ["HdfsLauncher", "/data", "8020", "9870", "9866", "9864", "9867", "auto"]
     assert "-Dcronharness.bind=0.0.0.0" in values["command"]
     assert "-Dcronharness.advertise=$(POD_IP)" in values["command"]
     assert values["ports"] == {"http": 9870, "rpc": 8020, "dn-transfer": 9866, "dn-http": 9864, "dn-ipc": 9867}

@@ -28,12 +28,26 @@ public final class HdfsLauncher {
         }
     }
 
+    /** True when a NameNode image is under baseDir (a name directory with current/VERSION): formatted before. */
+    private static boolean formatted(final File baseDir) {
+        final File[] names = baseDir.listFiles((dir, name) -> name.startsWith("name"));
+        if (names != null) {
+            for (final File name : names) {
+                if (new File(name, "current/VERSION").isFile()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /**
-     * Arguments: base-dir nn-rpc-port nn-http-port dn-transfer-port dn-http-port dn-ipc-port format(true|false).
+     * Arguments: base-dir nn-rpc-port nn-http-port dn-transfer-port dn-http-port dn-ipc-port format(true|false|auto);
+     * auto formats only a base directory without a file system image, so a restart keeps the files.
      */
     public static void main(final String[] args) throws Exception {
         if (args.length != 7) {
-            System.err.println("usage: HdfsLauncher BASE_DIR NN_RPC NN_HTTP DN_XFER DN_HTTP DN_IPC FORMAT");
+            System.err.println("usage: HdfsLauncher BASE_DIR NN_RPC NN_HTTP DN_XFER DN_HTTP DN_IPC true|false|auto");
             System.exit(2);
         }
         final File baseDir = new File(args[0]);
@@ -65,7 +79,7 @@ public final class HdfsLauncher {
                 .nameNodeHttpPort(nnHttp)
                 .numDataNodes(0)
                 .storagesPerDatanode(1)
-                .format(Boolean.parseBoolean(args[6]))
+                .format("auto".equals(args[6]) ? !formatted(baseDir) : Boolean.parseBoolean(args[6]))
                 .build();
         // The NameNode records a DataNode at the source address of its registration call, and clients dial
         // that address. So the DataNode calls the NameNode at ADVERTISE: in a pod the recorded address is then

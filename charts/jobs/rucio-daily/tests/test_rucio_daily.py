@@ -19,15 +19,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from harness import faults, jobrun
 from harness.checks import hdfs as hdfs_checks
 from harness.checks import logs, metrics
+from harness.cluster.base import Cluster
 from harness.datagen import dbs, rucio
 from harness.datagen.writers import HdfsSink
 from harness.deploy import Deployment, without_kerberos
 from harness.jobrun import JobResult
+from harness.kube import Kube
 from harness.pytest.scope import DataScope
 from harness.services.hdfs import webhdfs_client
+from harness.services.incluster import NAMESPACE as SERVICES
 from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -223,3 +228,96 @@ def test_bad_inputs_fail(endpoints: Endpoints, scope: DataScope,
     assert reason in damaged.summary(), damaged.summary()
     assert logs.event(damaged, "job finished")["exit_code"] == 1
     assert hdfs_checks.files(hdfs, paths["OUTPUT_PATH"]) == []
+
+
+def visible_rows(hdfs: ClusterHdfs, path: str) -> list[Row]:
+    """The rows a reader of ``path`` gets: its parquet files outside Spark's hidden (``_``/``.``) entries, such as
+    the ``_temporary`` directory of a write under way."""
+    visible = [name for name in hdfs_checks.files(hdfs, path)
+               if name.endswith(".parquet") and not any(part.startswith(("_", "."))
+                                                        for part in name[len(path) + 1:].split("/"))]
+    rows = [row for name in visible
+            for row in pq.read_table(io.BytesIO(hdfs_checks.read_bytes(hdfs, name))).to_pylist()]
+    return sorted(tuple(row[c] for c in COLUMNS) for row in rows)
+
+
+def seeded_over_a_previous_output(hdfs: ClusterHdfs, scope: DataScope) -> tuple[date, list[Row], str, Row]:
+    """The day's inputs seeded, and a complete earlier output of the day in place (one row that no run of the
+    seeded inputs gives): the day, the expected rows, the day's directory and the earlier output's row."""
+    day = dump_day()
+    seed(hdfs, scope, day)
+    previous = dict(zip(COLUMNS, ("00", 1, "cms", f"{day:%Y%m%d}", f"{day:%Y%m%d}", 1), strict=True))
+    put_parquet(hdfs, f"{output_dir(scope, day)}/part-00000-previous.snappy.parquet", [previous])
+    return day, expected_rows(day)[0], output_dir(scope, day), tuple(previous[c] for c in COLUMNS)
+
+
+def wait_writing(hdfs: ClusterHdfs, parent: str) -> None:
+    """Until a Spark write is under way below ``parent``: its _temporary directory, wherever the job stages."""
+    wait_until(lambda: any("/_temporary/" in name for name in hdfs_checks.files(hdfs, parent)), timeout=600,
+               interval=0.1, what=f"the job to begin writing under {parent}")
+
+
+@pytest.mark.fault
+def test_hdfs_killed_mid_write_leaves_the_previous_output_whole_and_a_rerun_converges(
+        cluster: Cluster, kube: Kube, endpoints: Endpoints, cluster_services: ClusterServices, scope: DataScope,
+        deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
+    """HDFS's container (NameNode and DataNode) is killed (SIGKILL) once Spark has begun writing the day, and the
+    kubelet restarts it with its files. The run fails with one line naming the output, or rides it out; a
+    reader of the day finds the previous output or this run's, each whole; a re-run leaves exactly the expected
+    rows and no staging directory (0 lost, 0 duplicated)."""
+    hdfs, gateway = endpoints
+    day, expected, day_dir, previous = seeded_over_a_previous_output(hdfs, scope)
+    parent = day_dir.rsplit("/", 1)[0]
+    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, day))
+    selector = "app.kubernetes.io/name=hdfs"
+    service = faults.running_container(kube, SERVICES, selector)
+
+    job = jobrun.trigger(kube, deployment.namespace, deployment.cronjob)
+    wait_writing(hdfs, parent)
+    killed = faults.kill(cluster, service)
+    result = jobrun.wait(kube, deployment.namespace, job, timeout=900)
+    faults.wait_restarted(kube, SERVICES, selector, service)
+    hdfs = cluster_services.hdfs()  # new port-forwards, the DataNode registered again
+    back = time.monotonic() - killed
+    after_fault = visible_rows(hdfs, day_dir)
+    assert after_fault in ([previous], expected), "a reader saw a half-written day"
+    outcome = faults.outcome_under_fault(result, JOB, f"parquet {day_dir}")
+
+    rerun = run_job(deployment)
+    assert rerun.succeeded, rerun.summary()
+    assert output_rows(hdfs, day_dir) == expected
+    assert webhdfs_client(hdfs).list(parent) == [day_dir.rsplit("/", 1)[1]]
+    print(f"FIGURE fault hdfs killed mid-write (rucio-daily): back and Ready {back:.1f}s later; the run {outcome}; "
+          f"a reader found {'the previous output' if after_fault == [previous] else 'the new output'}, whole; "
+          f"after the re-run {len(expected)} of {len(expected)} rows, 0 lost, 0 duplicated")
+
+
+@pytest.mark.fault
+def test_job_pod_killed_mid_write_leaves_the_previous_output_whole_and_the_retry_converges(
+        cluster: Cluster, kube: Kube, endpoints: Endpoints, scope: DataScope,
+        deploy_job: Callable[..., Deployment]) -> None:
+    """The job's container is killed (SIGKILL, as the OOM killer does) once Spark has begun writing the day's
+    directory. A reader of the day still finds the previous output, whole; the Job's retry (backoffLimit 1) then
+    leaves exactly the expected rows, with no staging directory left beside it."""
+    hdfs, gateway = endpoints
+    day, expected, day_dir, previous = seeded_over_a_previous_output(hdfs, scope)
+    parent = day_dir.rsplit("/", 1)[0]
+    values = run_values(hdfs, gateway, scope, day)
+    values["job"]["backoffLimit"] = 1
+    deployment = deploy_job(JOB, env="dev", values=values)
+
+    job = jobrun.trigger(kube, deployment.namespace, deployment.cronjob)
+    wait_writing(hdfs, parent)
+    faults.kill(cluster, faults.running_container(kube, deployment.namespace, f"job-name={job}"))
+    after_kill = visible_rows(hdfs, day_dir)
+    result = jobrun.wait(kube, deployment.namespace, job, timeout=900)
+
+    assert after_kill == [previous], "a reader saw a half-written day"
+    assert result.succeeded, result.summary()
+    status = kube.plain(kube.batch.read_namespaced_job(job, deployment.namespace))["status"]
+    assert status.get("failed") == 1 and status.get("succeeded") == 1, status
+    assert output_rows(hdfs, day_dir) == expected
+    assert webhdfs_client(hdfs).list(parent) == [day_dir.rsplit("/", 1)[1]]
+    print(f"FIGURE fault rucio-daily pod SIGKILL mid-write: the previous output whole after the kill; the Job's "
+          f"second pod succeeded, {result.duration:.1f}s in all; {len(expected)} of {len(expected)} rows, "
+          "0 lost, 0 duplicated")
