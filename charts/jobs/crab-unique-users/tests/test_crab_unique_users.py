@@ -12,6 +12,7 @@ PersistentVolumeClaim read back (and damaged before a re-run) through pods of th
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 from collections import defaultdict
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from harness import faults, jobrun
 from harness.checks import files, logs, metrics
 from harness.checks.volume import ClaimReader, claim_reader, create_claim
 from harness.cluster.base import Cluster
@@ -30,9 +32,11 @@ from harness.datagen.archive import day_dir
 from harness.datagen.writers import HdfsSink, text_lines
 from harness.deploy import Deployment, without_kerberos
 from harness.jobrun import JobResult
+from harness.kube import Kube
 from harness.pytest.scope import DataScope
 from harness.services.hdfs import webhdfs_client
 from harness.services.incluster import ClusterHdfs, ClusterServices, Endpoint
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -287,3 +291,61 @@ def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope, claim: s
     with output(cluster, deployment) as volume:
         assert volume.listing() == {}
     assert metrics.pushed(gateway, scope.push_job(JOB)) == {}
+
+
+def first_file_in(directory: Path) -> str | None:
+    """The name of a file the job has finished (not a hidden temporary) in ``directory``, if any."""
+    with contextlib.suppress(FileNotFoundError):
+        return next((entry.name for entry in os.scandir(directory) if not entry.name.startswith(".")), None)
+    return None
+
+
+@pytest.mark.fault
+def test_volume_full_mid_write_leaves_only_whole_files_and_a_rerun_converges(
+        endpoints: Endpoints, scope: DataScope, cluster: Cluster, kube: Kube, namespace: str, tmp_path: Path,
+        deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult]) -> None:
+    """The output volume runs out of space (as an EOS quota does) once the run's first file is in. The run fails
+    with one line naming the file it could not write; a reader finds only whole files, links that point at
+    files and no temporary; with the space given back a re-run leaves exactly the expected files."""
+    hdfs, gateway = endpoints
+    root = f"{scope.hdfs_root}{condor.ROOT}"
+    expected = expected_csv(seed(hdfs, root, START, END), START, END)
+    with faults.quota_volume(cluster, namespace, CLAIM, size_mib=16) as area:
+        deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, gateway, scope, root=root, start=START,
+                                                                  end=END))
+        job = jobrun.trigger(kube, namespace, deployment.cronjob)
+        first = wait_until(lambda: first_file_in(area / OUTPUT_SUBDIR), timeout=600, interval=0.02,
+                           what=f"the job's first file in {area / OUTPUT_SUBDIR}")
+        filler = faults.fill(area)
+        result = jobrun.wait(kube, namespace, job, timeout=900)
+        outcome = faults.outcome_under_fault(result, JOB, f"{MOUNT}/{OUTPUT_SUBDIR}/")
+        assert outcome.endswith(": No space left on device"), outcome
+
+        with output(cluster, deployment) as volume:
+            seen = volume.listing(OUTPUT_SUBDIR)
+            assert set(seen) <= expected_names(START, END), f"a temporary or stray file is visible: {seen}"
+            assert all(seen.get(target) == "file" for target in seen.values() if target != "file"), seen
+            for grouping in GROUPINGS:
+                name = f"{stem(grouping, START, END)}.csv"
+                if name in seen:
+                    assert volume.text(f"{OUTPUT_SUBDIR}/{name}") == expected[grouping], name
+                png = tmp_path / f"{stem(grouping, START, END)}.png"
+                if png.name in seen:
+                    png.write_bytes(volume.read(f"{OUTPUT_SUBDIR}/{png.name}"))
+                    assert files.png_size(png) == PNG_SIZE, png.name
+
+        filler.unlink()
+        rerun = run_job(deployment)
+        assert rerun.succeeded, rerun.summary()
+        with output(cluster, deployment) as volume:
+            assert set(volume.listing(OUTPUT_SUBDIR)) == expected_names(START, END)
+            for grouping in GROUPINGS:
+                assert volume.text(f"{OUTPUT_SUBDIR}/{stem(grouping, START, END)}.csv") == expected[grouping]
+                png = tmp_path / f"{stem(grouping, START, END)}.png"
+                png.write_bytes(volume.read(f"{OUTPUT_SUBDIR}/{png.name}"))
+                assert files.png_size(png) == PNG_SIZE
+    rows = sum(len(text.splitlines()) - 1 for text in expected.values())
+    print(f"FIGURE fault volume full mid-write (crab-unique-users): filled once {first} was in; the run {outcome}; "
+          f"a reader found {len(seen)} entr{'y' if len(seen) == 1 else 'ies'}, each whole, no temporary; after the "
+          f"re-run {len(expected_names(START, END))} of {len(expected_names(START, END))} files, {rows} of {rows} "
+          "rows, 0 lost, 0 duplicated")
