@@ -56,13 +56,16 @@ class Registry(Service):
         root: its state directory (default ``state_root()/registry``, the machine registry's).
         port: its loopback port (default :func:`registry_port`); 0 picks a free one at first start and keeps
             it in the state directory (a second cluster's or a test's registry beside the machine one).
+        htpasswd: a users file (:func:`write_htpasswd`): the registry then answers only requests with one of its
+            users' credentials (HTTP basic auth), as a production registry does. Default: no authentication.
     """
 
     name = "registry"
     default_ports: ClassVar[Mapping[str, int]] = {"http": 0}
     start_timeout: ClassVar[float] = 30.0
 
-    def __init__(self, root: Path | None = None, port: int | None = None) -> None:
+    def __init__(self, root: Path | None = None, port: int | None = None, htpasswd: Path | None = None) -> None:
+        self.htpasswd = htpasswd
         chosen = registry_port() if port is None else port
         # A fixed port wins over one saved by an earlier start; port 0 reuses the saved one.
         super().__init__(root or state_root() / "registry", ports={"http": chosen} if chosen else None)
@@ -84,6 +87,8 @@ class Registry(Service):
             # No debug listener: it would bind another port.
             "http": {"addr": self.address, "headers": {"X-Content-Type-Options": ["nosniff"]}},
         }
+        if self.htpasswd is not None:
+            config["auth"] = {"htpasswd": {"realm": "cronharness", "path": str(self.htpasswd)}}
         path = self.root / "config.yml"
         path.write_text(yaml.safe_dump(config))
         return str(path)
@@ -96,7 +101,30 @@ class Registry(Service):
         return {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
 
     def healthy(self) -> bool:
-        return self.http_ok("/v2/")
+        if self.htpasswd is None:
+            return self.http_ok("/v2/")
+        # With authentication on, /v2/ answers a request without credentials with 401: that answer means up.
+        try:
+            urllib.request.urlopen(f"{self.url}/v2/", timeout=2).close()
+            return True
+        except urllib.error.HTTPError as exc:
+            return exc.code == 401
+        except OSError:
+            return False
+
+
+def write_htpasswd(path: Path, user: str, password: str) -> Path:
+    """Write a registry users file at ``path`` holding ``user`` with ``password`` (bcrypt, as the registry requires).
+
+    Raises:
+        HarnessError: when htpasswd fails (its message).
+    """
+    apt_ensure(pinned("delivery", "htpasswd"))
+    done = subprocess.run(["htpasswd", "-nbB", user, password], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise HarnessError(f"htpasswd could not hash the password of {user}: {done.stderr.strip()}")
+    path.write_text(done.stdout.strip() + "\n")
+    return path
 
 
 def has_image(ref: ImageRef) -> bool:
@@ -113,7 +141,24 @@ def has_image(ref: ImageRef) -> bool:
         return False
 
 
-def push_archive(archive: Path, ref: ImageRef, *, content_addressed: bool = True) -> str | None:
+def delete_manifest(ref: ImageRef, digest: str) -> None:
+    """Delete the manifest ``digest`` of ``ref``'s repository from its registry (plain HTTP, on loopback): what a
+    test pushed under a path of its own goes when it ends (the blobs stay, shared with other images).
+
+    Raises:
+        HarnessError: when the registry does not accept the deletion.
+    """
+    request = urllib.request.Request(f"http://{ref.host}/v2/{ref.remote_name}/manifests/{digest}", method="DELETE")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.status != 202:
+                raise HarnessError(f"registry {ref.host} answered {response.status} to deleting {ref}@{digest}")
+    except urllib.error.URLError as exc:
+        raise HarnessError(f"could not delete {ref}@{digest} from registry {ref.host}: {exc}") from None
+
+
+def push_archive(archive: Path, ref: ImageRef, *, content_addressed: bool = True,
+                 credentials: str | None = None) -> str | None:
     """Copy the image in a docker-archive to ``ref`` with skopeo (plain HTTP when the registry is on loopback).
 
     With ``content_addressed`` (job images tagged with their build's key), an image whose tag a loopback registry
@@ -134,6 +179,8 @@ def push_archive(archive: Path, ref: ImageRef, *, content_addressed: bool = True
     digest_file = archive.with_name(f".{archive.name}.{os.getpid()}.digest")
     cmd = ["skopeo", "copy", "--quiet", f"--dest-tls-verify={'false' if ref.on_loopback else 'true'}",
            "--digestfile", str(digest_file), f"docker-archive:{archive}", f"docker://{ref}"]
+    if credentials is not None:
+        cmd[3:3] = ["--dest-creds", credentials]
     try:
         with step(f"pushing {archive.name} to {ref}"):
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)

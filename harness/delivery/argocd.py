@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import yaml
 
 from harness.cluster.base import Cluster
 from harness.crds import module_dir
+from harness.delivery.gitrepo import git
 from harness.errors import HarnessError
 from harness.images.service import ServiceImageSpec, build_service_image
 from harness.paths import cache_root
@@ -155,22 +155,15 @@ class GitServer:
         Raises:
             HarnessError: when the bundle cannot be made, copied or fetched.
         """
-        commit = _git(checkout, "rev-parse", branch)
+        commit = git(checkout, "rev-parse", branch)
         with tempfile.TemporaryDirectory() as tmp:
             bundle = Path(tmp) / "push.bundle"
-            _git(checkout, "bundle", "create", str(bundle), branch)
+            git(checkout, "bundle", "create", str(bundle), branch)
             self.cluster.kubectl("cp", str(bundle), f"{NAMESPACE}/{self.pod}:/tmp/push.bundle", "-c", "git")
         self.cluster.kubectl("exec", "-n", NAMESPACE, self.pod, "-c", "git", "--", "git", "-C",
                              f"{GIT_ROOT}/{GIT_REPO}", "fetch", "--quiet", "--force", "/tmp/push.bundle",
                              f"{branch}:{branch}")
         return commit
-
-
-def _git(checkout: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise HarnessError(f"`git {' '.join(args)}` in {checkout} failed: {done.stderr.strip()}")
-    return done.stdout.strip()
 
 
 def load_images(cluster: Cluster) -> dict[str, str]:

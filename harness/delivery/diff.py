@@ -40,6 +40,7 @@ from harness.delivery.applicationset import (
     generated_applications,
     resolve_value_file,
 )
+from harness.delivery.gitrepo import git
 from harness.errors import HarnessError
 from harness.paths import REPO_ROOT
 
@@ -130,13 +131,6 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise HarnessError(f"`git {' '.join(args)}` in {repo} failed: {done.stderr.strip()}")
-    return done.stdout.strip()
-
-
 def parse_range(revisions: str) -> tuple[str, str, bool]:
     """``base..head`` (or ``base...head``, from their merge base) as git reads it; an empty side is ``HEAD``.
 
@@ -176,7 +170,7 @@ def checkout(repo: Path, commit: str) -> Iterator[Path]:
     """
     with tempfile.TemporaryDirectory(prefix="harness-diff-") as parent:
         tree = Path(parent) / commit[:12]
-        _git(repo, "worktree", "add", "--detach", "--quiet", str(tree), commit)
+        git(repo, "worktree", "add", "--detach", "--quiet", str(tree), commit)
         try:
             yield tree
         finally:
@@ -321,7 +315,7 @@ def diff_revisions(repo: Path, revisions: str, environments: Sequence[str] = ())
     base, head, from_merge_base = parse_range(revisions)
     base_commit, head_commit = resolve_commit(repo, base), resolve_commit(repo, head)
     if from_merge_base:
-        base_commit = _git(repo, "merge-base", base_commit, head_commit)
+        base_commit = git(repo, "merge-base", base_commit, head_commit)
     rendered: list[RenderedApplications] = []
     available: set[str] = set()
     for commit, label in ((base_commit, base), (head_commit, head)):

@@ -5,8 +5,8 @@
 All are shared with concurrent sessions (xdist workers, other runs): ``test_sessions`` records what a
 session started, and the last session to end stops it (harness/sessions.py). ``namespace`` (function)
 gives each test its own namespace, unique per xdist worker, and ``scope`` the names its data lives under
-in the services; at teardown both are deleted. ``deploy_job`` installs a job chart; ``run_job`` triggers
-and waits.
+in the services; at teardown both are deleted. ``deploy_job`` installs a job chart, ``deploy_by_argocd`` has
+Argo CD deliver it from a values repository; ``run_job`` triggers and waits.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ from harness.services.pool import SERVICES, ServicePool
 from harness.sessions import SessionRegistry
 from harness.waiting import wait_until
 
-__all__ = ["cluster", "cluster_services", "deleted_namespaces", "deploy_job", "harness_options", "kube", "namespace",
-           "phase_timer", "run_job", "scope", "services", "test_sessions"]
+__all__ = ["cluster", "cluster_services", "deleted_namespaces", "deploy_by_argocd", "deploy_job", "harness_options",
+           "kube", "namespace", "phase_timer", "run_job", "scope", "services", "test_sessions"]
 
 
 @pytest.fixture(scope="session")
@@ -255,6 +256,40 @@ def deploy_job(cluster: Cluster, namespace: str, harness_options: HarnessOptions
         return deployment
 
     return _deploy
+
+
+@pytest.fixture
+def deploy_by_argocd(cluster: Cluster, namespace: str, tmp_path: Path,
+                     phase_timer: PhaseTimer) -> Iterator[Callable[..., Deployment]]:
+    """deploy_by_argocd(job, values={...}, env="dev") -> Deployment: the job as Argo CD delivers it
+    (harness/delivery/gitops.py). Its image is released to the machine registry under a path of this test's
+    (``<registry>/<namespace>/<image.repository>:<appVersion>``); Argo CD, installed for the test, syncs a copy of
+    this checkout with only ``env``'s ``_env.yaml`` and the job's file, the test's values layered on it. At the end
+    the Application, Argo CD, the environment's namespace and the released manifest are removed.
+    Local provider only: its containerd pulls from the machine registry."""
+    from harness.delivery.gitops import deliver, values_repository
+    from harness.delivery.images import publish_images
+    from harness.registry import Registry, delete_manifest
+
+    with ExitStack() as cleanup:
+        def _deploy(job: str, values: dict[str, Any] | None = None, *, env: str = "dev") -> Deployment:
+            if cluster.provider != "local":
+                pytest.skip("the released image is pulled from the machine registry, which only the local "
+                            "cluster pulls from")
+            machine = Registry()
+            machine.start()
+            started = time.monotonic()
+            (released,) = publish_images(f"{machine.address}/{namespace}", [job])
+            cleanup.callback(delete_manifest, released.ref, released.digest)
+            phase_timer.add({"release image": time.monotonic() - started})
+            started = time.monotonic()
+            gitops = cleanup.enter_context(values_repository(cluster, tmp_path, [env], jobs=[job]))
+            phase_timer.add({"argocd install": time.monotonic() - started})
+            deployment = deliver(gitops, released, env, values or {})
+            phase_timer.add(deployment.phases)
+            return deployment
+
+        yield _deploy
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,16 @@ from harness.charts.discover import VALUES_DIR, job_charts
 from harness.charts.render import KUBE_VERSION, LIBRARY_DIR, helm_binary
 from harness.charts.validate import validate_objects
 from harness.cluster.base import Cluster
-from harness.delivery.images import ReleasedImage, publish_images
+from harness.cluster.containerd import write_registry_host
+from harness.cluster.local import LocalCluster
+from harness.delivery.images import ReleasedImage, publish_images, release_ref
 from harness.delivery.publish import packages_in, publish
-from harness.deploy import without_credentials
-from harness.jobrun import run
+from harness.deploy import build_job, without_credentials
+from harness.images.reference import ImageRef
+from harness.jobrun import JobResult, run
 from harness.kube import Kube
 from harness.paths import REPO_ROOT
-from harness.registry import Registry, has_image
+from harness.registry import Registry, delete_manifest, has_image, push_archive, write_htpasswd
 from harness.scaffold import new_job
 
 pytestmark = pytest.mark.e2e
@@ -187,15 +190,9 @@ def test_released_image_runs_from_a_chart_installed_from_the_registry(
     try:
         _install_and_run(released, meta, scope, cluster, kube, namespace)
     finally:  # the machine registry keeps nothing of this test (its blobs are shared with the test builds)
-        _delete_manifest(machine.address, released.ref.remote_name, released.digest)
-        _delete_manifest(machine.address, f"{namespace}/charts/{RELEASED}", chart.digest)
+        delete_manifest(released.ref, released.digest)
+        delete_manifest(ImageRef(f"{scope}/charts", RELEASED, meta["version"]), chart.digest)
     assert not has_image(released.ref)
-
-
-def _delete_manifest(address: str, name: str, digest: str) -> None:
-    request = urllib.request.Request(f"http://{address}/v2/{name}/manifests/{digest}", method="DELETE")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 202
 
 
 def _install_and_run(released: ReleasedImage, meta: dict[str, Any], scope: str, cluster: Cluster, kube: Kube,
@@ -221,3 +218,62 @@ def _install_and_run(released: ReleasedImage, meta: dict[str, Any], scope: str, 
     assert all(s["imageID"].endswith(f"@{released.digest}") for s in statuses), statuses
     assert (result.outcome, result.exit_code) == ("failed", 2), result.summary()
     assert any("END_DATE" in text.strip().splitlines()[-1] for text in result.logs.values()), result.summary()
+
+
+def test_a_registry_that_needs_credentials_is_pulled_from_with_the_pull_secret(
+    dist: Path, cluster: Cluster, kube: Kube, namespace: str, tmp_path: Path,
+) -> None:
+    """A registry that serves only with credentials (htpasswd, as a production registry or mirror does) holds the
+    released image, pushed with them. The environment points at it with `global.imageRegistry`. Without a pull
+    secret the run cannot start, and the wait reports the registry's refusal at once. With
+    `pod.imagePullSecrets` naming a dockerconfigjson Secret, the pod pulls the image and runs the job's own code
+    (a bad END_DATE: exit 2 with the job's one-line reason)."""
+    if not isinstance(cluster, LocalCluster):
+        pytest.skip("containerd's hosts file for the registry is written on the local cluster's node")
+    user, password = "cms-robot", secrets.token_hex(12)
+    secure = Registry(root=tmp_path / "registry", port=0,
+                      htpasswd=write_htpasswd(tmp_path / "htpasswd", user, password))
+    secure.start()
+    try:
+        write_registry_host(cluster.layout.containerd, secure.address)
+        ref = release_ref(RELEASED, secure.address)
+        digest = push_archive(build_job(RELEASED).archive, ref, content_addressed=False,
+                              credentials=f"{user}:{password}")
+        assert digest is not None
+        package = next(p for p in packages_in(dist) if _chart_meta(p)["name"] == RELEASED)
+        # A small pod: the run ends at its configuration check, and the refused run's pod keeps its request.
+        values = {"global": {"imageRegistry": secure.address}, "cronjob": {"suspend": True},
+                  "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+                  "env": {**without_credentials("SINK_USERNAME", "SINK_PASSWORD"), "END_DATE": "not-a-date"}}
+
+        refused = _helm_install_and_run(package, values, cluster, kube, namespace)
+        assert refused.outcome == "failed" and refused.exit_code is None, refused.summary()
+        assert "ErrImagePull" in refused.reason or "ImagePullBackOff" in refused.reason, refused.reason
+        assert "401 Unauthorized" in refused.reason, refused.reason
+        cluster.kubectl("delete", "jobs", "--all", "-n", namespace, "--cascade=foreground", "--wait=true", timeout=120)
+
+        cluster.kubectl("create", "secret", "docker-registry", "registry-login", "-n", namespace,
+                        f"--docker-server={secure.address}", f"--docker-username={user}",
+                        f"--docker-password={password}")
+        pulled = _helm_install_and_run(package, {**values, "pod": {"imagePullSecrets": ["registry-login"]}},
+                                       cluster, kube, namespace)
+        statuses = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-l", f"job-name={pulled.name}",
+                                              "-o", "jsonpath={.items[*].status.containerStatuses}"))
+        assert all(s["imageID"].endswith(f"@{digest}") for s in statuses), statuses
+        assert (pulled.outcome, pulled.exit_code) == ("failed", 2), pulled.summary()
+        assert any("END_DATE" in text.strip().splitlines()[-1] for text in pulled.logs.values()), pulled.summary()
+    finally:
+        secure.destroy()
+        shutil.rmtree(cluster.layout.containerd.hosts_dir / secure.address, ignore_errors=True)
+
+
+def _helm_install_and_run(package: Path, values: dict[str, Any], cluster: Cluster, kube: Kube,
+                          namespace: str) -> JobResult:
+    """`helm upgrade --install` the packaged chart with ``values``, then trigger its CronJob and wait."""
+    done = subprocess.run(
+        [helm_binary(3), "upgrade", "--install", RELEASED, str(package), "--namespace", namespace,
+         "--kubeconfig", str(cluster.kubeconfig), "--values", "-", "--wait", "--timeout", "2m"],
+        input=yaml.safe_dump(values), capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    (cronjob,) = json.loads(cluster.kubectl("get", "cronjobs", "-n", namespace, "-o", "json"))["items"]
+    return run(kube, namespace, cronjob["metadata"]["name"], timeout=300)

@@ -6,6 +6,7 @@ import json
 
 from harness.delivery.argocd import UPSTREAM_IMAGE, git_server_manifest, install_manifest
 from harness.delivery.argocd import argocd_version as version
+from harness.delivery.gitops import applicationset_for, merged
 
 IMAGES = {"argocd": "127.0.0.1:5000/argocd:abc", "redis": "127.0.0.1:5000/argocd-redis:def"}
 
@@ -42,3 +43,23 @@ def test_git_server_serves_one_bare_repository() -> None:
     script = deployment["spec"]["template"]["spec"]["containers"][0]["command"][-1]
     assert "git daemon" in script and "--enable=receive-pack" not in script
     assert service["spec"]["ports"] == [{"port": 9418, "targetPort": "git", "name": "git"}]
+
+
+def test_test_values_are_layered_on_a_job_file_as_helm_layers_a_later_values_file() -> None:
+    """harness.delivery.gitops.merged: maps merge key by key, lists and scalars are replaced whole."""
+    job_file = {"env": {"SPARK_MASTER": "local[2]", "KRB5CCNAME": "FILE:/cc"}, "initContainers": {"kinit": {
+        "command": ["kinit"]}}, "tolerations": [{"key": "a"}], "resources": {"limits": {"memory": "4Gi"}}}
+    test = {"env": {"HDFS_URL": "hdfs://h:8020"}, "initContainers": {"kinit": {"enabled": False}},
+            "tolerations": [], "resources": {"limits": {"memory": "1Gi"}}}
+    assert merged(job_file, test) == {
+        "env": {"SPARK_MASTER": "local[2]", "KRB5CCNAME": "FILE:/cc", "HDFS_URL": "hdfs://h:8020"},
+        "initContainers": {"kinit": {"command": ["kinit"], "enabled": False}},
+        "tolerations": [], "resources": {"limits": {"memory": "1Gi"}}}
+    assert job_file["env"] == {"SPARK_MASTER": "local[2]", "KRB5CCNAME": "FILE:/cc"}  # not changed in place
+
+
+def test_the_applicationset_for_the_git_server_names_no_production_repository() -> None:
+    documents = applicationset_for("git://argocd-git.argocd.svc.cluster.local/cronjobs.git")
+    assert [d["kind"] for d in documents] == ["AppProject", "ApplicationSet"]
+    text = json.dumps(documents)
+    assert "gitlab.cern.ch" not in text and text.count("git://argocd-git.argocd.svc.cluster.local/cronjobs.git") >= 3

@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.cluster.containerd import ContainerdLayout, registry_hosts_toml, render_config, write_registry_host
 from harness.cluster.existing import ExistingCluster
@@ -177,6 +178,34 @@ def test_registry_port_is_fixed_and_configurable(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("HARNESS_REGISTRY_PORT", "http")
     with pytest.raises(HarnessError, match=r"HARNESS_REGISTRY_PORT='http' is not a TCP port"):
         registry_port()
+
+
+def test_a_registry_with_users_requires_them_and_counts_a_401_as_up(tmp_path: Path) -> None:
+    """The config names the users file; /v2/ answering 401 (no credentials sent) means the registry is up.
+    A local HTTP server stands in for the registry (no docker-registry needed)."""
+    class Refusing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="cronharness"')
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "secure").mkdir()
+        (tmp_path / "open").mkdir()
+        secure = Registry(root=tmp_path / "secure", port=server.server_address[1], htpasswd=tmp_path / "users")
+        config = yaml.safe_load(Path(secure._config()).read_text())
+        assert config["auth"] == {"htpasswd": {"realm": "cronharness", "path": str(tmp_path / "users")}}
+        assert secure.healthy()
+        open_one = Registry(root=tmp_path / "open", port=server.server_address[1])
+        assert "auth" not in yaml.safe_load(Path(open_one._config()).read_text())
+        assert not open_one.healthy()  # without users a 401 is not this registry answering
+    finally:
+        server.shutdown()
 
 
 def test_a_second_local_cluster_has_its_own_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

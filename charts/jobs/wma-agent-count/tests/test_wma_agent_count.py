@@ -21,12 +21,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import yaml
 
 from harness.checks import logs, metrics, search
 from harness.datagen import wmarchive
 from harness.datagen.archive import to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment, without_credentials, without_kerberos
+from harness.deploy import Deployment, job_chart, without_credentials, without_kerberos
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
@@ -210,6 +211,31 @@ def test_wma_agent_count(endpoints: Endpoints, scope: DataScope,
     assert second.succeeded, second.summary()
     after_second = search.documents(opensearch, f"{prefix}-*")
     assert {name: after_second[name] for name in indices} == {name: after_first[name] for name in indices}
+
+
+def test_delivered_by_argocd_from_its_released_image(endpoints: Endpoints, scope: DataScope, kube: Kube,
+                                                     deploy_by_argocd: Callable[..., Deployment],
+                                                     run_job: Callable[..., JobResult]) -> None:
+    """The GitOps path: Argo CD syncs dev's values with this test's values in the job file from a git server in
+    the cluster; the CronJob runs the image released to the registry as <image.repository>:<appVersion>, and a run
+    writes exactly the expected documents."""
+    hdfs, opensearch, _ = endpoints
+    start, end = window_for(datetime.now(UTC).date())
+    root, prefix = f"{scope.hdfs_root}{wmarchive.ROOT}", scope.index(PREFIX)
+    expected = expected_documents(seed(hdfs, root, start, end), start, end)
+
+    deployment = deploy_by_argocd(JOB, env="dev", values=run_values(endpoints, root=root, end=end, prefix=prefix,
+                                                                    push_job=scope.push_job(JOB)))
+    result = run_job(deployment)
+    assert result.succeeded, result.summary()
+
+    pods = kube.plain(kube.core.list_namespaced_pod(deployment.namespace,
+                                                    label_selector=f"job-name={result.name}"))["items"]
+    assert {c["image"] for pod in pods for c in pod["spec"]["containers"]} == {str(deployment.image)}
+    app_version = yaml.safe_load((job_chart(JOB) / "Chart.yaml").read_text())["appVersion"]
+    assert str(deployment.image).endswith(f"/{scope.namespace}/cmsmonitoring/{JOB}:{app_version}")
+    found = search.documents(opensearch, f"{prefix}-*")
+    assert_documents({k: v for docs in found.values() for k, v in docs.items()}, expected)
 
 
 def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope,
