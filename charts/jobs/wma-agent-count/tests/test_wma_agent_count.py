@@ -213,6 +213,7 @@ def test_wma_agent_count(endpoints: Endpoints, scope: DataScope,
     assert {name: after_second[name] for name in indices} == {name: after_first[name] for name in indices}
 
 
+@pytest.mark.gitops
 def test_delivered_by_argocd_from_its_released_image(endpoints: Endpoints, scope: DataScope, kube: Kube,
                                                      deploy_by_argocd: Callable[..., Deployment],
                                                      run_job: Callable[..., JobResult]) -> None:
