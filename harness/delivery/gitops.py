@@ -89,7 +89,7 @@ class Gitops:
                 (self.checkout / path).write_text(text)
         git(self.checkout, "add", "-A")
         git(self.checkout, "-c", "user.name=cronharness", "-c", "user.email=cronharness@localhost",
-             "commit", "--quiet", "--allow-empty", "-m", message)
+            "commit", "--quiet", "--allow-empty", "-m", message)
         commit = self.git.push(self.checkout)
         for app in self.applications():
             self.refresh(app)
