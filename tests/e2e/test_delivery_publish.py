@@ -195,27 +195,31 @@ def test_released_image_runs_from_a_chart_installed_from_the_registry(
     assert not has_image(released.ref)
 
 
+# The job's own code runs and stops at its configuration check: exit 2 with its one-line END_DATE reason (the
+# success path is the job's own test).
+BAD_END_DATE = {"cronjob": {"suspend": True},
+                "env": {**without_credentials("SINK_USERNAME", "SINK_PASSWORD"), "END_DATE": "not-a-date"}}
+
+
 def _install_and_run(released: ReleasedImage, meta: dict[str, Any], scope: str, cluster: Cluster, kube: Kube,
                      namespace: str) -> None:
-
-    with_values = {"global": {"imageRegistry": scope}, "cronjob": {"suspend": True},
-                   "env": {**without_credentials("SINK_USERNAME", "SINK_PASSWORD"), "END_DATE": "not-a-date"}}
-    done = subprocess.run(
-        [helm_binary(3), "install", RELEASED, f"oci://{scope}/charts/{RELEASED}", "--version", meta["version"],
-         "--plain-http", "--namespace", namespace, "--kubeconfig", str(cluster.kubeconfig), "--values", "-",
-         "--wait", "--timeout", "2m"],
-        input=yaml.safe_dump(with_values), capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    (cronjob,) = json.loads(cluster.kubectl("get", "cronjobs", "-n", namespace, "-o", "json"))["items"]
-    result = run(kube, namespace, cronjob["metadata"]["name"], timeout=300)
+    result = _helm_install_and_run(f"oci://{scope}/charts/{RELEASED}", {"global": {"imageRegistry": scope},
+                                                                        **BAD_END_DATE},
+                                   cluster, kube, namespace, "--version", meta["version"], "--plain-http")
     pods = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-l", f"job-name={result.name}",
                                       "-o", "json"))["items"]
     # The spec names the released reference; the status' imageID is the digest that was pulled (its `image` may
     # show another name of the same image that containerd already had).
     assert {c["image"] for pod in pods for c in pod["spec"]["containers"]} == {str(released.ref)}
+    _assert_the_job_ran_the_digest(result, released.digest, cluster, namespace)
+
+
+def _assert_the_job_ran_the_digest(result: JobResult, digest: str, cluster: Cluster, namespace: str) -> None:
+    pods = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-l", f"job-name={result.name}",
+                                      "-o", "json"))["items"]
     statuses = [s for pod in pods for s in pod["status"].get("containerStatuses", [])]
     assert statuses, result.summary()
-    assert all(s["imageID"].endswith(f"@{released.digest}") for s in statuses), statuses
+    assert all(s["imageID"].endswith(f"@{digest}") for s in statuses), statuses
     assert (result.outcome, result.exit_code) == ("failed", 2), result.summary()
     assert any("END_DATE" in text.strip().splitlines()[-1] for text in result.logs.values()), result.summary()
 
@@ -242,11 +246,10 @@ def test_a_registry_that_needs_credentials_is_pulled_from_with_the_pull_secret(
         assert digest is not None
         package = next(p for p in packages_in(dist) if _chart_meta(p)["name"] == RELEASED)
         # A small pod: the run ends at its configuration check, and the refused run's pod keeps its request.
-        values = {"global": {"imageRegistry": secure.address}, "cronjob": {"suspend": True},
-                  "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
-                  "env": {**without_credentials("SINK_USERNAME", "SINK_PASSWORD"), "END_DATE": "not-a-date"}}
+        values = {"global": {"imageRegistry": secure.address}, **BAD_END_DATE,
+                  "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}}
 
-        refused = _helm_install_and_run(package, values, cluster, kube, namespace)
+        refused = _helm_install_and_run(str(package), values, cluster, kube, namespace)
         assert refused.outcome == "failed" and refused.exit_code is None, refused.summary()
         assert "ErrImagePull" in refused.reason or "ImagePullBackOff" in refused.reason, refused.reason
         assert "401 Unauthorized" in refused.reason, refused.reason
@@ -255,23 +258,20 @@ def test_a_registry_that_needs_credentials_is_pulled_from_with_the_pull_secret(
         cluster.kubectl("create", "secret", "docker-registry", "registry-login", "-n", namespace,
                         f"--docker-server={secure.address}", f"--docker-username={user}",
                         f"--docker-password={password}")
-        pulled = _helm_install_and_run(package, {**values, "pod": {"imagePullSecrets": ["registry-login"]}},
+        pulled = _helm_install_and_run(str(package), {**values, "pod": {"imagePullSecrets": ["registry-login"]}},
                                        cluster, kube, namespace)
-        statuses = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-l", f"job-name={pulled.name}",
-                                              "-o", "jsonpath={.items[*].status.containerStatuses}"))
-        assert all(s["imageID"].endswith(f"@{digest}") for s in statuses), statuses
-        assert (pulled.outcome, pulled.exit_code) == ("failed", 2), pulled.summary()
-        assert any("END_DATE" in text.strip().splitlines()[-1] for text in pulled.logs.values()), pulled.summary()
+        _assert_the_job_ran_the_digest(pulled, digest, cluster, namespace)
     finally:
         secure.destroy()
         shutil.rmtree(cluster.layout.containerd.hosts_dir / secure.address, ignore_errors=True)
 
 
-def _helm_install_and_run(package: Path, values: dict[str, Any], cluster: Cluster, kube: Kube,
-                          namespace: str) -> JobResult:
-    """`helm upgrade --install` the packaged chart with ``values``, then trigger its CronJob and wait."""
+def _helm_install_and_run(chart: str, values: dict[str, Any], cluster: Cluster, kube: Kube, namespace: str,
+                          *helm_args: str) -> JobResult:
+    """`helm upgrade --install` the chart (a package file or an ``oci://`` reference, with ``helm_args``) with
+    ``values``, then trigger its CronJob and wait."""
     done = subprocess.run(
-        [helm_binary(3), "upgrade", "--install", RELEASED, str(package), "--namespace", namespace,
+        [helm_binary(3), "upgrade", "--install", RELEASED, chart, *helm_args, "--namespace", namespace,
          "--kubeconfig", str(cluster.kubeconfig), "--values", "-", "--wait", "--timeout", "2m"],
         input=yaml.safe_dump(values), capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
