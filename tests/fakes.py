@@ -68,3 +68,100 @@ class InMemorySearchBackendForUnitTest(SearchBackend):
 
     def close(self) -> None:
         pass
+
+
+class InMemoryMongoDatabaseForUnitTest:
+    """The few ``pymongo.database.Database`` calls jobkit's CollectionSink makes, on dicts.
+
+    ``failures`` scripts dropped connections: an entry ``(operation, when)`` makes the next call of that
+    operation (``rename``, ``drop_collection``, ``create_collection``, ``find``, ``insert_many``, ...) raise
+    ``AutoReconnect``, ``before`` it takes effect or ``after`` (the server did it, the reply was lost).
+    """
+
+    name = "db"
+
+    def __init__(self) -> None:
+        self.collections: dict[str, dict[Any, dict[str, Any]]] = {}
+        self.failures: list[tuple[str, str]] = []
+        self.calls: list[str] = []
+
+    def fail(self, operation: str, apply: Any) -> Any:
+        """Run ``apply`` for ``operation``, raising a scripted AutoReconnect before or after it."""
+        from pymongo.errors import AutoReconnect
+
+        self.calls.append(operation)
+        when = next((w for op, w in self.failures if op == operation), None)
+        if when is not None:
+            self.failures.remove((operation, when))
+        if when == "before":
+            raise AutoReconnect(f"{operation}: connection reset (scripted)")
+        result = apply()
+        if when == "after":
+            raise AutoReconnect(f"{operation}: connection reset after it went through (scripted)")
+        return result
+
+    def list_collection_names(self) -> list[str]:
+        return list(self.fail("list_collection_names", lambda: sorted(self.collections)))
+
+    def drop_collection(self, name: str) -> None:
+        self.fail("drop_collection", lambda: self.collections.pop(name, None))
+
+    def create_collection(self, name: str, check_exists: bool = True) -> None:
+        from pymongo.errors import OperationFailure
+
+        def create() -> None:
+            if name in self.collections:
+                raise OperationFailure(f"Collection {self.name}.{name} already exists.", code=48)
+            self.collections[name] = {}
+
+        self.fail("create_collection", create)
+
+    def __getitem__(self, name: str) -> _InMemoryMongoCollection:
+        return _InMemoryMongoCollection(self, name)
+
+
+class _InMemoryMongoCollection:
+    def __init__(self, database: InMemoryMongoDatabaseForUnitTest, name: str) -> None:
+        self.database, self.name = database, name
+
+    def _documents(self) -> dict[Any, dict[str, Any]]:
+        return self.database.collections.setdefault(self.name, {})
+
+    def insert_many(self, documents: Sequence[dict[str, Any]], ordered: bool = True) -> None:
+        from pymongo.errors import BulkWriteError
+
+        def insert() -> None:
+            existing = self._documents()
+            duplicates = [d for d in documents if d["_id"] in existing]
+            existing.update((d["_id"], dict(d)) for d in documents if d["_id"] not in existing)
+            if duplicates:
+                raise BulkWriteError({"writeErrors": [{"op": d, "errmsg": "duplicate key"} for d in duplicates]})
+
+        self.database.fail("insert_many", insert)
+
+    def bulk_write(self, operations: Sequence[Any], ordered: bool = True) -> None:
+        def replace() -> None:
+            for operation in operations:
+                document = operation._doc
+                self._documents()[document["_id"]] = dict(document)
+
+        self.database.fail("bulk_write", replace)
+
+    def create_index(self, keys: Any, name: str, unique: bool = False) -> str:
+        return str(self.database.fail("create_index", lambda: (self._documents(), name)[1]))
+
+    def find(self, query: Mapping[str, Any], projection: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return list(self.database.fail("find", lambda: [{"_id": key} for key in self.database.collections.get(
+            self.name, {})]))
+
+    def rename(self, target: str) -> None:
+        from pymongo.errors import OperationFailure
+
+        def rename() -> None:
+            if self.name not in self.database.collections:
+                raise OperationFailure(f"Source collection {self.name} does not exist", code=26)
+            if target in self.database.collections:
+                raise OperationFailure(f"target namespace {target} exists", code=48)
+            self.database.collections[target] = self.database.collections.pop(self.name)
+
+        self.database.fail("rename", rename)

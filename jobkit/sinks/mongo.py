@@ -16,6 +16,9 @@ before step 2 leaves ``<name>`` untouched (its staging collection is dropped by 
 that dies between the renames leaves the old data under ``<name>__jobkit_old``, which the next run
 puts back before it starts. ``upsert`` mode writes into ``<name>`` directly and deletes nothing.
 
+Every server call is retried on a dropped connection, and the renames and the creation look first whether an
+attempt whose reply was lost went through; what still fails is one :class:`SinkError` naming the collection.
+
 Configuration: ``MONGO_URI``, ``MONGO_DB`` and ``MONGO_BATCH_SIZE`` (documents per bulk write, which the job
 passes to its :class:`CollectionSink`).
 """
@@ -209,22 +212,51 @@ class CollectionSink(BatchedSink):
     def _names(self) -> set[str]:
         return set(self._retry(self.database.list_collection_names, "collection listing"))
 
+    def _rename(self, source: str, target: str) -> None:
+        """Rename ``source`` to ``target``, retried: an attempt whose reply was lost to a dropped connection
+        may have gone through, so each retry first looks whether it did."""
+        def attempt() -> None:
+            names = set(self.database.list_collection_names())
+            if source not in names and target in names:
+                return
+            self.database[source].rename(target)
+
+        self._retry(attempt, f"rename of {source} to {target}")
+
+    def _drop(self, name: str) -> None:
+        self._retry(functools.partial(self.database.drop_collection, name), f"drop of {name}")
+
+    def _ensure_exists(self, name: str) -> None:
+        """Create ``name`` unless it exists (an empty collection does not exist until written); retried like
+        :meth:`_rename`."""
+        def attempt() -> None:
+            if name not in self.database.list_collection_names():
+                self.database.create_collection(name, check_exists=False)
+
+        self._retry(attempt, f"creation of {name}")
+
+    def _count_dropped(self, ids: set[Any]) -> int:
+        """Documents of the current collection that the swap drops (streamed ids only, not the documents)."""
+        collection = self.database[self.collection]
+        return int(self._retry(lambda: sum(1 for old in collection.find({}, {"_id": 1}) if old["_id"] not in ids),
+                               "count of the documents the swap drops"))
+
     def _recover(self) -> None:
         """Undo what an interrupted earlier run left: put an orphaned old collection back, drop staging."""
         names = self._names()
         if self.collection + OLD in names and self.collection not in names:
-            self.database[self.collection + OLD].rename(self.collection)
+            self._rename(self.collection + OLD, self.collection)
             job_logger().warning("restored the collection an interrupted run had moved aside", target=self.target)
         elif self.collection + OLD in names:
-            self.database.drop_collection(self.collection + OLD)
+            self._drop(self.collection + OLD)
         if self.collection + STAGING in names:
-            self.database.drop_collection(self.collection + STAGING)
+            self._drop(self.collection + STAGING)
 
     def _swap(self) -> None:
         if self.collection in self._names():
-            self.database[self.collection].rename(self.collection + OLD)
-        self.database[self.collection + STAGING].rename(self.collection)
-        self.database.drop_collection(self.collection + OLD)
+            self._rename(self.collection, self.collection + OLD)
+        self._rename(self.collection + STAGING, self.collection)
+        self._drop(self.collection + OLD)
 
     def write(self, records: Iterable[Record]) -> WriteResult:
         """Write ``records``; in replace mode the collection then holds exactly them.
@@ -237,8 +269,17 @@ class CollectionSink(BatchedSink):
             (replace mode; 0 in upsert mode).
 
         Raises:
-            SinkError: when documents are rejected, a record has no id, or the server stays unreachable.
+            SinkError: when documents are rejected, a record has no id, the server stays unreachable, or it
+                refuses an operation; the message names the collection (the job's one-line reason).
         """
+        from pymongo.errors import PyMongoError
+
+        try:
+            return self._write(records)
+        except PyMongoError as exc:
+            raise SinkError(f"{self.target}: {type(exc).__name__}: {exc}") from exc
+
+    def _write(self, records: Iterable[Record]) -> WriteResult:
         if self.mode == "upsert":
             ids = self._write_all(self.collection, records, fresh=False)
             self._create_indexes(self.collection)
@@ -246,12 +287,9 @@ class CollectionSink(BatchedSink):
             return WriteResult(self.target, len(ids))
         self._recover()
         ids = self._write_all(self.collection + STAGING, records, fresh=True)
-        if not ids:
-            # An empty collection does not exist until written; create it so the swap has something to move.
-            self.database.create_collection(self.collection + STAGING)
+        self._ensure_exists(self.collection + STAGING)  # so that the swap has something to move
         self._create_indexes(self.collection + STAGING)
-        # Streamed ids only: counts what the swap drops without holding the old documents.
-        dropped = sum(1 for old in self.database[self.collection].find({}, {"_id": 1}) if old["_id"] not in ids)
+        dropped = self._count_dropped(ids)
         self._swap()
         job_logger().info("replaced collection", target=self.target, docs=len(ids), deleted=dropped)
         return WriteResult(self.target, len(ids), dropped)
