@@ -61,6 +61,37 @@ def without_kerberos(**persistence: Any) -> dict[str, Any]:
             "persistence": {"keytab": {"enabled": False}, **persistence}}
 
 
+def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` deep-merged onto ``base`` as Helm merges a later values file: maps key by key, anything else
+    replaced whole."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+# The Spark engines a job test runs on, as they appear in test ids: local mode inside the job's pod (values/dev), and
+# executors as pods of the job's image (the library's spark.kubernetes switch, docs/spark.md).
+SPARK_ENGINES = ("local", "spark_k8s")
+IN_CLUSTER_API = "k8s://https://kubernetes.default.svc"
+
+
+def on_spark_engine(engine: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` run on Spark engine ``engine`` (one of :data:`SPARK_ENGINES`); ``spark_k8s`` adds two executor
+    pods with small requests (the test cluster is one small node).
+
+    Raises:
+        HarnessError: for an unknown engine.
+    """
+    if engine == "local":
+        return values
+    if engine == "spark_k8s":
+        return merged(values, {"spark": {"kubernetes": {"enabled": True, "executorRequestCores": "100m"}},
+                               "env": {"SPARK_MASTER": IN_CLUSTER_API, "SPARK_EXECUTOR_INSTANCES": "2",
+                                       "SPARK_EXECUTOR_MEMORY": "512m"}})
+    raise HarnessError(f"unknown Spark engine {engine!r}; choose one of {', '.join(SPARK_ENGINES)}")
+
+
 def job_chart(job: str) -> Path:
     """The chart folder of ``job``.
 

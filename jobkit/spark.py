@@ -2,8 +2,10 @@
 
 Tests run Spark locally (``SPARK_MASTER=local[2]``); production sets ``yarn`` or ``k8s://...``. In
 client mode the executors must call back to the driver, so its ports are fixed
-(``SPARK_DRIVER_PORT``, ``SPARK_BLOCKMANAGER_PORT``, exposed as hostPort pairs in the chart) and,
-with ``SPARK_LOCAL_IP`` set, the driver binds and advertises that address (127.0.0.1 in tests).
+(``SPARK_DRIVER_PORT``, ``SPARK_BLOCKMANAGER_PORT``) and, with ``SPARK_LOCAL_IP`` set, the driver binds and
+advertises that address (by default 127.0.0.1 in local mode; the pod's IP with executors on Kubernetes).
+With ``k8s://`` the executors are pods of the job's own image in the job's namespace, owned by the driver's pod;
+the chart's ``spark.kubernetes`` switch sets the ``SPARK_KUBERNETES_*`` variables (charts/cronjob-common).
 Memory defaults are small: these jobs aggregate days of monitoring records, not the whole archive.
 """
 
@@ -15,7 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from jobkit.config import Config, Var
-from jobkit.errors import JobError
+from jobkit.errors import ConfigError, JobError
 from jobkit.logs import job_logger
 
 if TYPE_CHECKING:
@@ -25,11 +27,17 @@ SPARK_VARS = (
     Var("SPARK_MASTER", "str", default="local[2]", help="Spark master: local[N], yarn or k8s://https://host:port"),
     Var("SPARK_DRIVER_PORT", "int", help="fixed driver RPC port (client mode behind hostPort)"),
     Var("SPARK_BLOCKMANAGER_PORT", "int", help="fixed driver block manager port (client mode behind hostPort)"),
-    Var("SPARK_LOCAL_IP", "str", help="address the driver binds and advertises (127.0.0.1 in tests)"),
+    Var("SPARK_LOCAL_IP", "str", help="address the driver binds and advertises (default: 127.0.0.1 in local mode)"),
     Var("SPARK_DRIVER_MEMORY", "str", default="1g", help="spark.driver.memory"),
     Var("SPARK_EXECUTOR_MEMORY", "str", default="1g", help="spark.executor.memory"),
     Var("SPARK_EXECUTOR_INSTANCES", "int", default=2, help="executors on yarn/k8s"),
     Var("SPARK_SHUFFLE_PARTITIONS", "int", default=8, help="spark.sql.shuffle.partitions"),
+    Var("SPARK_KUBERNETES_NAMESPACE", "str", help="namespace of the executor pods (k8s:// masters)"),
+    Var("SPARK_KUBERNETES_DRIVER_POD", "str", help="the driver's pod: owns the executor pods, which go with it"),
+    Var("SPARK_KUBERNETES_IMAGE", "str", help="executor image (the job's own)"),
+    Var("SPARK_KUBERNETES_IMAGE_PULL_POLICY", "str", default="IfNotPresent", help="executor image pull policy"),
+    Var("SPARK_KUBERNETES_IMAGE_PULL_SECRETS", "str", help="comma-separated Secrets to pull the executor image"),
+    Var("SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES", "str", help="CPU request of an executor pod, e.g. 500m"),
     Var("HDFS_URL", "str", help="default file system, e.g. hdfs://127.0.0.1:8020 (empty: Hadoop's default)",
         schemes=(("hdfs", "hdfs://host:port"), ("viewfs", "viewfs://cluster"), ("file", "file:///"))),
 )
@@ -69,13 +77,48 @@ def spark_conf(config: Config, app_name: str) -> dict[str, str]:
             conf[key] = str(value)
             # One fixed port per role: a taken port must fail the run, not silently move elsewhere.
             conf["spark.port.maxRetries"] = "0"
-    local_ip = config.text("SPARK_LOCAL_IP")
+    # A local-mode driver talks only to itself, so loopback unless told otherwise (on the pod's address a
+    # local-mode query was seen to hang: docs/services.md).
+    local_ip = config.text("SPARK_LOCAL_IP") or ("127.0.0.1" if master.startswith("local") else "")
     if local_ip:
         conf["spark.driver.bindAddress"] = local_ip
         conf["spark.driver.host"] = local_ip
     hdfs = config.text("HDFS_URL")
     if hdfs:
         conf["spark.hadoop.fs.defaultFS"] = hdfs
+    if master.startswith("k8s://"):
+        conf.update(kubernetes_conf(config))
+    return conf
+
+
+KUBERNETES_KEYS = {
+    "spark.kubernetes.namespace": "SPARK_KUBERNETES_NAMESPACE",
+    "spark.kubernetes.driver.pod.name": "SPARK_KUBERNETES_DRIVER_POD",
+    "spark.kubernetes.container.image": "SPARK_KUBERNETES_IMAGE",
+    "spark.kubernetes.container.image.pullPolicy": "SPARK_KUBERNETES_IMAGE_PULL_POLICY",
+    "spark.kubernetes.container.image.pullSecrets": "SPARK_KUBERNETES_IMAGE_PULL_SECRETS",
+    "spark.kubernetes.executor.request.cores": "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES",
+}
+
+
+def kubernetes_conf(config: Config) -> dict[str, str]:
+    """The settings of executors as pods (client mode: the driver runs in the job's pod).
+
+    Raises:
+        ConfigError: when the executor image or the driver's address is missing (the chart's ``spark.kubernetes``
+            switch sets both).
+    """
+    for name in ("SPARK_KUBERNETES_IMAGE", "SPARK_LOCAL_IP"):
+        if not config.text(name):
+            raise ConfigError(f"{name} is required with SPARK_MASTER={config.text('SPARK_MASTER')}: executor pods "
+                              "need the image to run and the driver's address to call back; set "
+                              "spark.kubernetes.enabled in the chart's values, which sets both")
+    conf = {key: config.text(name) for key, name in KUBERNETES_KEYS.items() if config.text(name)}
+    # Spark's default, kept explicit: an executor pod is deleted when it ends, so a run leaves none behind.
+    conf["spark.kubernetes.executor.deleteOnTermination"] = "true"
+    # Client mode has no driver Service; without this Spark's stop would try to delete one, which the job's Role
+    # rightly does not allow (deleting Services by label could reach other workloads' Services).
+    conf["spark.kubernetes.driver.service.deleteOnTermination"] = "false"
     return conf
 
 

@@ -33,7 +33,7 @@ from harness.delivery.applicationset import APPLICATIONSET, APPPROJECT
 from harness.delivery.argocd import NAMESPACE, REPO_URL, GitServer, install_argocd, load_images, uninstall_argocd
 from harness.delivery.gitrepo import git
 from harness.delivery.images import ReleasedImage
-from harness.deploy import Deployment
+from harness.deploy import Deployment, merged
 from harness.errors import HarnessError
 from harness.paths import REPO_ROOT
 from harness.toolchain.progress import step
@@ -47,15 +47,6 @@ APPLICATIONSET_NAME = "cms-cronjobs"
 def target_namespace(env: str) -> str:
     """The namespace the ApplicationSet deploys environment ``env`` to."""
     return f"cmsmon-{env}"
-
-
-def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``over`` deep-merged onto ``base`` as Helm merges a later values file: maps key by key, anything else
-    replaced whole."""
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
 
 
 @dataclass

@@ -36,3 +36,43 @@ def test_network_policy_allowlist(render: Render) -> None:
     assert policy["egress"][1:] == egress
     assert policy["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "test-chart",
                                                     "app.kubernetes.io/instance": "t"}
+
+
+def test_spark_on_kubernetes_gets_a_role_for_executor_pods_a_token_and_the_driver_wiring(render: Render) -> None:
+    own = [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+    objects = render({"spark": {"kubernetes": {"enabled": True, "executorRequestCores": "250m"}},
+                      "env": {"SPARK_MASTER": "k8s://https://kubernetes.default.svc"},
+                      "rbac": {"create": True, "rules": own}, "serviceAccount": {"automountServiceAccountToken": True},
+                      "pod": {"imagePullSecrets": ["regcred", "mirror"]}})
+    manage = ["create", "get", "list", "watch", "delete", "deletecollection"]
+    assert objects["Role"]["rules"] == [*own, {"apiGroups": [""], "resources": ["pods", "configmaps"], "verbs": manage},
+                                        {"apiGroups": [""], "resources": ["persistentvolumeclaims"],
+                                         "verbs": ["list", "deletecollection"]}]
+    assert objects["RoleBinding"]["roleRef"]["name"] == "t-test-chart"
+    spec = pod_spec(objects)
+    assert spec["automountServiceAccountToken"] is True
+    container = spec["containers"][0]
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"] if e["name"].startswith("SPARK_")}
+    assert env == {
+        "SPARK_MASTER": "k8s://https://kubernetes.default.svc",
+        "SPARK_LOCAL_IP": {"fieldRef": {"fieldPath": "status.podIP"}},
+        "SPARK_DRIVER_PORT": "7078",
+        "SPARK_BLOCKMANAGER_PORT": "7079",
+        "SPARK_KUBERNETES_NAMESPACE": {"fieldRef": {"fieldPath": "metadata.namespace"}},
+        "SPARK_KUBERNETES_DRIVER_POD": {"fieldRef": {"fieldPath": "metadata.name"}},
+        "SPARK_KUBERNETES_IMAGE": container["image"],
+        "SPARK_KUBERNETES_IMAGE_PULL_POLICY": container["imagePullPolicy"],
+        "SPARK_KUBERNETES_IMAGE_PULL_SECRETS": "regcred,mirror",
+        "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES": "250m",
+    }
+    assert [(p["name"], p["containerPort"]) for p in container["ports"]] == [("spark-driver", 7078),
+                                                                            ("spark-blockmgr", 7079)]
+
+
+def test_spark_on_kubernetes_alone_makes_the_role_and_mounts_the_token(render: Render) -> None:
+    objects = render({"spark": {"kubernetes": {"enabled": True}},
+                      "env": {"SPARK_MASTER": "k8s://https://kubernetes.default.svc"}})
+    assert [rule["resources"] for rule in objects["Role"]["rules"]] == [["pods", "configmaps"],
+                                                                        ["persistentvolumeclaims"]]
+    assert objects["ServiceAccount"]["automountServiceAccountToken"] is False  # other pods of the SA: no token
+    assert pod_spec(objects)["automountServiceAccountToken"] is True

@@ -6,7 +6,8 @@ import json
 
 from harness.delivery.argocd import UPSTREAM_IMAGE, git_server_manifest, install_manifest
 from harness.delivery.argocd import argocd_version as version
-from harness.delivery.gitops import applicationset_for, merged
+from harness.delivery.gitops import applicationset_for
+from harness.deploy import merged
 
 IMAGES = {"argocd": "127.0.0.1:5000/argocd:abc", "redis": "127.0.0.1:5000/argocd-redis:def"}
 

@@ -7,7 +7,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from jobkit.config import load
+from jobkit.errors import ConfigError
 from jobkit.sinks.spark_hdfs import day_path
 from jobkit.sinks.webhdfs import encode
 from jobkit.spark import SPARK_VARS, spark_conf
@@ -27,6 +30,9 @@ def test_local_defaults() -> None:
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        # A local-mode driver talks only to itself: loopback unless SPARK_LOCAL_IP says otherwise.
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
     }
 
 
@@ -81,3 +87,37 @@ def test_jobkit_imports_without_pyspark() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.startswith("pyspark is not installed (")
     assert out.stdout.rstrip().endswith("); build the job on the spark base image")
+
+
+def test_executors_on_kubernetes_from_the_chart_wiring() -> None:
+    environ = {"SPARK_MASTER": "k8s://https://kubernetes.default.svc", "SPARK_LOCAL_IP": "10.244.0.7",
+               "SPARK_DRIVER_PORT": "7078", "SPARK_BLOCKMANAGER_PORT": "7079",
+               "SPARK_KUBERNETES_NAMESPACE": "cmsmon-dev", "SPARK_KUBERNETES_DRIVER_POD": "cpueff-29412-abcde",
+               "SPARK_KUBERNETES_IMAGE": "registry.cern.ch/cmsmonitoring/cpueff:0.4.0",
+               "SPARK_KUBERNETES_IMAGE_PULL_SECRETS": "regcred", "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES": "250m"}
+    conf = spark_conf(load(SPARK_VARS, environ), "cpueff")
+    assert {k: v for k, v in conf.items() if "kubernetes" in k or "driver" in k or "executor.instances" in k} == {
+        "spark.driver.memory": "1g",
+        "spark.executor.instances": "2",
+        "spark.driver.port": "7078",
+        "spark.driver.bindAddress": "10.244.0.7",
+        "spark.driver.host": "10.244.0.7",
+        "spark.kubernetes.namespace": "cmsmon-dev",
+        "spark.kubernetes.driver.pod.name": "cpueff-29412-abcde",
+        "spark.kubernetes.container.image": "registry.cern.ch/cmsmonitoring/cpueff:0.4.0",
+        "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
+        "spark.kubernetes.container.image.pullSecrets": "regcred",
+        "spark.kubernetes.executor.request.cores": "250m",
+        "spark.kubernetes.executor.deleteOnTermination": "true",
+        "spark.kubernetes.driver.service.deleteOnTermination": "false",
+    }
+
+
+def test_executors_on_kubernetes_need_the_image_and_the_driver_address() -> None:
+    environ = {"SPARK_MASTER": "k8s://https://kubernetes.default.svc", "SPARK_LOCAL_IP": "10.244.0.7"}
+    with pytest.raises(ConfigError, match=r"^SPARK_KUBERNETES_IMAGE is required with SPARK_MASTER=k8s://https://"
+                                          r"kubernetes\.default\.svc: .*set spark\.kubernetes\.enabled"):
+        spark_conf(load(SPARK_VARS, environ), "cpueff")
+    environ = {"SPARK_MASTER": "k8s://https://kubernetes.default.svc", "SPARK_KUBERNETES_IMAGE": "i:1"}
+    with pytest.raises(ConfigError, match=r"^SPARK_LOCAL_IP is required"):
+        spark_conf(load(SPARK_VARS, environ), "cpueff")

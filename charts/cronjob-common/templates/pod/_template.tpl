@@ -18,7 +18,8 @@ spec:
   restartPolicy: {{ $pod.restartPolicy }}
   terminationGracePeriodSeconds: {{ $pod.terminationGracePeriodSeconds | int64 }}
   serviceAccountName: {{ include "cronjob-common.names.serviceAccountName" . }}
-  automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
+  {{- /* A Spark driver on Kubernetes talks to the API server to start its executors. */}}
+  automountServiceAccountToken: {{ or .Values.serviceAccount.automountServiceAccountToken .Values.spark.kubernetes.enabled }}
   {{- if $pod.hostNetwork }}
   hostNetwork: true
   {{- end }}

@@ -3,6 +3,9 @@
 {{- if and .Values.rbac.create (not .Values.serviceAccount.create) -}}
 {{- include "cronjob-common.lib.fail" (dict "key" "rbac.create" "message" "needs serviceAccount.create true: binding a Role to a shared ServiceAccount would grant it to other workloads" "context" $) -}}
 {{- end -}}
+{{- if and .Values.spark.kubernetes.enabled (not .Values.serviceAccount.create) -}}
+{{- include "cronjob-common.lib.fail" (dict "key" "spark.kubernetes.enabled" "message" "needs serviceAccount.create true: the Role to manage executor pods is bound to the job's own ServiceAccount, not a shared one" "context" $) -}}
+{{- end -}}
 {{- if and .Values.rbac.create (not .Values.rbac.rules) -}}
 {{- include "cronjob-common.lib.fail" (dict "key" "rbac.rules" "message" "is empty while rbac.create is true; list the rules the job needs or set rbac.create false" "context" $) -}}
 {{- end -}}

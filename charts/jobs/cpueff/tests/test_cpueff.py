@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 
 from harness import faults, jobrun
-from harness.checks import logs, metrics, mongo
+from harness.checks import logs, metrics, mongo, spark
 from harness.cluster.base import Cluster
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment, without_credentials, without_kerberos
+from harness.deploy import SPARK_ENGINES, Deployment, on_spark_engine, without_credentials, without_kerberos
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
@@ -335,9 +335,11 @@ def endpoints(cluster_services: ClusterServices) -> Endpoints:
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_cpueff(endpoints: Endpoints, scope: DataScope,
+@pytest.mark.parametrize("engine", SPARK_ENGINES)  # spark_k8s: the one e2e of executors as pods in make test
+def test_cpueff(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube, namespace: str,
                 deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult], phase_timer: Any) -> None:
-    """Seeded archive -> exact documents and indexes in the four collections; a re-run changes nothing."""
+    """Seeded archive -> exact documents and indexes in the four collections; a re-run changes nothing. The same
+    on each Spark engine: local mode in the job's pod, and executors as pods (which the run leaves none of)."""
     hdfs, ferretdb, gateway = endpoints
     today = datetime.now(UTC).date()
     data_assumptions(today)
@@ -351,11 +353,14 @@ def test_cpueff(endpoints: Endpoints, scope: DataScope,
 
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
-                                                   database=scope.database, push_job=push_job))
+    values = run_values(hdfs, ferretdb, gateway, root=root, end=end, database=scope.database, push_job=push_job)
+    deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
+    if engine == "spark_k8s":  # two executor pods ran the work, and the run left none behind
+        assert len(spark.executor_pods_scheduled(kube, namespace)) >= 2
+        assert spark.executor_pods_left(kube, namespace) == []
 
     started = time.monotonic()
     assert mongo.collections(ferretdb, scope.database) == list(COLLECTIONS)
@@ -390,18 +395,21 @@ def test_cpueff(endpoints: Endpoints, scope: DataScope,
     assert {name: mongo.documents(ferretdb, scope.database, name) for name in COLLECTIONS} == after_first
 
 
-def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope,
-                                     deploy_job: Callable[..., Deployment],
+@pytest.mark.parametrize("engine", ["local", pytest.param("spark_k8s", marks=pytest.mark.matrix)])
+def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube,
+                                     namespace: str, deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
-    """A window day without its directory fails the run with a one-line reason; nothing is written."""
+    """A window day without its directory fails the run with a one-line reason; nothing is written. With
+    executors on Kubernetes, the failed run leaves no executor pod behind."""
     hdfs, ferretdb, gateway = endpoints
     start, end = window_for(datetime.now(UTC).date())
     root = f"{scope.hdfs_root}/condor/raw/metric"
     missing = start + timedelta(days=11)
     seed(hdfs, root, start, end, skip=[missing])
 
-    deployment = deploy_job(JOB, env="dev", values=run_values(hdfs, ferretdb, gateway, root=root, end=end,
-                                                   database=scope.database, push_job=scope.push_job(JOB)))
+    values = run_values(hdfs, ferretdb, gateway, root=root, end=end, database=scope.database,
+                        push_job=scope.push_job(JOB))
+    deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
     result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
@@ -410,6 +418,9 @@ def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope,
               f"to aggregate without them")
     assert reason in result.summary().splitlines(), result.summary()
     assert mongo.collections(ferretdb, scope.database) == []
+    if engine == "spark_k8s":
+        assert len(spark.executor_pods_scheduled(kube, namespace)) >= 2
+        assert spark.executor_pods_left(kube, namespace) == []
 
 
 def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope,

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.checks import logs, metrics, search
+from harness.checks import logs, metrics, search, spark
 from harness.datagen import wmarchive
 from harness.datagen.archive import to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment, job_chart, without_credentials, without_kerberos
+from harness.deploy import Deployment, job_chart, on_spark_engine, without_credentials, without_kerberos
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
@@ -169,10 +169,12 @@ def run_values(services: Endpoints, *, root: str, end: date, prefix: str, push_j
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_wma_agent_count(endpoints: Endpoints, scope: DataScope,
+@pytest.mark.parametrize("engine", ["local", pytest.param("spark_k8s", marks=pytest.mark.matrix)])
+def test_wma_agent_count(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube, namespace: str,
                          deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
                          phase_timer: Any) -> None:
-    """Seeded archive -> exact documents in wmarchive-agent-count-YYYY-MM; a re-run changes nothing."""
+    """Seeded archive -> exact documents in wmarchive-agent-count-YYYY-MM; a re-run changes nothing. The same on
+    each Spark engine: local mode in the job's pod, and executors as pods (which the run leaves none of)."""
     hdfs, opensearch, gateway = endpoints
     start, end = window_for(datetime.now(UTC).date())
     root, prefix = f"{scope.hdfs_root}{wmarchive.ROOT}", scope.index(PREFIX)
@@ -184,11 +186,14 @@ def test_wma_agent_count(endpoints: Endpoints, scope: DataScope,
 
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
-    deployment = deploy_job(JOB, env="dev", values=run_values(endpoints, root=root, end=end, prefix=prefix,
-                                                    push_job=push_job))
+    values = run_values(endpoints, root=root, end=end, prefix=prefix, push_job=push_job)
+    deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
+    if engine == "spark_k8s":  # two executor pods ran the work, and the run left none behind
+        assert len(spark.executor_pods_scheduled(kube, namespace)) >= 2
+        assert spark.executor_pods_left(kube, namespace) == []
 
     started = time.monotonic()
     after_first = search.documents(opensearch, f"{prefix}-*")
