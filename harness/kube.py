@@ -62,6 +62,10 @@ class Kube:
         """An API object as plain JSON data (camelCase keys), easier to read than the Optional-typed models."""
         return self.api_client.sanitize_for_serialization(obj)  # type: ignore[no-untyped-call]
 
+    def enforce_pod_security(self, namespace: str, level: str = "restricted") -> None:
+        """Make the API server refuse pods in ``namespace`` that break Pod Security Standard ``level``."""
+        self.core.patch_namespace(namespace, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": level}}})
+
     def service_proxy(self, namespace: str, service: str, port: str, path: str,
                       params: Mapping[str, str] | None = None, timeout: float = 30) -> Any:
         """GET ``path`` of a Service's port through the API server's service proxy; return the JSON answer.

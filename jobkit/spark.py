@@ -38,6 +38,7 @@ SPARK_VARS = (
     Var("SPARK_KUBERNETES_IMAGE_PULL_POLICY", "str", default="IfNotPresent", help="executor image pull policy"),
     Var("SPARK_KUBERNETES_IMAGE_PULL_SECRETS", "str", help="comma-separated Secrets to pull the executor image"),
     Var("SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES", "str", help="CPU request of an executor pod, e.g. 500m"),
+    Var("SPARK_KUBERNETES_EXECUTOR_POD_TEMPLATE", "str", help="file of the pod executors start from (the chart's)"),
     Var("HDFS_URL", "str", help="default file system, e.g. hdfs://127.0.0.1:8020 (empty: Hadoop's default)",
         schemes=(("hdfs", "hdfs://host:port"), ("viewfs", "viewfs://cluster"), ("file", "file:///"))),
 )
@@ -98,6 +99,7 @@ KUBERNETES_KEYS = {
     "spark.kubernetes.container.image.pullPolicy": "SPARK_KUBERNETES_IMAGE_PULL_POLICY",
     "spark.kubernetes.container.image.pullSecrets": "SPARK_KUBERNETES_IMAGE_PULL_SECRETS",
     "spark.kubernetes.executor.request.cores": "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES",
+    "spark.kubernetes.executor.podTemplateFile": "SPARK_KUBERNETES_EXECUTOR_POD_TEMPLATE",
 }
 
 
@@ -114,6 +116,8 @@ def kubernetes_conf(config: Config) -> dict[str, str]:
                               "need the image to run and the driver's address to call back; set "
                               "spark.kubernetes.enabled in the chart's values, which sets both")
     conf = {key: config.text(name) for key, name in KUBERNETES_KEYS.items() if config.text(name)}
+    if "spark.kubernetes.executor.podTemplateFile" in conf:
+        conf["spark.kubernetes.executor.podTemplateContainerName"] = "executor"  # the chart's template's container
     # Spark's default, kept explicit: an executor pod is deleted when it ends, so a run leaves none behind.
     conf["spark.kubernetes.executor.deleteOnTermination"] = "true"
     # Client mode has no driver Service; without this Spark's stop would try to delete one, which the job's Role

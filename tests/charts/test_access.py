@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import yaml
+
 from tests.charts.conftest import Render, pod_spec
 
 
@@ -64,9 +66,32 @@ def test_spark_on_kubernetes_gets_a_role_for_executor_pods_a_token_and_the_drive
         "SPARK_KUBERNETES_IMAGE_PULL_POLICY": container["imagePullPolicy"],
         "SPARK_KUBERNETES_IMAGE_PULL_SECRETS": "regcred,mirror",
         "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES": "250m",
+        "SPARK_KUBERNETES_EXECUTOR_POD_TEMPLATE": "/etc/cronjob-common/spark-executor/pod.yaml",
     }
     assert [(p["name"], p["containerPort"]) for p in container["ports"]] == [("spark-driver", 7078),
                                                                             ("spark-blockmgr", 7079)]
+    assert {"name": "spark-executor-pod", "mountPath": "/etc/cronjob-common/spark-executor",
+            "readOnly": True} in container["volumeMounts"]
+    assert {"name": "spark-executor-pod", "configMap": {"name": "t-test-chart-spark-executor", "defaultMode": 0o444}} \
+        in spec["volumes"]
+
+
+def test_executor_pods_start_from_a_template_with_the_jobs_security_placement_and_log_label(
+        render: Render) -> None:
+    objects = render({"spark": {"kubernetes": {"enabled": True}},
+                      "env": {"SPARK_MASTER": "k8s://https://kubernetes.default.svc"},
+                      "logs": {"collect": True}, "pod": {"nodeSelector": {"role": "spark"}, "labels": {"team": "x"}},
+                      "metrics": {"dashboard": {"enabled": False}}})  # the only other ConfigMap
+    template = yaml.safe_load(objects["ConfigMap"]["data"]["pod.yaml"])
+    spec = pod_spec(objects)
+    assert objects["ConfigMap"]["metadata"]["name"] == "t-test-chart-spark-executor"
+    assert template["metadata"]["labels"] == {"logs.cronharness.io/cronjob": "t-test-chart", "team": "x"}
+    assert template["spec"]["securityContext"] == spec["securityContext"]
+    assert template["spec"]["nodeSelector"] == {"role": "spark"}
+    (executor,) = template["spec"]["containers"]
+    # No volumes: Spark mounts an emptyDir at the driver's SPARK_LOCAL_DIRS (/tmp in the spark base image).
+    assert executor == {"name": "executor", "securityContext": spec["containers"][0]["securityContext"]}
+    assert "volumes" not in template["spec"]
 
 
 def test_spark_on_kubernetes_alone_makes_the_role_and_mounts_the_token(render: Render) -> None:

@@ -361,6 +361,8 @@ def rule_group_evaluated_after(stack: Stack, group: str, when: float) -> bool:
     return any(g["name"] == group and parse_time(g["lastEvaluation"]) > when for g in stack.prometheus.rule_groups())
 
 
+# Three minutes of waiting on real schedules: make test-all (promtool's tests check the rule on every edge).
+@pytest.mark.matrix
 def test_no_recent_success_fires_when_never_succeeded_and_when_success_is_too_old(
         install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
     # The success must stay fresher than the window while it travels job controller -> CronJob controller ->
@@ -433,6 +435,8 @@ def test_suspended_cronjob_fires_and_misses_no_run(
     assert received(stack, "CronJobMissedSchedule", release) == []
 
 
+# Three minutes of waiting on real schedules: make test-all (promtool's tests check the rule on every edge).
+@pytest.mark.matrix
 def test_run_that_could_not_start_fires_missed_schedule_until_a_later_run_starts(
         install: Callable[[dict[str, Any]], Release], kube: Kube, stack: Stack) -> None:
     # Due every minute, concurrencyPolicy Forbid, start deadline 20 s (the missed-run grace). The first

@@ -94,7 +94,8 @@ def test_executors_on_kubernetes_from_the_chart_wiring() -> None:
                "SPARK_DRIVER_PORT": "7078", "SPARK_BLOCKMANAGER_PORT": "7079",
                "SPARK_KUBERNETES_NAMESPACE": "cmsmon-dev", "SPARK_KUBERNETES_DRIVER_POD": "cpueff-29412-abcde",
                "SPARK_KUBERNETES_IMAGE": "registry.cern.ch/cmsmonitoring/cpueff:0.4.0",
-               "SPARK_KUBERNETES_IMAGE_PULL_SECRETS": "regcred", "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES": "250m"}
+               "SPARK_KUBERNETES_IMAGE_PULL_SECRETS": "regcred", "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES": "250m",
+               "SPARK_KUBERNETES_EXECUTOR_POD_TEMPLATE": "/etc/cronjob-common/spark-executor/pod.yaml"}
     conf = spark_conf(load(SPARK_VARS, environ), "cpueff")
     assert {k: v for k, v in conf.items() if "kubernetes" in k or "driver" in k or "executor.instances" in k} == {
         "spark.driver.memory": "1g",
@@ -108,6 +109,8 @@ def test_executors_on_kubernetes_from_the_chart_wiring() -> None:
         "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
         "spark.kubernetes.container.image.pullSecrets": "regcred",
         "spark.kubernetes.executor.request.cores": "250m",
+        "spark.kubernetes.executor.podTemplateFile": "/etc/cronjob-common/spark-executor/pod.yaml",
+        "spark.kubernetes.executor.podTemplateContainerName": "executor",
         "spark.kubernetes.executor.deleteOnTermination": "true",
         "spark.kubernetes.driver.service.deleteOnTermination": "false",
     }

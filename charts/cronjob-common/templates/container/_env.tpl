@@ -31,7 +31,7 @@
 {{- if $env -}}{{- toYaml $env -}}{{- end -}}
 {{- end -}}
 
-{{/* What jobkit needs to run executors as pods (jobkit/spark.py), when spark.kubernetes.enabled: the pod's IP for the driver to bind and advertise, its fixed ports, and the executor pods' namespace, owner, image and CPU request. Usage: {{ include "cronjob-common.container.sparkKubernetesEnv" . }} */}}
+{{/* What jobkit needs to run executors as pods (jobkit/spark.py), when spark.kubernetes.enabled: the pod's IP for the driver to bind and advertise, its fixed ports, and the executor pods' namespace, owner, image, CPU request and pod template. Usage: {{ include "cronjob-common.container.sparkKubernetesEnv" . }} */}}
 {{- define "cronjob-common.container.sparkKubernetesEnv" -}}
 {{- $k8s := .Values.spark.kubernetes -}}
 {{- $env := list -}}
@@ -47,6 +47,12 @@
 {{- $env = append $env (dict "name" "SPARK_KUBERNETES_IMAGE_PULL_SECRETS" "value" (join "," .)) -}}
 {{- end -}}
 {{- $env = append $env (dict "name" "SPARK_KUBERNETES_EXECUTOR_REQUEST_CORES" "value" (toString $k8s.executorRequestCores)) -}}
+{{- $env = append $env (dict "name" "SPARK_KUBERNETES_EXECUTOR_POD_TEMPLATE" "value" (printf "%s/pod.yaml" (include "cronjob-common.container.sparkExecutorPodDir" .))) -}}
 {{- end -}}
 {{- toYaml $env -}}
+{{- end -}}
+
+{{/* Where the driver's container mounts the executors' pod template. Usage: {{ include "cronjob-common.container.sparkExecutorPodDir" . }} */}}
+{{- define "cronjob-common.container.sparkExecutorPodDir" -}}
+/etc/cronjob-common/spark-executor
 {{- end -}}

@@ -1,4 +1,4 @@
-{{/* Mounts of /tmp and of every enabled persistence entry that has a mountPath (sorted by name); readOnly unset means true for secret and configMap volumes. Usage: {{ include "cronjob-common.container.volumeMounts" . }} */}}
+{{/* Mounts of /tmp, of every enabled persistence entry that has a mountPath (sorted by name; readOnly unset means true for secret and configMap volumes), and of the executors' pod template with spark.kubernetes.enabled. Usage: {{ include "cronjob-common.container.volumeMounts" . }} */}}
 {{- define "cronjob-common.container.volumeMounts" -}}
 {{- if .Values.tmpVolume.enabled }}
 - name: tmp
@@ -19,5 +19,10 @@
   mountPropagation: {{ . }}
   {{- end }}
 {{- end }}
+{{- end }}
+{{- if .Values.spark.kubernetes.enabled }}
+- name: spark-executor-pod
+  mountPath: {{ include "cronjob-common.container.sparkExecutorPodDir" . }}
+  readOnly: true
 {{- end }}
 {{- end -}}

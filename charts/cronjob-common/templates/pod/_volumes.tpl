@@ -1,4 +1,4 @@
-{{/* Pod volumes: /tmp emptyDir and every enabled persistence entry, by type. Usage: {{ include "cronjob-common.pod.volumes" . }} */}}
+{{/* Pod volumes: /tmp emptyDir, every enabled persistence entry by type, and the executors' pod template with spark.kubernetes.enabled. Usage: {{ include "cronjob-common.pod.volumes" . }} */}}
 {{- define "cronjob-common.pod.volumes" -}}
 {{- if .Values.tmpVolume.enabled }}
 - name: tmp
@@ -48,5 +48,11 @@
     type: {{ hasKey $v "hostPathType" | ternary $v.hostPathType "Directory" | quote }}
   {{- end }}
 {{- end }}
+{{- end }}
+{{- if .Values.spark.kubernetes.enabled }}
+- name: spark-executor-pod
+  configMap:
+    name: {{ include "cronjob-common.names.sparkExecutorPod" . }}
+    defaultMode: 0444
 {{- end }}
 {{- end -}}

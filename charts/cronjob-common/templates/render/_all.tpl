@@ -3,6 +3,7 @@
 {{- $objects := list (dict "class" "cronjob" "args" $) -}}
 {{- if .Values.serviceAccount.create -}}{{- $objects = append $objects (dict "class" "serviceAccount" "args" $) -}}{{- end -}}
 {{- if or .Values.rbac.create .Values.spark.kubernetes.enabled -}}{{- $objects = concat $objects (list (dict "class" "role" "args" $) (dict "class" "roleBinding" "args" $)) -}}{{- end -}}
+{{- if .Values.spark.kubernetes.enabled -}}{{- $objects = append $objects (dict "class" "sparkExecutorPod" "args" $) -}}{{- end -}}
 {{- range .Values.rbac.clusterRoles -}}{{- $objects = append $objects (dict "class" "clusterRoleBinding" "args" (dict "key" . "context" $)) -}}{{- end -}}
 {{- range $key := keys .Values.configMaps | sortAlpha -}}{{- $objects = append $objects (dict "class" "configMap" "args" (dict "key" $key "context" $)) -}}{{- end -}}
 {{- range $key := keys .Values.services | sortAlpha -}}{{- $objects = append $objects (dict "class" "service" "args" (dict "key" $key "context" $)) -}}{{- end -}}

@@ -11,6 +11,7 @@
 {{- include "cronjob-common.validate.resources" . -}}
 {{- include "cronjob-common.validate.securityContext" . -}}
 {{- include "cronjob-common.validate.ports" . -}}
+{{- include "cronjob-common.validate.spark" . -}}
 {{- include "cronjob-common.validate.persistence" . -}}
 {{- include "cronjob-common.validate.access" . -}}
 {{- include "cronjob-common.validate.ownedObjects" . -}}

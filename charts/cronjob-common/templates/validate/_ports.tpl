@@ -1,4 +1,4 @@
-{{/* ports: with hostNetwork a hostPort must equal its containerPort; host ports must be unique; the Spark driver's two ports differ and their names are free. Usage: {{ include "cronjob-common.validate.ports" . }} */}}
+{{/* ports: with hostNetwork a hostPort must equal its containerPort; host ports must be unique. Usage: {{ include "cronjob-common.validate.ports" . }} */}}
 {{- define "cronjob-common.validate.ports" -}}
 {{- $seen := dict -}}
 {{- range $name, $port := .Values.ports -}}
@@ -12,14 +12,4 @@
 {{- $_ := set $seen (toString .) $name -}}
 {{- end -}}
 {{- end -}}
-{{- with .Values.spark.kubernetes -}}{{- if .enabled -}}
-{{- if eq (int .driverPort) (int .blockManagerPort) -}}
-{{- include "cronjob-common.lib.fail" (dict "key" "spark.kubernetes.blockManagerPort" "message" (printf "%v is also spark.kubernetes.driverPort; the driver needs two different ports" .blockManagerPort) "context" $) -}}
-{{- end -}}
-{{- range $name := list "spark-driver" "spark-blockmgr" -}}
-{{- if hasKey $.Values.ports $name -}}
-{{- include "cronjob-common.lib.fail" (dict "key" (printf "ports.%s" $name) "message" "is the name of a port spark.kubernetes.enabled adds; rename yours" "context" $) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}{{- end -}}
 {{- end -}}

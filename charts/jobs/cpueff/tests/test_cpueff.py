@@ -354,6 +354,8 @@ def test_cpueff(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube,
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
     values = run_values(hdfs, ferretdb, gateway, root=root, end=end, database=scope.database, push_job=push_job)
+    if engine == "spark_k8s":  # the executor pods, like the job's, must pass the restricted Pod Security Standard
+        kube.enforce_pod_security(namespace)
     deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
@@ -409,6 +411,8 @@ def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope, eng
 
     values = run_values(hdfs, ferretdb, gateway, root=root, end=end, database=scope.database,
                         push_job=scope.push_job(JOB))
+    if engine == "spark_k8s":  # the executor pods, like the job's, must pass the restricted Pod Security Standard
+        kube.enforce_pod_security(namespace)
     deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
     result = run_job(deployment)
     assert not result.succeeded

@@ -187,6 +187,8 @@ def test_wma_agent_count(endpoints: Endpoints, scope: DataScope, engine: str, ku
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
     values = run_values(endpoints, root=root, end=end, prefix=prefix, push_job=push_job)
+    if engine == "spark_k8s":  # the executor pods, like the job's, must pass the restricted Pod Security Standard
+        kube.enforce_pod_security(namespace)
     deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
     first = run_job(deployment)
     assert first.succeeded, first.summary()
