@@ -1,4 +1,5 @@
-"""cpueff: ``n`` condor records over the 30 days of the production window, into a bench database."""
+"""cpueff: ``n`` condor records over the 30 days of the production window, into a bench database, with the
+services in the cluster (so it runs on either Spark engine)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,21 @@ from harness.checks import mongo
 from harness.datagen import condor
 from harness.datagen.writers import HdfsSink
 from harness.deploy import without_credentials
-from harness.services.ferretdb import FerretDB
-from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
-from harness.services.pushgateway import Pushgateway
-from preparers import Prepared
+from harness.services.hdfs import webhdfs_client
+from preparers import BenchServices, Prepared
 
 JOB = "cpueff"
+ENGINES = ("local", "spark_k8s")
 # Records per part file: about 150 MB of JSON, close to one HDFS block, so Spark reads in parallel.
 RECORDS_PER_PART = 100_000
 WINDOW_DAYS = 30
 DATABASE = "bench_cpueff"
 
 
-def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
+def prepare(services: BenchServices, n: int, seed: int) -> Prepared:
     """Seed ``n`` condor records over the 30 days before yesterday into a bench root."""
-    hdfs, ferretdb, gateway = (pool.get(name) for name in ("hdfs", "ferretdb", "pushgateway"))
-    assert isinstance(hdfs, Hdfs) and isinstance(ferretdb, FerretDB) and isinstance(gateway, Pushgateway)
+    hdfs, ferretdb, gateway = (services.cluster.hdfs(), services.cluster.get("ferretdb"),
+                               services.cluster.get("pushgateway"))
     root = "/bench/cpueff/condor/raw/metric"
     end = datetime.now(UTC).date() - timedelta(days=1)
     days = [end - timedelta(days=k) for k in range(WINDOW_DAYS, 0, -1)]
@@ -40,13 +39,11 @@ def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
         mongo.drop_database(ferretdb, DATABASE)
 
     values = {
-        "pod": {"hostNetwork": True},
         "resources": {"requests": {"cpu": "1", "memory": "1536Mi"}, "limits": {"memory": "2Gi"}},
-        "metrics": {"pushgateway": {"url": gateway.url, "job": "bench-cpueff"}},
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": "bench-cpueff"}},
         "env": {
-            "HDFS_URL": hdfs.rpc_url, "INPUT_PATH": root, "END_DATE": end.isoformat(), "MONGO_URI": ferretdb.uri,
-            "MONGO_DB": DATABASE, "SPARK_MASTER": "local[2]", "SPARK_LOCAL_IP": "127.0.0.1",
-            "SPARK_DRIVER_MEMORY": "1g", "SPARK_SHUFFLE_PARTITIONS": "4",
+            "HDFS_URL": hdfs.rpc_url, "INPUT_PATH": root, "END_DATE": end.isoformat(), "MONGO_URI": ferretdb.job_url,
+            "MONGO_DB": DATABASE, "SPARK_DRIVER_MEMORY": "1g", "SPARK_SHUFFLE_PARTITIONS": "4",
             **without_credentials("MONGO_USERNAME", "MONGO_PASSWORD"),
         },
     }

@@ -9,9 +9,8 @@ from harness.datagen import condor
 from harness.datagen.writers import HdfsSink
 from harness.paths import state_root
 from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
 from harness.services.pushgateway import Pushgateway
-from preparers import Prepared
+from preparers import BenchServices, Prepared
 
 JOB = "crab-unique-users"
 BENCH_ROOT = "/bench/crab-unique-users"
@@ -26,8 +25,9 @@ def first_of_month(day: date, months_back: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
+def prepare(services: BenchServices, n: int, seed: int) -> Prepared:
     """Seed ``n`` condor records over the job's default window (plus its two neighbour days) into a bench root."""
+    pool = services.host
     hdfs, gateway = pool.get("hdfs"), pool.get("pushgateway")
     assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
     root = f"{BENCH_ROOT}{condor.ROOT}"

@@ -9,9 +9,8 @@ from harness.datagen import dbs, eos
 from harness.datagen.writers import HdfsSink
 from harness.paths import state_root
 from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
 from harness.services.pushgateway import Pushgateway
-from preparers import Prepared
+from preparers import BenchServices, Prepared
 
 JOB = "eos-dataset"
 BENCH_ROOT = "/bench/eos-dataset"
@@ -19,8 +18,9 @@ BENCH_ROOT = "/bench/eos-dataset"
 RECORDS_PER_PART = 100_000
 
 
-def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
+def prepare(services: BenchServices, n: int, seed: int) -> Prepared:
     """Seed ``n`` reports over the days of the previous month, and a DBS dump of ``n // 10`` files."""
+    pool = services.host
     hdfs, gateway = pool.get("hdfs"), pool.get("pushgateway")
     assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
     today = datetime.now(UTC).date()

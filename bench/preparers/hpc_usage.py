@@ -10,17 +10,17 @@ from harness.datagen import condor
 from harness.datagen.writers import HdfsSink
 from harness.paths import state_root
 from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
 from harness.services.pushgateway import Pushgateway
-from preparers import Prepared
+from preparers import BenchServices, Prepared
 
 JOB = "hpc-usage"
 # Records per part file: about 150 MB of JSON, close to one HDFS block, so Spark reads in parallel.
 RECORDS_PER_PART = 100_000
 
 
-def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
+def prepare(services: BenchServices, n: int, seed: int) -> Prepared:
     """Seed ``n`` condor records over the default window into a bench root; the report goes to a host volume."""
+    pool = services.host
     hdfs, gateway = pool.get("hdfs"), pool.get("pushgateway")
     assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
     root = "/bench/hpc-usage/condor/raw/metric"

@@ -14,18 +14,18 @@ from harness.datagen import used_space
 from harness.deploy import without_credentials
 from harness.paths import state_root
 from harness.services.opensearch import OpenSearch, opensearch_client
-from harness.services.pool import ServicePool
 from harness.services.prometheus import serve_tsdb
 from harness.services.pushgateway import Pushgateway
 from harness.toolchain.tools import ensure
-from preparers import Prepared
+from preparers import BenchServices, Prepared
 
 JOB = "promxy-to-opensearch"
 SERIES_PER_DAY = 70
 
 
-def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
+def prepare(services: BenchServices, n: int, seed: int) -> Prepared:
     """Backfill about ``n`` samples into a dedicated Prometheus and point the job at it."""
+    pool = services.host
     search, gateway = (pool.get(name) for name in ("opensearch", "pushgateway"))
     assert isinstance(search, OpenSearch) and isinstance(gateway, Pushgateway)
     index = "bench-rucio-used-space-1d"

@@ -10,9 +10,8 @@ from harness.datagen import dbs, rucio
 from harness.datagen.seeding import derive_rng
 from harness.datagen.writers import HdfsSink, avro_records, gzipped, text_lines
 from harness.services.hdfs import Hdfs, webhdfs_client
-from harness.services.pool import ServicePool
 from harness.services.pushgateway import Pushgateway
-from preparers import Prepared
+from preparers import BenchServices, Prepared
 
 JOB = "rucio-daily"
 ROOT = "/bench/rucio-daily"
@@ -21,8 +20,9 @@ ROOT = "/bench/rucio-daily"
 REPLICAS_PER_FILE = 1.59
 
 
-def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
+def prepare(services: BenchServices, n: int, seed: int) -> Prepared:
     """Seed yesterday's Rucio (avro) and DBS (csv.gz) dumps with about ``n`` replicas under a bench root."""
+    pool = services.host
     hdfs, gateway = pool.get("hdfs"), pool.get("pushgateway")
     assert isinstance(hdfs, Hdfs) and isinstance(gateway, Pushgateway)
     day = datetime.now(UTC).date() - timedelta(days=1)

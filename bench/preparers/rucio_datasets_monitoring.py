@@ -9,9 +9,8 @@ from harness.datagen.writers import HdfsSink
 from harness.deploy import without_credentials
 from harness.services.hdfs import Hdfs, webhdfs_client
 from harness.services.opensearch import OpenSearch, opensearch_client
-from harness.services.pool import ServicePool
 from harness.services.pushgateway import Pushgateway
-from preparers import Prepared
+from preparers import BenchServices, Prepared
 
 JOB = "rucio-datasets-monitoring"
 BASE = "/bench/rucio-datasets-monitoring"
@@ -20,8 +19,9 @@ PREFIX = "bench-rucio-datasets-monitoring"
 REPLICAS_PER_FILE = 1.57
 
 
-def prepare(pool: ServicePool, n: int, seed: int) -> Prepared:
+def prepare(services: BenchServices, n: int, seed: int) -> Prepared:
     """Seed today's dumps of a catalogue with about ``n`` replicas into a bench root."""
+    pool = services.host
     hdfs, search, gateway = (pool.get(name) for name in ("hdfs", "opensearch", "pushgateway"))
     assert isinstance(hdfs, Hdfs) and isinstance(search, OpenSearch) and isinstance(gateway, Pushgateway)
     day = datetime.now(UTC).date()
