@@ -15,8 +15,9 @@ from harness.deploy import job_chart
 from harness.paths import REPO_ROOT
 
 #: The job's own loop (deploy, run, check) on any provider. Fault cases need the local provider's node and a
-#: run delivered by Argo CD installs Argo CD: both run in `make test`; `-m` in the extra arguments overrides this.
-JOB_LOOP = "not fault and not gitops"
+#: run delivered by Argo CD installs Argo CD: both run in `make test`; the other engines (matrix: executors on
+#: Kubernetes) run in `make test-all`. `-m` in the extra arguments overrides this.
+JOB_LOOP = "not fault and not gitops and not matrix"
 
 
 def run_test_job(job: str, pytest_args: list[str], console: Console) -> int:

@@ -23,6 +23,6 @@ def test_the_job_loop_leaves_out_fault_and_gitops_cases_unless_the_user_says_oth
     monkeypatch.setattr(testjob, "_summary", lambda *_: None)
     assert testjob.run_test_job("wma-agent-count", ["-m", "gitops"], Console(quiet=True)) == 0
     (cmd,) = commands
-    assert cmd[cmd.index("-m", 3) + 1] == "not fault and not gitops"
+    assert cmd[cmd.index("-m", 3) + 1] == "not fault and not gitops and not matrix"
     # the user's own -m comes last, and pytest takes the last one
     assert cmd[-2:] == ["-m", "gitops"]
