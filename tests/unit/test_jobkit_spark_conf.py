@@ -90,7 +90,7 @@ def test_jobkit_imports_without_pyspark() -> None:
 
 
 def test_executors_on_kubernetes_from_the_chart_wiring() -> None:
-    environ = {"SPARK_MASTER": "k8s://https://kubernetes.default.svc", "SPARK_LOCAL_IP": "10.244.0.7",
+    environ = {"SPARK_MASTER": "k8s://https://kubernetes.default.svc", "SPARK_LOCAL_IP": "192.0.2.7",
                "SPARK_DRIVER_PORT": "7078", "SPARK_BLOCKMANAGER_PORT": "7079",
                "SPARK_KUBERNETES_NAMESPACE": "cmsmon-dev", "SPARK_KUBERNETES_DRIVER_POD": "cpueff-29412-abcde",
                "SPARK_KUBERNETES_IMAGE": "registry.cern.ch/cmsmonitoring/cpueff:0.4.0",
@@ -101,8 +101,8 @@ def test_executors_on_kubernetes_from_the_chart_wiring() -> None:
         "spark.driver.memory": "1g",
         "spark.executor.instances": "2",
         "spark.driver.port": "7078",
-        "spark.driver.bindAddress": "10.244.0.7",
-        "spark.driver.host": "10.244.0.7",
+        "spark.driver.bindAddress": "192.0.2.7",
+        "spark.driver.host": "192.0.2.7",
         "spark.kubernetes.namespace": "cmsmon-dev",
         "spark.kubernetes.driver.pod.name": "cpueff-29412-abcde",
         "spark.kubernetes.container.image": "registry.cern.ch/cmsmonitoring/cpueff:0.4.0",
@@ -117,7 +117,7 @@ def test_executors_on_kubernetes_from_the_chart_wiring() -> None:
 
 
 def test_executors_on_kubernetes_need_the_image_and_the_driver_address() -> None:
-    environ = {"SPARK_MASTER": "k8s://https://kubernetes.default.svc", "SPARK_LOCAL_IP": "10.244.0.7"}
+    environ = {"SPARK_MASTER": "k8s://https://kubernetes.default.svc", "SPARK_LOCAL_IP": "192.0.2.7"}
     with pytest.raises(ConfigError, match=r"^SPARK_KUBERNETES_IMAGE is required with SPARK_MASTER=k8s://https://"
                                           r"kubernetes\.default\.svc: .*set spark\.kubernetes\.enabled"):
         spark_conf(load(SPARK_VARS, environ), "cpueff")
