@@ -5,12 +5,13 @@ For each size: seed the input into the real services (not timed as part of the j
 deploy the job chart into a namespace of its own with test values, trigger it and wait. Reported per run:
 seeding time, trigger-to-pod-start, the job's run (pod start to verdict), the job's own duration from its
 ``job finished`` log line (process start to exit, Spark start included), the records it read, and with
-executors as pods (``spark_k8s``) how many executor pods were scheduled and how long after the driver started
-the first one was. The machine is shared, so the 1-minute load average at the start of each run is printed too.
+executors as pods (``spark_k8s``) or YARN containers (``yarn``) how many executors ran and how long after the driver
+started the first one was (scheduled, for a pod; launched, for a container). The machine is shared, so the
+1-minute load average at the start of each run is printed too.
 
 Inputs come from bench/preparers/<job>.py (one module per job; ENGINES there says which engines it runs on).
 
-Usage: python bench/bench_jobs.py [--job all|<job>] [--sizes 10000 1000000] [--engines local spark_k8s]
+Usage: python bench/bench_jobs.py [--job all|<job>] [--sizes 10000 1000000] [--engines local spark_k8s yarn]
                                   [--seed 1] [--keep]
 """
 
@@ -26,9 +27,9 @@ from typing import Any
 from preparers import BenchServices, preparers
 
 from harness import jobrun
-from harness.checks import spark
+from harness.checks import spark, yarn
 from harness.cluster.providers import get_cluster
-from harness.deploy import SPARK_ENGINES, deploy, on_spark_engine
+from harness.deploy import SPARK_ENGINES, deploy, on_spark_engine, prepare_spark_engine
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.services.incluster import ClusterServices
@@ -80,12 +81,19 @@ def bench(job: str, sizes: list[int], engines: list[str], seed: int, keep: bool)
             for engine in engines:
                 load = os.getloadavg()[0]
                 fresh_namespace(kube)
+                prepare_spark_engine(engine, kube, NAMESPACE, services.cluster)
                 deployment = deploy(cluster, job, NAMESPACE, values=on_spark_engine(engine, prepared.values))
+                submitted = time.time()
                 result = jobrun.run(kube, NAMESPACE, deployment.cronjob, timeout=3600)
                 own = finished_line(result)
                 driver = next(iter(result.logs), "/").split("/")[0]
-                executors = spark.executor_pods_scheduled(kube, NAMESPACE)
-                first = spark.first_executor_after(kube, NAMESPACE, driver) if executors and driver else None
+                if engine == "yarn":
+                    runs = yarn.finished_runs(services.cluster.yarn(), job, submitted, count=1)
+                    executors = list(runs[0].executors)
+                    first = yarn.first_executor_after(runs[0], kube, NAMESPACE, driver)
+                else:
+                    executors = spark.executor_pods_scheduled(kube, NAMESPACE)
+                    first = spark.first_executor_after(kube, NAMESPACE, driver) if executors and driver else None
                 rows.append({
                     "job": job, "engine": engine, "records": prepared.records, "outcome": result.outcome,
                     "load_1m": round(load, 1), "seed_s": round(seeded, 1),

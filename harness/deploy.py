@@ -8,7 +8,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -21,6 +21,10 @@ from harness.images.job import JobImage
 from harness.images.reference import ImageRef, job_repository
 from harness.prerequisites import once
 from harness.toolchain.progress import step
+
+if TYPE_CHECKING:
+    from harness.kube import Kube
+    from harness.services.incluster import ClusterServices
 
 BASE_ANNOTATION = "cronharness.io/base-image"
 
@@ -55,8 +59,9 @@ def without_credentials(*variables: str) -> dict[str, Any]:
 
 def without_kerberos(**persistence: Any) -> dict[str, Any]:
     """Values that switch off an environment's Kerberos login — its ``kinit`` init container and ``keytab``
-    volume (values/dev) — for a test cluster, which has no KDC and whose HDFS runs without security; plus the
-    other ``persistence`` entries given (e.g. ``eos={"enabled": False}``, an output claim)."""
+    volume (values/dev) — for a test that does not exercise it (the test HDFS and YARN run without security; a
+    test of the login itself uses :func:`prepare_kerberos`); plus the other ``persistence`` entries given (e.g.
+    ``eos={"enabled": False}``, an output claim)."""
     return {"initContainers": {"kinit": {"enabled": False}},
             "persistence": {"keytab": {"enabled": False}, **persistence}}
 
@@ -70,15 +75,29 @@ def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# The Spark engines a job test runs on, as they appear in test ids: local mode inside the job's pod (values/dev), and
-# executors as pods of the job's image (the library's spark.kubernetes switch, docs/spark.md).
-SPARK_ENGINES = ("local", "spark_k8s")
+# The Spark engines a job test runs on, as they appear in test ids: local mode inside the job's pod (values/dev),
+# executors as pods of the job's image (the library's spark.kubernetes switch) and executors as YARN containers
+# (docs/spark.md).
+SPARK_ENGINES = ("local", "spark_k8s", "yarn")
 IN_CLUSTER_API = "k8s://https://kubernetes.default.svc"
+# What the environments' values mount from the namespace (values/prod, values/preprod): the Hadoop client configuration
+# a job on YARN reads (harness/services/yarn.py), the Kerberos client configuration and the keytab kinit logs in with
+HADOOP_CONF_MAP = "hadoop-conf"
+KRB5_CONF_MAP = "krb5-conf"
+KEYTAB_SECRET = "cmsmon-keytab"
+# ... and what else they expect of a site: the claim holding CMS software, the label of the nodes drivers run on
+CVMFS_CLAIM = "cvmfs-cms"
+SPARK_CLIENT_NODES = ("role", "spark-client")
+HADOOP_CONF_DIR = "/etc/hadoop/conf"
+# Spark's jars in the spark base image, which the test YARN's NodeManager runs too (images/spark/Dockerfile)
+YARN_NODE_JARS = "local:/opt/venv/lib/python3.11/site-packages/pyspark/jars/*"
 
 
 def on_spark_engine(engine: str, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` run on Spark engine ``engine`` (one of :data:`SPARK_ENGINES`); ``spark_k8s`` adds two executor
-    pods with small requests (the test cluster is one small node).
+    pods with small requests (the test cluster is one small node); ``yarn`` two small executors on the test YARN,
+    its client configuration mounted from ConfigMap :data:`HADOOP_CONF_MAP` (which the test puts in the namespace:
+    ``kube.put_config_map(namespace, HADOOP_CONF_MAP, cluster_services.yarn().client_conf)``).
 
     Raises:
         HarnessError: for an unknown engine.
@@ -89,7 +108,83 @@ def on_spark_engine(engine: str, values: dict[str, Any]) -> dict[str, Any]:
         return merged(values, {"spark": {"kubernetes": {"enabled": True, "executorRequestCores": "100m"}},
                                "env": {"SPARK_MASTER": IN_CLUSTER_API, "SPARK_EXECUTOR_INSTANCES": "2",
                                        "SPARK_EXECUTOR_MEMORY": "512m"}})
+    if engine == "yarn":
+        return merged(values, {
+            "env": {"SPARK_MASTER": "yarn", "SPARK_EXECUTOR_INSTANCES": "2", "SPARK_EXECUTOR_MEMORY": "512m",
+                    # client mode: the executors call the driver back at its pod's address, on fixed ports
+                    "SPARK_LOCAL_IP": {"fieldRef": {"fieldPath": "status.podIP"}},
+                    "SPARK_DRIVER_PORT": "7078", "SPARK_BLOCKMANAGER_PORT": "7079",
+                    "HADOOP_CONF_DIR": HADOOP_CONF_DIR,
+                    # The NodeManager runs the spark base image: its containers take Spark's jars from there rather
+                    # than from the 300 MB each run would otherwise upload (pyspark's own zips are still shipped).
+                    "SPARK_YARN_JARS": YARN_NODE_JARS},
+            "ports": {"spark-driver": {"containerPort": 7078}, "spark-blockmgr": {"containerPort": 7079}},
+            "persistence": {"hadoop-conf": {"type": "configMap", "configMapName": HADOOP_CONF_MAP,
+                                            "mountPath": HADOOP_CONF_DIR}},
+        })
     raise HarnessError(f"unknown Spark engine {engine!r}; choose one of {', '.join(SPARK_ENGINES)}")
+
+
+def prepare_spark_engine(engine: str, kube: Kube, namespace: str, services: ClusterServices) -> None:
+    """Make ``namespace`` ready for a job on ``engine``: executor pods (``spark_k8s``) must pass the restricted Pod
+    Security Standard like the job's own; a job on ``yarn`` finds the test YARN (started here if needed) through its
+    client configuration, ConfigMap :data:`HADOOP_CONF_MAP`."""
+    if engine == "spark_k8s":
+        kube.enforce_pod_security(namespace)
+    if engine == "yarn":
+        kube.put_config_map(namespace, HADOOP_CONF_MAP, services.yarn().client_conf)
+
+
+def prepare_kerberos(kube: Kube, namespace: str, services: ClusterServices,
+                     principal: str = "cmsmonit@CERN.CH") -> None:
+    """Put in ``namespace`` what the environments' Kerberos login reads (values/preprod, values/prod): Secret
+    :data:`KEYTAB_SECRET` with ``principal``'s keytab from the test KDC (started here if needed) and ConfigMap
+    :data:`KRB5_CONF_MAP` naming that KDC."""
+    kdc = services.kdc()
+    kube.put_secret(namespace, KEYTAB_SECRET, {"keytab": kdc.keytab(principal)})
+    kube.put_config_map(namespace, KRB5_CONF_MAP, {"krb5.conf": kdc.krb5_conf})
+
+
+def prepare_site(kube: Kube, namespace: str, services: ClusterServices) -> list[str]:
+    """Make the test cluster a site the environments' values run on as written (values/preprod, values/prod):
+    ``namespace`` gets the Hadoop client configuration of the test YARN and HDFS (:data:`HADOOP_CONF_MAP`), the
+    Kerberos login's files (:func:`prepare_kerberos`) and an empty claim :data:`CVMFS_CLAIM`; the nodes get the label
+    the values select (:data:`SPARK_CLIENT_NODES`).
+
+    Returns:
+        The nodes that got the label (to remove it from afterwards: :func:`unlabel_nodes`).
+    """
+    kube.put_config_map(namespace, HADOOP_CONF_MAP, services.yarn().client_conf)
+    prepare_kerberos(kube, namespace, services)
+    claim = {"metadata": {"name": CVMFS_CLAIM},
+             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Mi"}}}}
+    kube.core.create_namespaced_persistent_volume_claim(namespace, claim)  # type: ignore[arg-type]
+    key, value = SPARK_CLIENT_NODES
+    labelled = []
+    for node in kube.plain(kube.core.list_node())["items"]:
+        if node["metadata"].get("labels", {}).get(key) != value:
+            kube.core.patch_node(node["metadata"]["name"], {"metadata": {"labels": {key: value}}})
+            labelled.append(str(node["metadata"]["name"]))
+    return labelled
+
+
+def unlabel_nodes(kube: Kube, nodes: list[str]) -> None:
+    """Take the label :func:`prepare_site` gave ``nodes`` off them again."""
+    for node in nodes:
+        kube.core.patch_node(node, {"metadata": {"labels": {SPARK_CLIENT_NODES[0]: None}}})
+
+
+def on_test_site(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` over an environment's (values/preprod, values/prod), changed where the test site must differ from a
+    production one beyond its endpoints: the driver leaves the host network for its pod's address (the local
+    cluster's node address is 127.0.0.1, which no pod can call back; the values' host ports stay declared, which a
+    pod off the host network may do); two small executors (one small node); Spark's jars from the test YARN's nodes
+    (:data:`YARN_NODE_JARS`)."""
+    return merged({
+        "pod": {"hostNetwork": False},
+        "env": {"SPARK_LOCAL_IP": {"fieldRef": {"fieldPath": "status.podIP"}},
+                "SPARK_EXECUTOR_INSTANCES": "2", "SPARK_EXECUTOR_MEMORY": "512m", "SPARK_YARN_JARS": YARN_NODE_JARS},
+    }, values)
 
 
 def job_chart(job: str) -> Path:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -65,6 +66,27 @@ class Kube:
     def enforce_pod_security(self, namespace: str, level: str = "restricted") -> None:
         """Make the API server refuse pods in ``namespace`` that break Pod Security Standard ``level``."""
         self.core.patch_namespace(namespace, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": level}}})
+
+    def put_config_map(self, namespace: str, name: str, data: Mapping[str, str]) -> None:
+        """Create ConfigMap ``name`` in ``namespace`` holding ``data``, or replace what it holds."""
+        body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name=name, namespace=namespace), data=dict(data))
+        self._put(body, self.core.create_namespaced_config_map, self.core.replace_namespaced_config_map)
+
+    def put_secret(self, namespace: str, name: str, data: Mapping[str, bytes]) -> None:
+        """Create Secret ``name`` in ``namespace`` holding ``data``, or replace what it holds."""
+        encoded: dict[str, bytes | str] = {key: base64.b64encode(value).decode() for key, value in data.items()}
+        body = client.V1Secret(metadata=client.V1ObjectMeta(name=name, namespace=namespace), data=encoded)
+        self._put(body, self.core.create_namespaced_secret, self.core.replace_namespaced_secret)
+
+    @staticmethod
+    def _put(body: Any, create: Callable[..., Any], replace: Callable[..., Any]) -> None:
+        """``create`` the namespaced object ``body``, or ``replace`` the one of its name that exists."""
+        try:
+            create(body.metadata.namespace, body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            replace(body.metadata.name, body.metadata.namespace, body)
 
     def service_proxy(self, namespace: str, service: str, port: str, path: str,
                       params: Mapping[str, str] | None = None, timeout: float = 30) -> Any:

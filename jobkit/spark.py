@@ -5,7 +5,9 @@ client mode the executors must call back to the driver, so its ports are fixed
 (``SPARK_DRIVER_PORT``, ``SPARK_BLOCKMANAGER_PORT``) and, with ``SPARK_LOCAL_IP`` set, the driver binds and
 advertises that address (by default 127.0.0.1 in local mode; the pod's IP with executors on Kubernetes).
 With ``k8s://`` the executors are pods of the job's own image in the job's namespace, owned by the driver's pod;
-the chart's ``spark.kubernetes`` switch sets the ``SPARK_KUBERNETES_*`` variables (charts/cronjob-common).
+the chart's ``spark.kubernetes`` switch sets the ``SPARK_KUBERNETES_*`` variables (charts/cronjob-common). With
+``yarn`` the executors are YARN containers; Spark finds the ResourceManager in the Hadoop client configuration
+under ``HADOOP_CONF_DIR`` (a ConfigMap the values mount, docs/spark.md).
 Memory defaults are small: these jobs aggregate days of monitoring records, not the whole archive.
 """
 
@@ -25,13 +27,17 @@ if TYPE_CHECKING:
 
 SPARK_VARS = (
     Var("SPARK_MASTER", "str", default="local[2]", help="Spark master: local[N], yarn or k8s://https://host:port"),
-    Var("SPARK_DRIVER_PORT", "int", help="fixed driver RPC port (client mode behind hostPort)"),
-    Var("SPARK_BLOCKMANAGER_PORT", "int", help="fixed driver block manager port (client mode behind hostPort)"),
+    Var("SPARK_DRIVER_PORT", "int", help="fixed driver RPC port the executors call back on (client mode)"),
+    Var("SPARK_BLOCKMANAGER_PORT", "int", help="fixed port of the driver's block manager (the executors' stay free)"),
     Var("SPARK_LOCAL_IP", "str", help="address the driver binds and advertises (default: 127.0.0.1 in local mode)"),
     Var("SPARK_DRIVER_MEMORY", "str", default="1g", help="spark.driver.memory"),
     Var("SPARK_EXECUTOR_MEMORY", "str", default="1g", help="spark.executor.memory"),
     Var("SPARK_EXECUTOR_INSTANCES", "int", default=2, help="executors on yarn/k8s"),
     Var("SPARK_SHUFFLE_PARTITIONS", "int", default=8, help="spark.sql.shuffle.partitions"),
+    Var("HADOOP_CONF_DIR", "str", help="directory of the Hadoop client configuration (yarn-site.xml, core-site.xml); "
+        "required with SPARK_MASTER=yarn"),
+    Var("SPARK_YARN_JARS", "str", help="spark.yarn.jars: where YARN containers find Spark's jars, e.g. "
+        "local:/path/jars/* when the nodes have them (empty: uploaded from the driver on every run)"),
     Var("SPARK_KUBERNETES_NAMESPACE", "str", help="namespace of the executor pods (k8s:// masters)"),
     Var("SPARK_KUBERNETES_DRIVER_POD", "str", help="the driver's pod: owns the executor pods, which go with it"),
     Var("SPARK_KUBERNETES_IMAGE", "str", help="executor image (the job's own)"),
@@ -71,7 +77,9 @@ def spark_conf(config: Config, app_name: str) -> dict[str, str]:
     }
     if not master.startswith("local"):
         conf["spark.executor.instances"] = str(config.integer("SPARK_EXECUTOR_INSTANCES"))
-    ports = {"spark.driver.port": "SPARK_DRIVER_PORT", "spark.blockManager.port": "SPARK_BLOCKMANAGER_PORT"}
+    # The driver's own block manager port: spark.blockManager.port would fix the executors' too, and two executors
+    # on one YARN node would then collide (the second fails to start, over and over).
+    ports = {"spark.driver.port": "SPARK_DRIVER_PORT", "spark.driver.blockManager.port": "SPARK_BLOCKMANAGER_PORT"}
     for key, name in ports.items():
         value = config.values.get(name)
         if isinstance(value, int):
@@ -89,7 +97,27 @@ def spark_conf(config: Config, app_name: str) -> dict[str, str]:
         conf["spark.hadoop.fs.defaultFS"] = hdfs
     if master.startswith("k8s://"):
         conf.update(kubernetes_conf(config))
+    if master == "yarn":
+        conf.update(yarn_conf(config))
     return conf
+
+
+def yarn_conf(config: Config) -> dict[str, str]:
+    """The settings of executors as YARN containers (client mode: the driver runs in the job's pod).
+
+    Raises:
+        ConfigError: when the Hadoop client configuration or the driver's address is missing.
+    """
+    if not config.text("HADOOP_CONF_DIR"):
+        raise ConfigError("HADOOP_CONF_DIR is required with SPARK_MASTER=yarn: Spark finds the ResourceManager in "
+                          "its yarn-site.xml; mount the cluster's Hadoop client configuration (a ConfigMap in "
+                          "persistence) and set env.HADOOP_CONF_DIR to its mountPath")
+    if not config.text("SPARK_LOCAL_IP"):
+        raise ConfigError("SPARK_LOCAL_IP is required with SPARK_MASTER=yarn: executors call back to the driver at "
+                          "this address; set env.SPARK_LOCAL_IP from the pod's IP (fieldRef status.podIP) or, on the "
+                          "host network, the node's (status.hostIP)")
+    jars = config.text("SPARK_YARN_JARS")
+    return {"spark.yarn.jars": jars} if jars else {}
 
 
 KUBERNETES_KEYS = {
@@ -151,7 +179,8 @@ def build_session(config: Config, app_name: str, extra: Mapping[str, str] | None
     session: SparkSession = builder.getOrCreate()
     session.sparkContext.setLogLevel("WARN")
     job_logger().info("spark session started", master=conf["spark.master"], version=session.version,
-                      driver_port=conf.get("spark.driver.port"), block_manager_port=conf.get("spark.blockManager.port"))
+                      driver_port=conf.get("spark.driver.port"),
+                      block_manager_port=conf.get("spark.driver.blockManager.port"))
     return session
 
 

@@ -13,7 +13,7 @@ from harness.services.opensearch import opensearch_client
 from preparers import BenchServices, Prepared
 
 JOB = "wma-agent-count"
-ENGINES = ("local", "spark_k8s")
+ENGINES = ("local", "spark_k8s", "yarn")
 # Records per part file: about 130 MB of JSON, close to one HDFS block, so Spark reads in parallel.
 RECORDS_PER_PART = 100_000
 

@@ -31,16 +31,22 @@ def executor_pods_left(kube: Kube, namespace: str) -> list[str]:
 def first_executor_after(kube: Kube, namespace: str, driver_pod: str) -> float | None:
     """Seconds from the driver's container start to the first executor pod being scheduled in ``namespace``
     (None when no executor was); the namespace should hold one run's executors."""
-    pod = kube.plain(kube.core.read_namespaced_pod(driver_pod, namespace))
-    states = [s.get("state", {}) for s in pod["status"].get("containerStatuses", [])]
-    started = [state.get("terminated", state.get("running", {})).get("startedAt") for state in states]
+    started = driver_started(kube, namespace, driver_pod)
     events = kube.plain(kube.core.list_namespaced_event(namespace,
                                                         field_selector="involvedObject.kind=Pod,reason=Scheduled"))
     scheduled = [e.get("eventTime") or e.get("firstTimestamp") or e["metadata"]["creationTimestamp"]
                  for e in events["items"] if EXECUTOR_POD.search(str(e["involvedObject"]["name"]))]
-    if not scheduled or not started or started[0] is None:
+    if not scheduled or started is None:
         return None
-    return (_instant(min(scheduled, key=_instant)) - _instant(started[0])).total_seconds()
+    return (_instant(min(scheduled, key=_instant)) - started).total_seconds()
+
+
+def driver_started(kube: Kube, namespace: str, driver_pod: str) -> datetime | None:
+    """When the driver pod's (first) container started; None before it has."""
+    pod = kube.plain(kube.core.read_namespaced_pod(driver_pod, namespace))
+    states = [s.get("state", {}) for s in pod["status"].get("containerStatuses", [])]
+    started = [state.get("terminated", state.get("running", {})).get("startedAt") for state in states]
+    return _instant(started[0]) if started and started[0] is not None else None
 
 
 def _instant(value: Any) -> datetime:

@@ -42,7 +42,7 @@ JOBKIT_DIR = REPO_ROOT / "jobkit"
 REF_PREFIX = "localhost/cronharness"
 STAGES: dict[str, tuple[str, ...]] = {"python": ("python", "jobkit"), "spark": ("python", "spark", "jobkit")}
 # The tools/versions.toml [images] pins the bases are built from: changing one changes every job image built on them.
-IMAGE_PINS = ("debian_suite", "python", "pyspark", "java", "spark-avro")
+IMAGE_PINS = ("debian_suite", "python", "pyspark", "java", "spark-avro", "kerberos-client")
 
 
 def _stage_inputs(stage: str) -> tuple[str, ...]:
@@ -50,7 +50,8 @@ def _stage_inputs(stage: str) -> tuple[str, ...]:
     if stage == "python":
         return (rootfs_dir().name,)
     if stage == "spark":
-        return (pinned("images", "pyspark"), pinned("images", "java"), pinned("images", "spark-avro"))
+        return (pinned("images", "pyspark"), pinned("images", "java"), pinned("images", "spark-avro"),
+                pinned("images", "kerberos-client"))
     return (tree_digest(JOBKIT_DIR) if JOBKIT_DIR.is_dir() else "no-jobkit",)
 
 
@@ -108,7 +109,8 @@ def _stage_spark(context: Path) -> dict[str, str]:
     (context / "jars").mkdir()
     avro = _spark_avro_jar()
     link_or_copy(avro, context / "jars" / avro.name)
-    return {"PYSPARK_VERSION": pinned("images", "pyspark"), "JAVA_PACKAGE": pinned("images", "java")}
+    return {"PYSPARK_VERSION": pinned("images", "pyspark"), "JAVA_PACKAGE": pinned("images", "java"),
+            "KERBEROS_PACKAGE": pinned("images", "kerberos-client")}
 
 
 def _stage_jobkit(context: Path) -> dict[str, str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.images.base import link_or_copy
+from harness.images.base import BaseKind, base_ref, ensure_base, link_or_copy
 from harness.images.cache import tree_digest
 from harness.images.job import JobImage, build_keyed_archive, keyed_image
 from harness.images.reference import BUILD_REGISTRY, ImageRef, built_image
@@ -28,6 +28,7 @@ from harness.paths import REPO_ROOT, cache_root
 
 SERVICES_REPOSITORY = "cronharness/services"
 RECIPE_DIR = REPO_ROOT / "images" / "services"
+BASED_RECIPE_DIR = REPO_ROOT / "images" / "services-spark"
 FILES_DIR = "/opt/service"
 # Bump when staging changes in a way the files' contents do not show (e.g. their modes).
 RECIPE = "2"
@@ -41,11 +42,18 @@ class ServiceImageSpec:
         name: the service (the image is ``localhost/cronharness/services/<name>``).
         packages: Debian packages to install (pinned by name in tools/versions.toml; bookworm fixes versions).
         files: files or directories to put in the image, by their path below ``/opt/service``.
+        base: build on this job base (``spark``) rather than the bare rootfs; then ``packages`` must be empty.
     """
 
     name: str
     packages: tuple[str, ...]
     files: Mapping[str, Path] = field(default_factory=dict)
+    base: BaseKind | None = None
+
+    @property
+    def recipe(self) -> Path:
+        """The folder of the Dockerfile this service is built from."""
+        return RECIPE_DIR if self.base is None else BASED_RECIPE_DIR
 
 
 def service_repository(name: str) -> str:
@@ -59,12 +67,13 @@ def service_image_ref(spec: ServiceImageSpec) -> ImageRef:
     Raises:
         HarnessError: when a staged file is missing, or the name is not valid in an image name.
     """
-    parts = [RECIPE, rootfs_dir().name, spec.name, *spec.packages]
+    below = rootfs_dir().name if spec.base is None else base_ref(spec.base)
+    parts = [RECIPE, below, spec.name, *spec.packages]
     for target, source in sorted(spec.files.items()):
         if not source.exists():
             raise HarnessError(f"service image {spec.name}: {source} (for {FILES_DIR}/{target}) does not exist")
         parts += [target, tree_digest(source)]
-    return built_image(service_repository(spec.name), tree_digest(RECIPE_DIR, *parts))
+    return built_image(service_repository(spec.name), tree_digest(spec.recipe, *parts))
 
 
 def _stage_files(files: Mapping[str, Path], into: Path) -> None:
@@ -94,16 +103,20 @@ def build_service_image(spec: ServiceImageSpec) -> JobImage:
     """
     if not spec.packages and not spec.files:
         raise HarnessError(f"service image {spec.name}: give the service itself: a Debian package or staged files")
+    if spec.base is not None and spec.packages:
+        raise HarnessError(f"service image {spec.name}: packages go on the bare rootfs only, not on the "
+                           f"{spec.base} base")
     ref = service_image_ref(spec)
     if keyed_image(ref).archive.exists():
         return keyed_image(ref)
-    rootfs = ensure_rootfs()
+    on_base = spec.base is not None
+    build_args = {"BASE_IMAGE": ensure_base(spec.base)} if spec.base else {"PACKAGES": " ".join(spec.packages)}
     work = cache_root() / "images"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work, prefix=f".service-{spec.name}-") as tmp:
         context = Path(tmp)
-        shutil.copytree(RECIPE_DIR, context, dirs_exist_ok=True)
-        link_or_copy(rootfs, context / "rootfs.tar")
+        shutil.copytree(spec.recipe, context, dirs_exist_ok=True)
+        if not on_base:
+            link_or_copy(ensure_rootfs(), context / "rootfs.tar")
         _stage_files(spec.files, context / "files")
-        return build_keyed_archive(context, ref, build_args={"PACKAGES": " ".join(spec.packages)},
-                                   label=f"service image {spec.name}")
+        return build_keyed_archive(context, ref, build_args=build_args, label=f"service image {spec.name}")

@@ -28,7 +28,7 @@ from harness import jobrun
 from harness.cluster.base import Cluster
 from harness.cluster.providers import get_cluster
 from harness.crds import JOB_CHART_CRDS
-from harness.deploy import Deployment, deploy
+from harness.deploy import Deployment, deploy, prepare_site, unlabel_nodes
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.monitoring import LOGS_SESSION_RESOURCE, SESSION_RESOURCE
@@ -41,7 +41,7 @@ from harness.sessions import SessionRegistry
 from harness.waiting import wait_until
 
 __all__ = ["cluster", "cluster_services", "deleted_namespaces", "deploy_by_argocd", "deploy_job", "harness_options",
-           "kube", "namespace", "phase_timer", "run_job", "scope", "services", "test_sessions"]
+           "kube", "namespace", "phase_timer", "production_site", "run_job", "scope", "services", "test_sessions"]
 
 
 @pytest.fixture(scope="session")
@@ -241,6 +241,16 @@ def phase_timer(request: pytest.FixtureRequest, harness_options: HarnessOptions)
     yield timer
     timer.add({"test total": time.monotonic() - started})
     timer.write()
+
+
+@pytest.fixture
+def production_site(kube: Kube, namespace: str, cluster_services: ClusterServices) -> Iterator[None]:
+    """The test's namespace and the nodes as values/preprod and values/prod expect a site (harness.deploy.prepare_site:
+    the test YARN's and KDC's client configurations, the keytab, the CVMFS claim, the drivers' node label); the node
+    label is taken off again at the end."""
+    labelled = prepare_site(kube, namespace, cluster_services)
+    yield
+    unlabel_nodes(kube, labelled)
 
 
 @pytest.fixture

@@ -62,6 +62,8 @@ class Workload:
         memory: memory request; the limit is twice it.
         env: environment variables.
         scheme: URL scheme of its endpoints (``http``; ``mongodb`` for the MongoDB wire protocol).
+        pod_dns: give the pod a host name every pod resolves (``<name>.<name>-pods.<namespace>.svc.cluster.local``)
+            for a service that names itself by its host's canonical name.
     """
 
     image: Callable[[], ServiceImageSpec]
@@ -72,6 +74,7 @@ class Workload:
     memory: str
     env: Mapping[str, str] = field(default_factory=dict)
     scheme: str = "http"
+    pod_dns: bool = False
 
     @property
     def main_role(self) -> str:
@@ -83,7 +86,7 @@ class Workload:
         readiness = {"port": self.main_role, **({"path": self.ready_path} if self.ready_path else {})}
         limit = re.sub(r"^(\d+)", lambda m: str(int(m.group(1)) * 2), self.memory)
         return {"image": image, "command": list(self.command), "env": dict(self.env), "ports": dict(self.ports),
-                "readiness": readiness,
+                "readiness": readiness, **({"podDNS": True} if self.pod_dns else {}),
                 "resources": {"requests": {"cpu": self.cpu, "memory": self.memory}, "limits": {"memory": limit}}}
 
 
@@ -142,6 +145,64 @@ def _hdfs_workload() -> Workload:
     )
 
 
+YARN_DNS = f"yarn.{NAMESPACE}.svc"
+
+
+def _yarn_workload() -> Workload:
+    """ResourceManager + NodeManager (harness/services/yarn.py) in one pod of the spark base image, every listener
+    on the pod's addresses. Clients find the ResourceManager by its Service name; the NodeManager registers under
+    the pod's DNS name, where Spark's driver reaches the executors it starts. It stages nothing itself: Spark's
+    containers are localized from HDFS (by Service name). Ready when the ResourceManager's web service answers (the
+    host waits for the NodeManager too: :meth:`ClusterServices.yarn`)."""
+    from harness.services import yarn
+
+    def image() -> ServiceImageSpec:
+        classes, lib = yarn.program()
+        return ServiceImageSpec("yarn", packages=(), files={"classes": classes, "lib": lib}, base="spark")
+
+    options = ["-Dcronharness.bind=0.0.0.0", "-Dcronharness.advertise=$(POD_IP)", "-Djava.io.tmpdir=/tmp",
+               *yarn.LAUNCHER_OPTIONS]
+    return Workload(
+        image=image,
+        # BASE_DIR first: the launcher writes the core-site.xml the NodeManager's localizer reads there
+        command=("/usr/bin/java", *jvm_options(options=options), "-cp",
+                 f"{yarn.BASE_DIR}:{FILES_DIR}/classes:{FILES_DIR}/lib/*", "YarnLauncher", yarn.BASE_DIR,
+                 f"hdfs://{HDFS_DNS}:{HDFS_PORTS['rpc']}", str(yarn.NODE_MEMORY_MB),
+                 str(yarn.NODE_VCORES),
+                 *(f"{k}={v}" for k, v in yarn.name_service(f"{HDFS_DNS}:{HDFS_PORTS['rpc']}").items())),
+        ports=yarn.PORTS,
+        ready_path="/ws/v1/cluster/info",
+        cpu="100m",
+        # the daemons' JVM and the containers it starts (an application master, two executors); limit twice it
+        memory="2Gi",
+        # The NodeManager registers under its address's canonical name, the pod's host name; Spark's driver dials
+        # executors' block managers by it (large task results), so it must resolve outside the pod too.
+        pod_dns=True,
+    )
+
+
+KDC_DNS = f"kdc.{NAMESPACE}.svc"
+
+
+def _kdc_workload() -> Workload:
+    """An MIT Kerberos KDC (harness/services/kdc.py): Debian's krb5-kdc and kadmin.local, started by
+    tools/kdc/kdc-start, which makes the realm and its principals' keytabs in the pod's emptyDir. Ready when it takes
+    TCP connections."""
+    from harness.services import kdc
+
+    return Workload(
+        image=lambda: ServiceImageSpec("kdc", packages=(pinned("services-mongo-monitoring", "kdc"),
+                                                        pinned("services-mongo-monitoring", "kdc-admin")),
+                                       files={"bin/kdc-start": kdc.START_SCRIPT}),
+        command=("kdc-start",),
+        ports={"kerberos": kdc.PORT},
+        ready_path=None,
+        cpu="10m",
+        memory="32Mi",
+        env={"KDC_REALM": kdc.REALM, "KDC_PORT": str(kdc.PORT), "KDC_PRINCIPALS": " ".join(kdc.PRINCIPALS)},
+    )
+
+
 def _ferretdb_image() -> ServiceImageSpec:
     """FerretDB's static binary (the host service's Go build) alone on the base rootfs."""
     from harness.services.ferretdb import FerretDB
@@ -158,6 +219,8 @@ def workloads() -> dict[str, Workload]:
 
     return {
         "hdfs": _hdfs_workload(),
+        "yarn": _yarn_workload(),
+        "kdc": _kdc_workload(),
         "opensearch": _search_workload(OpenSearch),
         "elasticsearch": _search_workload(Elasticsearch),
         "ferretdb": Workload(
@@ -288,6 +351,75 @@ class ClusterHdfs:
     name: str = "hdfs"
     #: ``fs.defaultFS`` for jobs: the NameNode's RPC port by Service name
     rpc_url: str = f"hdfs://{HDFS_DNS}:{HDFS_PORTS['rpc']}"
+
+
+@dataclass(frozen=True)
+class ClusterYarn:
+    """YARN in the cluster as the host and the jobs reach it.
+
+    Attributes:
+        cluster: the cluster it runs in.
+        web_url: the ResourceManager's web service, forwarded to the host.
+        node_web_url: the NodeManager's web service, forwarded to the host.
+        client_conf: the Hadoop client configuration files jobs mount as ``HADOOP_CONF_DIR`` (by Service names).
+    """
+
+    cluster: Cluster
+    web_url: str
+    node_web_url: str
+    client_conf: Mapping[str, str]
+
+    def containers_of(self, app_id: str) -> dict[str, float]:
+        """The containers application ``app_id`` had on the NodeManager and when each was launched (epoch seconds),
+        from their log directories (kept three hours after the application ends; the NodeManager's web service
+        forgets finished containers at once). The pod shares the test host's clock.
+
+        Raises:
+            HarnessError: when kubectl exec fails (no such application: its directory is missing).
+        """
+        from harness.services.yarn import NODE_LOG_DIR
+
+        listing = self.cluster.kubectl("exec", "--namespace", NAMESPACE, "deployment/yarn", "--",
+                                       "find", f"{NODE_LOG_DIR}/{app_id}", "-mindepth", "1", "-maxdepth", "1",
+                                       "-printf", "%f %T@\\n")
+        return {name: float(when) for name, when in (line.split() for line in listing.splitlines() if line.strip())}
+
+
+@dataclass(frozen=True)
+class ClusterKdc:
+    """The Kerberos KDC in the cluster as jobs reach it.
+
+    Attributes:
+        cluster: the cluster it runs in.
+        krb5_conf: the ``krb5.conf`` jobs mount (the KDC by its Service name).
+    """
+
+    cluster: Cluster
+    krb5_conf: str
+
+    def keytab(self, principal: str) -> bytes:
+        """``principal``'s keytab, copied out of the KDC's pod (valid until the pod restarts).
+
+        Raises:
+            HarnessError: when kubectl exec fails (e.g. a principal the KDC was not started with).
+        """
+        import base64
+
+        from harness.services.kdc import keytab_path
+
+        encoded = self.cluster.kubectl("exec", "--namespace", NAMESPACE, "deployment/kdc", "--",
+                                       "base64", "-w0", keytab_path(principal))
+        return base64.b64decode(encoded)
+
+    def tickets_issued(self, principal: str) -> int:
+        """How many initial tickets the KDC has issued to ``principal`` (its log's ``AS_REQ ... ISSUE`` lines).
+
+        Raises:
+            HarnessError: when kubectl cannot read the log.
+        """
+        log = self.cluster.kubectl("logs", "--namespace", NAMESPACE, "deployment/kdc")
+        return sum(1 for line in log.splitlines()
+                   if "AS_REQ" in line and "ISSUE:" in line and f" {principal} for krbtgt/" in line)
 
 
 def release_values(cluster: Cluster) -> dict[str, Any]:
@@ -432,6 +564,32 @@ class ClusterServices:
         self._hdfs = ClusterHdfs(webhdfs_url=namenode.url,
                                  datanode_redirects={HDFS_PORTS["dn-http"]: datanode.url.removeprefix("http://")})
         return self._hdfs
+
+    def yarn(self) -> ClusterYarn:
+        """YARN in the cluster (with the HDFS it stages on), its NodeManager registered and healthy.
+
+        Raises:
+            HarnessError: when it cannot be installed or forwarded.
+            HarnessTimeout: when the NodeManager does not register within two minutes.
+        """
+        from harness.services import yarn
+
+        hdfs = self.hdfs()
+        web = self.get("yarn", "web")
+        wait_until(lambda: yarn.node_ready(web.url), timeout=120, what="the in-cluster YARN NodeManager to register")
+        return ClusterYarn(cluster=self.cluster, web_url=web.url, node_web_url=self.get("yarn", "nm-web").url,
+                           client_conf=yarn.client_conf(YARN_DNS, hdfs.rpc_url.removeprefix("hdfs://")))
+
+    def kdc(self) -> ClusterKdc:
+        """The Kerberos KDC in the cluster, taking connections.
+
+        Raises:
+            HarnessError: when it cannot be installed.
+        """
+        from harness.services.kdc import client_krb5_conf
+
+        self.get("kdc")
+        return ClusterKdc(cluster=self.cluster, krb5_conf=client_krb5_conf(KDC_DNS))
 
     def used_hdfs(self) -> ClusterHdfs | None:
         """HDFS, when this session reached it and its port-forwards still run (it may hold its tests' data)."""

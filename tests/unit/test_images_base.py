@@ -12,7 +12,7 @@ from harness.images import base, rootfs
 from harness.images.rootfs import PACKAGES, rootfs_dir
 
 PINS = {"pyspark": "3.5.9", "spark-avro": "3.5.9", "java": "openjdk-17-jre-headless", "debian_suite": "bookworm",
-        "python": "3.11"}
+        "python": "3.11", "kerberos-client": "krb5-user"}
 
 
 @pytest.fixture

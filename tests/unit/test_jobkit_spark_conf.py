@@ -38,7 +38,8 @@ def test_local_defaults() -> None:
 
 def test_client_mode_on_yarn_with_fixed_ports_and_local_ip() -> None:
     environ = {"SPARK_MASTER": "yarn", "SPARK_DRIVER_PORT": "5001", "SPARK_BLOCKMANAGER_PORT": "5101",
-               "SPARK_LOCAL_IP": "127.0.0.1", "HDFS_URL": "hdfs://127.0.0.1:8020", "SPARK_EXECUTOR_INSTANCES": "4"}
+               "SPARK_LOCAL_IP": "127.0.0.1", "HDFS_URL": "hdfs://127.0.0.1:8020", "SPARK_EXECUTOR_INSTANCES": "4",
+               "HADOOP_CONF_DIR": "/etc/hadoop/conf"}
     conf = spark_conf(load(SPARK_VARS, environ), "rucio-daily")
     assert {k: conf[k] for k in conf if k not in ("spark.app.name", "spark.sql.session.timeZone")} == {
         "spark.master": "yarn",
@@ -50,12 +51,33 @@ def test_client_mode_on_yarn_with_fixed_ports_and_local_ip() -> None:
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.port": "5001",
-        "spark.blockManager.port": "5101",
+        "spark.driver.blockManager.port": "5101",  # the driver's only: executors sharing a node must not collide
         "spark.port.maxRetries": "0",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
         "spark.hadoop.fs.defaultFS": "hdfs://127.0.0.1:8020",
     }
+
+
+def test_yarn_takes_spark_jars_from_the_nodes_when_told() -> None:
+    environ = {"SPARK_MASTER": "yarn", "SPARK_LOCAL_IP": "192.0.2.7", "HADOOP_CONF_DIR": "/etc/hadoop/conf",
+               "SPARK_YARN_JARS": "local:/opt/spark/jars/*"}
+    assert spark_conf(load(SPARK_VARS, environ), "cpueff")["spark.yarn.jars"] == "local:/opt/spark/jars/*"
+    environ.pop("SPARK_YARN_JARS")
+    assert "spark.yarn.jars" not in spark_conf(load(SPARK_VARS, environ), "cpueff")
+
+
+@pytest.mark.parametrize(("missing", "hint"), [
+    ("HADOOP_CONF_DIR", "set env.HADOOP_CONF_DIR to its mountPath"),
+    ("SPARK_LOCAL_IP", "fieldRef status.podIP"),
+])
+def test_yarn_without_client_configuration_or_driver_address_is_a_configuration_error(missing: str,
+                                                                                      hint: str) -> None:
+    environ = {"SPARK_MASTER": "yarn", "SPARK_LOCAL_IP": "192.0.2.7", "HADOOP_CONF_DIR": "/etc/hadoop/conf"}
+    environ.pop(missing)
+    with pytest.raises(ConfigError, match=f"{missing} is required with SPARK_MASTER=yarn") as raised:
+        spark_conf(load(SPARK_VARS, environ), "cpueff")
+    assert hint in str(raised.value)
 
 
 def test_day_path() -> None:
@@ -101,6 +123,7 @@ def test_executors_on_kubernetes_from_the_chart_wiring() -> None:
         "spark.driver.memory": "1g",
         "spark.executor.instances": "2",
         "spark.driver.port": "7078",
+        "spark.driver.blockManager.port": "7079",
         "spark.driver.bindAddress": "192.0.2.7",
         "spark.driver.host": "192.0.2.7",
         "spark.kubernetes.namespace": "cmsmon-dev",

@@ -37,7 +37,7 @@ def test_pushgateway_values_and_urls() -> None:
     }
     assert job_url("pushgateway") == "http://pushgateway.cronharness-services.svc:9091"
     with pytest.raises(HarnessError, match=r"service 'mongo' does not run in the cluster; in-cluster services: "
-                                           r"hdfs, opensearch, elasticsearch, ferretdb, pushgateway"):
+                                           r"hdfs, yarn, kdc, opensearch, elasticsearch, ferretdb, pushgateway"):
         workload("mongo")
 
 
@@ -120,3 +120,37 @@ def test_webhdfs_redirects_to_the_datanode_port_go_to_its_port_forward() -> None
     session.get("http://127.0.0.1:50070/webhdfs/v1/c?op=GETFILESTATUS")
     assert sent == ["http://127.0.0.1:41234/webhdfs/v1/a?op=OPEN", "http://127.0.0.1:41234/webhdfs/v1/b?op=OPEN",
                     "http://127.0.0.1:50070/webhdfs/v1/c?op=GETFILESTATUS"]
+
+
+def test_yarn_runs_on_the_spark_base_and_gets_a_pod_name_every_pod_resolves(tmp_path: Path) -> None:
+    values = workload("yarn").values(IMAGE)
+    at = values["command"].index("YarnLauncher")
+    assert values["command"][at:at + 5] == ["YarnLauncher", "/data", "hdfs://hdfs.cronharness-services.svc:8020",
+                                            "3072", "4"]
+    # the site's name service (values/prod: hdfs://analytix) is the in-cluster NameNode, for the NodeManager too
+    assert "dfs.namenode.rpc-address.analytix.nn1=hdfs.cronharness-services.svc:8020" in values["command"]
+    assert "-Dcronharness.advertise=$(POD_IP)" in values["command"]
+    assert values["ports"] == {"web": 8088, "rm": 8032, "scheduler": 8030, "nm-web": 8042}
+    assert values["podDNS"] is True
+    assert values["resources"]["limits"] == {"memory": "4Gi"}
+    done = render(tmp_path, {"yarn": values})
+    assert done.returncode == 0, done.stderr
+    objects = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(done.stdout) if d}
+    assert set(objects) == {("Deployment", "yarn"), ("Service", "yarn"), ("Service", "yarn-pods")}
+    pod = objects["Deployment", "yarn"]["spec"]["template"]["spec"]
+    assert (pod["hostname"], pod["subdomain"]) == ("yarn", "yarn-pods")
+    assert objects["Service", "yarn-pods"]["spec"]["clusterIP"] == "None"
+    plain = render(tmp_path, {"pushgateway": workload("pushgateway").values(IMAGE)})
+    assert "subdomain" not in plain.stdout and "-pods" not in plain.stdout
+
+
+def test_yarn_client_configuration_names_the_services() -> None:
+    from harness.services.yarn import client_conf
+
+    files = client_conf("yarn.cronharness-services.svc", "hdfs.cronharness-services.svc:8020")
+    assert sorted(files) == ["core-site.xml", "hdfs-site.xml", "yarn-site.xml"]
+    assert ("<name>yarn.resourcemanager.hostname</name><value>yarn.cronharness-services.svc</value>"
+            in files["yarn-site.xml"])
+    assert "<name>fs.defaultFS</name><value>hdfs://analytix</value>" in files["core-site.xml"]
+    assert ("<name>dfs.namenode.rpc-address.analytix.nn1</name><value>hdfs.cronharness-services.svc:8020</value>"
+            in files["hdfs-site.xml"])

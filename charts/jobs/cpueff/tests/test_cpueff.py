@@ -23,12 +23,21 @@ from typing import Any
 import pytest
 
 from harness import faults, jobrun
-from harness.checks import logs, metrics, mongo, spark
+from harness.checks import logs, metrics, mongo, spark, yarn
 from harness.cluster.base import Cluster
 from harness.datagen import condor
 from harness.datagen.archive import day_dir, to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import SPARK_ENGINES, Deployment, on_spark_engine, without_credentials, without_kerberos
+from harness.deploy import (
+    KEYTAB_SECRET,
+    SPARK_ENGINES,
+    Deployment,
+    on_spark_engine,
+    on_test_site,
+    prepare_spark_engine,
+    without_credentials,
+    without_kerberos,
+)
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
@@ -335,11 +344,14 @@ def endpoints(cluster_services: ClusterServices) -> Endpoints:
 # ---------------------------------------------------------------------------------------------- tests
 
 
-@pytest.mark.parametrize("engine", SPARK_ENGINES)  # spark_k8s: the one e2e of executors as pods in make test
+# spark_k8s and yarn: the e2e tests of executors as pods and as YARN containers in make test
+@pytest.mark.parametrize("engine", SPARK_ENGINES)
 def test_cpueff(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube, namespace: str,
-                deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult], phase_timer: Any) -> None:
+                cluster_services: ClusterServices, deploy_job: Callable[..., Deployment],
+                run_job: Callable[..., JobResult], phase_timer: Any) -> None:
     """Seeded archive -> exact documents and indexes in the four collections; a re-run changes nothing. The same
-    on each Spark engine: local mode in the job's pod, and executors as pods (which the run leaves none of)."""
+    on each Spark engine: local mode in the job's pod, executors as pods (which the run leaves none of), and
+    executors as YARN containers (one finished application per run, none of its containers left)."""
     hdfs, ferretdb, gateway = endpoints
     today = datetime.now(UTC).date()
     data_assumptions(today)
@@ -354,15 +366,18 @@ def test_cpueff(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube,
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
     values = run_values(hdfs, ferretdb, gateway, root=root, end=end, database=scope.database, push_job=push_job)
-    if engine == "spark_k8s":  # the executor pods, like the job's, must pass the restricted Pod Security Standard
-        kube.enforce_pod_security(namespace)
+    prepare_spark_engine(engine, kube, namespace, cluster_services)
     deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
+    submitted = time.time()
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
     if engine == "spark_k8s":  # two executor pods ran the work, and the run left none behind
         assert len(spark.executor_pods_scheduled(kube, namespace)) >= 2
         assert spark.executor_pods_left(kube, namespace) == []
+    if engine == "yarn":  # one application, its two executor containers ran the work, none left running
+        [run] = yarn.finished_runs(cluster_services.yarn(), JOB, submitted, count=1)
+        assert len(run.executors) == 2, run  # the two asked for, none replaced after a failure
 
     started = time.monotonic()
     assert mongo.collections(ferretdb, scope.database) == list(COLLECTIONS)
@@ -397,12 +412,14 @@ def test_cpueff(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube,
     assert {name: mongo.documents(ferretdb, scope.database, name) for name in COLLECTIONS} == after_first
 
 
-@pytest.mark.parametrize("engine", ["local", pytest.param("spark_k8s", marks=pytest.mark.matrix)])
+@pytest.mark.parametrize("engine", ["local", pytest.param("spark_k8s", marks=pytest.mark.matrix),
+                                    pytest.param("yarn", marks=pytest.mark.matrix)])
 def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube,
-                                     namespace: str, deploy_job: Callable[..., Deployment],
+                                     namespace: str, cluster_services: ClusterServices,
+                                     deploy_job: Callable[..., Deployment],
                                      run_job: Callable[..., JobResult]) -> None:
     """A window day without its directory fails the run with a one-line reason; nothing is written. With
-    executors on Kubernetes, the failed run leaves no executor pod behind."""
+    executors on Kubernetes or YARN, the failed run leaves no executor behind."""
     hdfs, ferretdb, gateway = endpoints
     start, end = window_for(datetime.now(UTC).date())
     root = f"{scope.hdfs_root}/condor/raw/metric"
@@ -411,9 +428,9 @@ def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope, eng
 
     values = run_values(hdfs, ferretdb, gateway, root=root, end=end, database=scope.database,
                         push_job=scope.push_job(JOB))
-    if engine == "spark_k8s":  # the executor pods, like the job's, must pass the restricted Pod Security Standard
-        kube.enforce_pod_security(namespace)
+    prepare_spark_engine(engine, kube, namespace, cluster_services)
     deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
+    submitted = time.time()
     result = run_job(deployment)
     assert not result.succeeded
     assert result.exit_code == 1, result.summary()
@@ -425,6 +442,81 @@ def test_missing_day_partition_fails(endpoints: Endpoints, scope: DataScope, eng
     if engine == "spark_k8s":
         assert len(spark.executor_pods_scheduled(kube, namespace)) >= 2
         assert spark.executor_pods_left(kube, namespace) == []
+    if engine == "yarn":
+        [run] = yarn.finished_runs(cluster_services.yarn(), JOB, submitted, count=1)
+        assert len(run.executors) == 2, run  # the two asked for, none replaced after a failure
+
+
+def preprod_values(ferretdb: Endpoint, gateway: Endpoint, *, root: str, end: date, database: str,
+                   push_job: str) -> dict[str, Any]:
+    """The test's values over values/preprod: the test site's endpoints where the values name them directly (MongoDB,
+    the Pushgateway; HDFS, YARN and the KDC come from the ConfigMaps the values mount, production_site), this test's
+    data scope, the test site's differences (on_test_site) and a small pod."""
+    return on_test_site({
+        "job": {"activeDeadlineSeconds": 900},
+        "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "1536Mi"}},
+        "metrics": {"pushgateway": {"url": gateway.job_url, "job": push_job}},
+        "env": {"INPUT_PATH": root, "END_DATE": end.isoformat(), "MONGO_URI": ferretdb.job_url, "MONGO_DB": database,
+                "SPARK_DRIVER_MEMORY": "768m", "SPARK_SHUFFLE_PARTITIONS": "2",
+                **without_credentials("MONGO_USERNAME", "MONGO_PASSWORD")},
+    })
+
+
+@pytest.mark.usefixtures("production_site")
+def test_preprod_values_run_on_yarn_after_a_kerberos_login(endpoints: Endpoints, scope: DataScope, kube: Kube,
+                                                           namespace: str, cluster_services: ClusterServices,
+                                                           deploy_job: Callable[..., Deployment],
+                                                           run_job: Callable[..., JobResult]) -> None:
+    """values/preprod as written — kinit from the keytab Secret, HDFS as hdfs://analytix and YARN from the site's
+    Hadoop client configuration, the driver on fixed ports — on the test site: the init container logs in at the
+    KDC once per run, the executors are YARN containers, and the collections are exactly those of local mode."""
+    hdfs, ferretdb, gateway = endpoints
+    kdc = cluster_services.kdc()
+    today = datetime.now(UTC).date()
+    start, end = window_for(today)
+    root = f"{scope.hdfs_root}/condor/raw/metric"
+    records, _ = seed(hdfs, root, start, end)
+    expected = expected_collections(counted_jobs(records, start, end)[0])
+    values = preprod_values(ferretdb, gateway, root=root, end=end, database=scope.database,
+                            push_job=scope.push_job(JOB))
+    deployment = deploy_job(JOB, env="preprod", values=values)
+    logins = kdc.tickets_issued("cmsmonit@CERN.CH")
+    submitted = time.time()
+    result = run_job(deployment)
+    assert result.succeeded, result.summary()
+    assert kdc.tickets_issued("cmsmonit@CERN.CH") == logins + 1
+    [run] = yarn.finished_runs(cluster_services.yarn(), JOB, submitted, count=1)
+    assert len(run.executors) == 2, run
+    assert mongo.collections(ferretdb, scope.database) == list(COLLECTIONS)
+    for name in ("condor_main", "condor_detailed", "condor_tiers"):
+        assert_documents(mongo.documents(ferretdb, scope.database, name), expected[name], name)
+
+
+@pytest.mark.parametrize(("keytab", "reason"), [
+    ("someone-else", "kinit: Keytab contains no suitable keys for cmsmonit@CERN.CH while getting initial credentials"),
+    ("not-a-keytab", "kinit: Unsupported key table format version number while getting initial credentials"),
+])
+@pytest.mark.usefixtures("production_site")
+def test_a_wrong_keytab_fails_the_run_before_the_job_starts(endpoints: Endpoints, scope: DataScope, keytab: str,
+                                                            reason: str, kube: Kube, namespace: str,
+                                                            cluster_services: ClusterServices,
+                                                            deploy_job: Callable[..., Deployment],
+                                                            run_job: Callable[..., JobResult]) -> None:
+    """values/preprod with the keytab of another principal, or a file that is no keytab, in the Secret: the kinit
+    init container fails with kinit's one-line reason, the job's container never starts, nothing is written."""
+    _, ferretdb, gateway = endpoints
+    _, end = window_for(datetime.now(UTC).date())
+    root = f"{scope.hdfs_root}/condor/raw/metric"
+    wrong = cluster_services.kdc().keytab("someone-else@CERN.CH") if keytab == "someone-else" else b"no keytab\n"
+    kube.put_secret(namespace, KEYTAB_SECRET, {"keytab": wrong})
+    values = preprod_values(ferretdb, gateway, root=root, end=end, database=scope.database,
+                            push_job=scope.push_job(JOB))
+    result = run_job(deploy_job(JOB, env="preprod", values=values))
+    assert not result.succeeded
+    assert result.exit_code is None, result.summary()  # the job's own container never ran
+    assert [line for source, text in result.logs.items() if source.endswith("/kinit")
+            for line in text.splitlines()] == [reason], result.summary()
+    assert mongo.collections(ferretdb, scope.database) == []
 
 
 def test_dry_run_writes_nothing(endpoints: Endpoints, scope: DataScope,

@@ -23,11 +23,18 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.checks import logs, metrics, search, spark
+from harness.checks import logs, metrics, search, spark, yarn
 from harness.datagen import wmarchive
 from harness.datagen.archive import to_line
 from harness.datagen.writers import HdfsSink, text_lines
-from harness.deploy import Deployment, job_chart, on_spark_engine, without_credentials, without_kerberos
+from harness.deploy import (
+    Deployment,
+    job_chart,
+    on_spark_engine,
+    prepare_spark_engine,
+    without_credentials,
+    without_kerberos,
+)
 from harness.jobrun import JobResult
 from harness.kube import Kube
 from harness.pytest.scope import DataScope
@@ -169,12 +176,14 @@ def run_values(services: Endpoints, *, root: str, end: date, prefix: str, push_j
 # ---------------------------------------------------------------------------------------------- tests
 
 
-@pytest.mark.parametrize("engine", ["local", pytest.param("spark_k8s", marks=pytest.mark.matrix)])
+@pytest.mark.parametrize("engine", ["local", pytest.param("spark_k8s", marks=pytest.mark.matrix),
+                                    pytest.param("yarn", marks=pytest.mark.matrix)])
 def test_wma_agent_count(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube, namespace: str,
-                         deploy_job: Callable[..., Deployment], run_job: Callable[..., JobResult],
-                         phase_timer: Any) -> None:
+                         cluster_services: ClusterServices, deploy_job: Callable[..., Deployment],
+                         run_job: Callable[..., JobResult], phase_timer: Any) -> None:
     """Seeded archive -> exact documents in wmarchive-agent-count-YYYY-MM; a re-run changes nothing. The same on
-    each Spark engine: local mode in the job's pod, and executors as pods (which the run leaves none of)."""
+    each Spark engine: local mode in the job's pod, executors as pods (which the run leaves none of), and executors
+    as YARN containers (one finished application per run, none of its containers left)."""
     hdfs, opensearch, gateway = endpoints
     start, end = window_for(datetime.now(UTC).date())
     root, prefix = f"{scope.hdfs_root}{wmarchive.ROOT}", scope.index(PREFIX)
@@ -187,15 +196,18 @@ def test_wma_agent_count(endpoints: Endpoints, scope: DataScope, engine: str, ku
     push_job = scope.push_job(JOB)
     pushed_after = time.time()
     values = run_values(endpoints, root=root, end=end, prefix=prefix, push_job=push_job)
-    if engine == "spark_k8s":  # the executor pods, like the job's, must pass the restricted Pod Security Standard
-        kube.enforce_pod_security(namespace)
+    prepare_spark_engine(engine, kube, namespace, cluster_services)
     deployment = deploy_job(JOB, env="dev", values=on_spark_engine(engine, values))
+    submitted = time.time()
     first = run_job(deployment)
     assert first.succeeded, first.summary()
     assert first.exit_code == 0
     if engine == "spark_k8s":  # two executor pods ran the work, and the run left none behind
         assert len(spark.executor_pods_scheduled(kube, namespace)) >= 2
         assert spark.executor_pods_left(kube, namespace) == []
+    if engine == "yarn":  # one application, its two executor containers ran the work, none left running
+        [run] = yarn.finished_runs(cluster_services.yarn(), JOB, submitted, count=1)
+        assert len(run.executors) == 2, run  # the two asked for, none replaced after a failure
 
     started = time.monotonic()
     after_first = search.documents(opensearch, f"{prefix}-*")
