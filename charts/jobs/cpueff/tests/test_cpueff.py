@@ -344,8 +344,9 @@ def endpoints(cluster_services: ClusterServices) -> Endpoints:
 # ---------------------------------------------------------------------------------------------- tests
 
 
-# spark_k8s and yarn: the e2e tests of executors as pods and as YARN containers in make test
-@pytest.mark.parametrize("engine", SPARK_ENGINES)
+# spark_k8s: make test's e2e of executors as pods; YARN's is test_preprod_values_run_on_yarn_after_a_kerberos_login
+@pytest.mark.parametrize("engine", [pytest.param(engine, marks=[pytest.mark.matrix] if engine == "yarn" else [])
+                                    for engine in SPARK_ENGINES])
 def test_cpueff(endpoints: Endpoints, scope: DataScope, engine: str, kube: Kube, namespace: str,
                 cluster_services: ClusterServices, deploy_job: Callable[..., Deployment],
                 run_job: Callable[..., JobResult], phase_timer: Any) -> None:
@@ -494,7 +495,8 @@ def test_preprod_values_run_on_yarn_after_a_kerberos_login(endpoints: Endpoints,
 
 @pytest.mark.parametrize(("keytab", "reason"), [
     ("someone-else", "kinit: Keytab contains no suitable keys for cmsmonit@CERN.CH while getting initial credentials"),
-    ("not-a-keytab", "kinit: Unsupported key table format version number while getting initial credentials"),
+    pytest.param("not-a-keytab", "kinit: Unsupported key table format version number while getting initial credentials",
+                 marks=pytest.mark.matrix),
 ])
 @pytest.mark.usefixtures("production_site")
 def test_a_wrong_keytab_fails_the_run_before_the_job_starts(endpoints: Endpoints, scope: DataScope, keytab: str,
