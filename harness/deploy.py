@@ -154,7 +154,7 @@ def prepare_site(kube: Kube, namespace: str, services: ClusterServices) -> list[
     Returns:
         The nodes that got the label (to remove it from afterwards: :func:`unlabel_nodes`).
     """
-    kube.put_config_map(namespace, HADOOP_CONF_MAP, services.yarn().client_conf)
+    prepare_spark_engine("yarn", kube, namespace, services)
     prepare_kerberos(kube, namespace, services)
     claim = {"metadata": {"name": CVMFS_CLAIM},
              "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Mi"}}}}
